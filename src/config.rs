@@ -1,0 +1,461 @@
+//! Typed configuration read from the environment and a `.env` file.
+//!
+//! Names follow the PHP FlexiAPI so that an operator's existing `.env` keeps
+//! working. Every value is validated here, once, at start: an invalid value
+//! stops the start with an error naming the variable.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A configuration error always names the variable at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: String,
+    pub reason: String,
+}
+
+fn invalid(variable: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable: variable.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// A secret string whose `Debug` never shows the value.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailEncryption {
+    Tls,
+    StartTls,
+    None,
+}
+
+#[derive(Clone, Debug)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Secret,
+    pub encryption: MailEncryption,
+}
+
+#[derive(Clone, Debug)]
+pub enum MailerConfig {
+    Log,
+    Smtp(SmtpConfig),
+}
+
+#[derive(Clone, Debug)]
+pub struct OvhConfig {
+    pub app_key: String,
+    pub app_secret: Secret,
+    pub consumer_key: Secret,
+    /// Base URL of the API, without trailing slash, e.g. `https://eu.api.ovh.com/1.0`.
+    pub endpoint: String,
+    pub sender: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub app_name: String,
+    /// Public base URL without trailing slash.
+    pub app_url: String,
+    pub app_key: Option<Secret>,
+    pub sip_domain: String,
+    pub everyone_is_admin: bool,
+    pub account_realm: Option<String>,
+    pub pusher_path: Option<PathBuf>,
+    pub proxy_pid_file: Option<PathBuf>,
+    pub redis_url: Option<Secret>,
+    pub mailer: MailerConfig,
+    pub mail_from_address: String,
+    pub mail_from_name: String,
+    pub ovh: Option<OvhConfig>,
+    pub proxy_registrar_address: Option<String>,
+    pub provisioning_rc_file: Option<PathBuf>,
+    pub provisioning_extra_file: Option<PathBuf>,
+    pub provisioning_overwrite_all: bool,
+    pub phone_authentication: bool,
+    pub devices_management: bool,
+    pub rate_limit_per_minute: u32,
+    pub code_max_attempts: u32,
+    pub tokens_per_device: u32,
+    pub token_lifetime_minutes: i64,
+    pub nonce_lifetime_minutes: i64,
+    pub log_filter: String,
+}
+
+/// Reads variables from a map (the environment merged over `.env`).
+struct Vars<'a>(&'a HashMap<String, String>);
+
+impl Vars<'_> {
+    /// A set, non-empty value.
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    fn string(&self, name: &str, default: &str) -> String {
+        self.get(name).unwrap_or(default).to_string()
+    }
+
+    fn bool(&self, name: &str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" | "(true)" => Ok(true),
+                "false" | "0" | "no" | "off" | "(false)" => Ok(false),
+                _ => Err(invalid(name, format!("expected true or false, got {v:?}"))),
+            },
+        }
+    }
+
+    fn number<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => v
+                .parse()
+                .map_err(|_| invalid(name, format!("expected a number, got {v:?}"))),
+        }
+    }
+
+    fn positive(&self, name: &str, default: u32) -> Result<u32, ConfigError> {
+        let value = self.number(name, default)?;
+        if value == 0 {
+            return Err(invalid(name, "must be at least 1"));
+        }
+        Ok(value)
+    }
+}
+
+impl Config {
+    /// Reads `.env` in the working directory (if any) under the process
+    /// environment, which wins.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let mut vars: HashMap<String, String> = HashMap::new();
+        if let Ok(iter) = dotenvy::from_path_iter(".env") {
+            for item in iter {
+                let (key, value) = item.map_err(|e| invalid(".env", e.to_string()))?;
+                vars.insert(key, value);
+            }
+        }
+        vars.extend(std::env::vars());
+        Self::from_map(&vars)
+    }
+
+    /// Builds the configuration from explicit variables (used by tests).
+    pub fn from_map(map: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let vars = Vars(map);
+
+        let listen_raw = vars.string("APP_LISTEN", "127.0.0.1:8000");
+        let listen = listen_raw.parse().map_err(|_| {
+            invalid(
+                "APP_LISTEN",
+                format!("not a host:port address: {listen_raw:?}"),
+            )
+        })?;
+
+        let app_url = vars
+            .string("APP_URL", "http://127.0.0.1:8000")
+            .trim_end_matches('/')
+            .to_string();
+        if !(app_url.starts_with("http://") || app_url.starts_with("https://")) {
+            return Err(invalid("APP_URL", "must start with http:// or https://"));
+        }
+
+        let sip_domain = vars.string("APP_SIP_DOMAIN", "sip.example.org");
+        if sip_domain.contains(['@', ' ', '/', ':']) {
+            return Err(invalid("APP_SIP_DOMAIN", "must be a bare domain name"));
+        }
+
+        let mailer = match vars.string("MAIL_MAILER", "log").as_str() {
+            "log" => MailerConfig::Log,
+            "smtp" => MailerConfig::Smtp(smtp_config(&vars)?),
+            other => {
+                return Err(invalid(
+                    "MAIL_MAILER",
+                    format!("expected smtp or log, got {other:?}"),
+                ));
+            }
+        };
+
+        Ok(Config {
+            listen,
+            database_url: database_url(&vars)?,
+            app_name: vars.string("APP_NAME", "FlexiAPI"),
+            app_url,
+            app_key: vars.get("APP_KEY").map(|k| Secret(k.to_string())),
+            sip_domain,
+            everyone_is_admin: vars.bool("APP_EVERYONE_IS_ADMIN", false)?,
+            account_realm: vars.get("ACCOUNT_REALM").map(str::to_string),
+            pusher_path: vars.get("APP_FLEXISIP_PUSHER_PATH").map(PathBuf::from),
+            proxy_pid_file: vars.get("APP_FLEXISIP_PROXY_PID").map(PathBuf::from),
+            redis_url: redis_url(&vars)?,
+            mailer,
+            mail_from_address: vars.string("MAIL_FROM_ADDRESS", "no-reply@example.org"),
+            mail_from_name: vars
+                .string("MAIL_FROM_NAME", vars.get("APP_NAME").unwrap_or("FlexiAPI")),
+            ovh: ovh_config(&vars)?,
+            proxy_registrar_address: vars
+                .get("ACCOUNT_PROXY_REGISTRAR_ADDRESS")
+                .map(str::to_string),
+            provisioning_rc_file: vars.get("ACCOUNT_PROVISIONING_RC_FILE").map(PathBuf::from),
+            provisioning_extra_file: vars
+                .get("ACCOUNT_PROVISIONING_EXTRA_FILE")
+                .map(PathBuf::from),
+            provisioning_overwrite_all: vars.bool("ACCOUNT_PROVISIONING_OVERWRITE_ALL", false)?,
+            phone_authentication: vars.bool("PHONE_AUTHENTICATION", true)?,
+            devices_management: vars.bool("DEVICES_MANAGEMENT", false)?,
+            rate_limit_per_minute: vars.positive("APP_RATE_LIMIT_PER_MINUTE", 10)?,
+            code_max_attempts: vars.positive("APP_CODE_MAX_ATTEMPTS", 5)?,
+            tokens_per_device: vars.positive("APP_TOKENS_PER_DEVICE", 4)?,
+            token_lifetime_minutes: vars.positive("APP_TOKEN_LIFETIME_MINUTES", 1440)? as i64,
+            nonce_lifetime_minutes: vars.positive("APP_NONCE_LIFETIME_MINUTES", 60)? as i64,
+            log_filter: vars.string("RUST_LOG", "info"),
+        })
+    }
+
+    /// The Digest realm of an account of `domain`.
+    pub fn realm_for<'a>(&'a self, domain: &'a str) -> &'a str {
+        self.account_realm.as_deref().unwrap_or(domain)
+    }
+}
+
+fn database_url(vars: &Vars) -> Result<String, ConfigError> {
+    if let Some(url) = vars.get("DATABASE_URL") {
+        let known = [
+            "sqlite:",
+            "mysql://",
+            "mariadb://",
+            "postgres://",
+            "postgresql://",
+        ];
+        if !known.iter().any(|scheme| url.starts_with(scheme)) {
+            return Err(invalid(
+                "DATABASE_URL",
+                "expected a sqlite://, mysql:// or postgres:// URL",
+            ));
+        }
+        return Ok(url.replacen("mariadb://", "mysql://", 1));
+    }
+    let Some(driver) = vars.get("DB_DRIVER") else {
+        return Ok("sqlite://flexiapi.sqlite".to_string());
+    };
+    let scheme = match driver {
+        "mysql" | "mariadb" => "mysql",
+        "pgsql" | "postgres" | "postgresql" => "postgres",
+        "sqlite" => {
+            let path = vars.string("DB_DATABASE", "flexiapi.sqlite");
+            return Ok(format!("sqlite://{path}"));
+        }
+        other => {
+            return Err(invalid(
+                "DB_DRIVER",
+                format!("expected mysql, pgsql or sqlite, got {other:?}"),
+            ));
+        }
+    };
+    let encode = |s: &str| {
+        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    let host = vars.string("DB_HOST", "127.0.0.1");
+    let port = match vars.get("DB_PORT") {
+        Some(p) => {
+            let port: u16 = p
+                .parse()
+                .map_err(|_| invalid("DB_PORT", format!("not a port: {p:?}")))?;
+            format!(":{port}")
+        }
+        None => String::new(),
+    };
+    let database = vars.string("DB_DATABASE", "flexiapi");
+    let credentials = match (vars.get("DB_USERNAME"), vars.get("DB_PASSWORD")) {
+        (Some(user), Some(password)) => format!("{}:{}@", encode(user), encode(password)),
+        (Some(user), None) => format!("{}@", encode(user)),
+        _ => String::new(),
+    };
+    Ok(format!("{scheme}://{credentials}{host}{port}/{database}"))
+}
+
+fn redis_url(vars: &Vars) -> Result<Option<Secret>, ConfigError> {
+    if let Some(url) = vars.get("REDIS_URL") {
+        if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+            return Err(invalid("REDIS_URL", "expected a redis:// URL"));
+        }
+        return Ok(Some(Secret(url.to_string())));
+    }
+    let Some(host) = vars.get("REDIS_HOST") else {
+        return Ok(None);
+    };
+    let port: u16 = vars.number("REDIS_PORT", 6379)?;
+    let db: u32 = vars.number("REDIS_DB", 0)?;
+    let auth = match vars.get("REDIS_PASSWORD") {
+        Some(password) => format!(
+            ":{}@",
+            percent_encoding::utf8_percent_encode(password, percent_encoding::NON_ALPHANUMERIC)
+        ),
+        None => String::new(),
+    };
+    Ok(Some(Secret(format!("redis://{auth}{host}:{port}/{db}"))))
+}
+
+fn smtp_config(vars: &Vars) -> Result<SmtpConfig, ConfigError> {
+    let host = vars
+        .get("MAIL_HOST")
+        .ok_or_else(|| invalid("MAIL_HOST", "required when MAIL_MAILER=smtp"))?
+        .to_string();
+    let encryption = match vars.get("MAIL_ENCRYPTION").map(str::to_ascii_lowercase) {
+        None => MailEncryption::StartTls,
+        Some(v) => match v.as_str() {
+            "tls" | "ssl" | "smtps" => MailEncryption::Tls,
+            "starttls" => MailEncryption::StartTls,
+            "none" | "null" => MailEncryption::None,
+            _ => {
+                return Err(invalid(
+                    "MAIL_ENCRYPTION",
+                    format!("expected tls, starttls or none, got {v:?}"),
+                ));
+            }
+        },
+    };
+    let default_port = match encryption {
+        MailEncryption::Tls => 465,
+        MailEncryption::StartTls => 587,
+        MailEncryption::None => 25,
+    };
+    Ok(SmtpConfig {
+        host,
+        port: vars.number("MAIL_PORT", default_port)?,
+        username: vars.get("MAIL_USERNAME").map(str::to_string),
+        password: Secret(vars.string("MAIL_PASSWORD", "")),
+        encryption,
+    })
+}
+
+fn ovh_config(vars: &Vars) -> Result<Option<OvhConfig>, ConfigError> {
+    let (Some(app_key), Some(secret), Some(consumer)) = (
+        vars.get("OVH_APP_KEY"),
+        vars.get("OVH_APP_SECRET"),
+        vars.get("OVH_APP_CONSUMER_KEY"),
+    ) else {
+        return Ok(None);
+    };
+    let endpoint = match vars.get("OVH_APP_ENDPOINT").unwrap_or("ovh-eu") {
+        "ovh-eu" => "https://eu.api.ovh.com/1.0".to_string(),
+        "ovh-ca" => "https://ca.api.ovh.com/1.0".to_string(),
+        "ovh-us" => "https://api.us.ovhcloud.com/1.0".to_string(),
+        url if url.starts_with("http://") || url.starts_with("https://") => {
+            url.trim_end_matches('/').to_string()
+        }
+        other => {
+            return Err(invalid(
+                "OVH_APP_ENDPOINT",
+                format!("expected ovh-eu, ovh-ca, ovh-us or an http(s):// URL, got {other:?}"),
+            ));
+        }
+    };
+    Ok(Some(OvhConfig {
+        app_key: app_key.to_string(),
+        app_secret: Secret(secret.to_string()),
+        consumer_key: Secret(consumer.to_string()),
+        endpoint,
+        sender: vars.get("OVH_APP_SENDER").map(str::to_string),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_map(&map)
+    }
+
+    #[test]
+    fn defaults_give_a_working_sqlite_instance() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8000");
+        assert_eq!(c.database_url, "sqlite://flexiapi.sqlite");
+        assert_eq!(c.sip_domain, "sip.example.org");
+        assert_eq!(c.code_max_attempts, 5);
+        assert!(matches!(c.mailer, MailerConfig::Log));
+        assert!(c.ovh.is_none() && c.redis_url.is_none());
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        for (name, value) in [
+            ("APP_LISTEN", "nowhere"),
+            ("APP_EVERYONE_IS_ADMIN", "maybe"),
+            ("APP_RATE_LIMIT_PER_MINUTE", "-3"),
+            ("APP_CODE_MAX_ATTEMPTS", "0"),
+            ("DATABASE_URL", "oracle://x"),
+            ("MAIL_MAILER", "carrier-pigeon"),
+            ("APP_URL", "ftp://x"),
+        ] {
+            let err = config(&[(name, value)]).unwrap_err();
+            assert_eq!(err.variable, name, "{value}");
+            assert!(err.to_string().contains(name));
+        }
+    }
+
+    #[test]
+    fn php_style_database_variables_build_a_url() {
+        let c = config(&[
+            ("DB_DRIVER", "mysql"),
+            ("DB_HOST", "db"),
+            ("DB_PORT", "3306"),
+            ("DB_DATABASE", "flexisip"),
+            ("DB_USERNAME", "fs"),
+            ("DB_PASSWORD", "p@ss"),
+        ])
+        .unwrap();
+        assert_eq!(c.database_url, "mysql://fs:p%40ss@db:3306/flexisip");
+    }
+
+    #[test]
+    fn secrets_are_masked_in_debug() {
+        let c = config(&[("APP_KEY", "topsecret"), ("REDIS_URL", "redis://:pw@h/0")]).unwrap();
+        let debug = format!("{c:?}");
+        assert!(!debug.contains("topsecret") && !debug.contains(":pw@"));
+    }
+
+    #[test]
+    fn ovh_endpoint_names_and_urls() {
+        let base = [
+            ("OVH_APP_KEY", "k"),
+            ("OVH_APP_SECRET", "s"),
+            ("OVH_APP_CONSUMER_KEY", "c"),
+        ];
+        let c = config(&base).unwrap();
+        assert_eq!(c.ovh.unwrap().endpoint, "https://eu.api.ovh.com/1.0");
+        let mut with_url = base.to_vec();
+        with_url.push(("OVH_APP_ENDPOINT", "http://127.0.0.1:9/1.0/"));
+        assert_eq!(
+            config(&with_url).unwrap().ovh.unwrap().endpoint,
+            "http://127.0.0.1:9/1.0"
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! sea-orm entities, one file per table.
+
+pub mod account;
+pub mod activation_expiration;
+pub mod admin;
+pub mod alias;
+pub mod api_key;
+pub mod app_setting;
+pub mod email_changed;
+pub mod nonce;
+pub mod password;
+pub mod phone_change_code;
+pub mod token;

@@ -1,0 +1,15 @@
+//! One versioned migration tree for SQLite, MariaDB/MySQL and PostgreSQL:
+//! each step is written with sea-query, which emits each backend's dialect.
+
+use sea_orm_migration::prelude::*;
+
+mod m20210701_000001_flexiapi_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20210701_000001_flexiapi_tables::Migration)]
+    }
+}

@@ -1,0 +1,82 @@
+//! Database access: one code path for SQLite, MariaDB/MySQL and PostgreSQL,
+//! the backend chosen from `DATABASE_URL`.
+
+pub mod accounts;
+pub mod entities;
+pub mod migrations;
+pub mod settings;
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm_migration::MigratorTrait;
+
+pub use sea_orm::DatabaseConnection as Db;
+
+/// Opens a pool on `url`. A SQLite file is created when missing, but its
+/// directory must exist: a typo never silently yields an empty database
+/// elsewhere.
+pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let mut url = url.to_string();
+    let sqlite = url.starts_with("sqlite:");
+    if sqlite {
+        let path = url
+            .trim_start_matches("sqlite:")
+            .trim_start_matches("//")
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if path.is_empty() {
+            bail!("DATABASE_URL: no SQLite file path in {url:?}");
+        }
+        if path != ":memory:" {
+            let parent = Path::new(&path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty());
+            if let Some(parent) = parent {
+                if !parent.is_dir() {
+                    bail!(
+                        "DATABASE_URL: the directory {} of the SQLite file does not exist",
+                        parent.display()
+                    );
+                }
+            }
+        }
+        if !url.contains("mode=") {
+            url.push_str(if url.contains('?') {
+                "&mode=rwc"
+            } else {
+                "?mode=rwc"
+            });
+        }
+    }
+
+    let mut options = ConnectOptions::new(url);
+    options
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false);
+    if sqlite {
+        // One writer at a time is SQLite's model: a single connection avoids
+        // SQLITE_BUSY between our own transactions.
+        options.max_connections(1).min_connections(1);
+    } else {
+        options.max_connections(32).min_connections(1);
+    }
+    Database::connect(options)
+        .await
+        .context("DATABASE_URL: cannot connect to the database")
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    migrations::Migrator::up(db, None).await
+}
+
+/// True when `err` is a unique-constraint violation (a lost race on insert).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}

@@ -1,0 +1,11 @@
+//! flexiapi: the account manager of a Flexisip SIP service.
+//!
+//! `main.rs` only parses the command line; everything else lives here so
+//! that tests and the console share it.
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod input;
+pub mod secrets;
