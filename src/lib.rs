@@ -3,9 +3,16 @@
 //! `main.rs` only parses the command line; everything else lives here so
 //! that tests and the console share it.
 
+pub mod api;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod input;
 pub mod secrets;
+pub mod server;
+pub mod state;
+
+pub use server::{app, serve};
+pub use state::AppState;
