@@ -36,13 +36,11 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
             let parent = Path::new(&path)
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty());
-            if let Some(parent) = parent {
-                if !parent.is_dir() {
-                    bail!(
-                        "DATABASE_URL: the directory {} of the SQLite file does not exist",
-                        parent.display()
-                    );
-                }
+            if let Some(parent) = parent.filter(|p| !p.is_dir()) {
+                bail!(
+                    "DATABASE_URL: the directory {} of the SQLite file does not exist",
+                    parent.display()
+                );
             }
         }
         if !url.contains("mode=") {
