@@ -30,6 +30,62 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+    /// Manage Digest state.
+    #[command(subcommand)]
+    Digest(DigestCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AccountsCommand {
+    /// Create an account and print it as JSON (artisan accounts:create).
+    Create {
+        username: String,
+        #[arg(
+            long,
+            conflicts_with = "password_stdin",
+            required_unless_present = "password_stdin"
+        )]
+        password: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// SIP domain (default: APP_SIP_DOMAIN).
+        #[arg(long)]
+        domain: Option<String>,
+        #[arg(long, default_value = "SHA-256")]
+        algorithm: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        activated: bool,
+        #[arg(long)]
+        admin: bool,
+        /// Also generate an API key, printed as "api_key".
+        #[arg(long)]
+        api_key: bool,
+    },
+    /// Give an account the admin role (artisan accounts:set-admin).
+    SetAdmin { id: i32 },
+    /// Print a new API key for an account, replacing its old one.
+    ApiKey { sip_address: String },
+    /// List (or with --apply delete) accounts never activated after DAYS
+    /// (artisan accounts:clear-unconfirmed).
+    ClearUnconfirmed {
+        days: u32,
+        #[arg(long)]
+        apply: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DigestCommand {
+    /// Remove nonces unused for MINUTES (artisan digest:clear-nonces).
+    ClearNonces { minutes: u32 },
 }
 
 /// Runs the parsed command; the error is printed by `main` as one line.
@@ -47,6 +103,14 @@ pub async fn run(cli: Cli, mut config: Config) -> anyhow::Result<()> {
             tracing::info!(address = %listen, "flexiapi listening");
             crate::serve(listener, state).await?;
             Ok(())
+        }
+        Command::Accounts(command) => {
+            let state = AppState::build(config, Clock::system()).await?;
+            crate::console::accounts(&state, command).await
+        }
+        Command::Digest(DigestCommand::ClearNonces { minutes }) => {
+            let state = AppState::build(config, Clock::system()).await?;
+            crate::console::clear_nonces(&state, minutes).await
         }
         Command::Migrate => {
             let db = crate::db::connect(&config.database_url).await?;

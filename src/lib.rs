@@ -4,14 +4,17 @@
 //! that tests and the console share it.
 
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod error;
 pub mod input;
 pub mod secrets;
 pub mod server;
+pub mod sip;
 pub mod state;
 
 pub use server::{app, serve};

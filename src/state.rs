@@ -14,6 +14,8 @@ pub struct AppState {
     /// Server secret (`APP_KEY`, or the one generated and kept in the
     /// database); never sent to a client.
     pub app_key: Arc<Vec<u8>>,
+    /// Digest `opaque`, derived from the server secret.
+    pub digest_opaque: Arc<str>,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             clock,
+            digest_opaque: crate::auth::digest_opaque(&app_key).into(),
             app_key: Arc::new(app_key),
         })
     }

@@ -1,12 +1,33 @@
-//! The REST API under `/api`, one module per resource.
+//! The REST API under `/api`, one module per resource. Public, user and
+//! admin routes are grouped so that each group gets its guard once.
 
+mod admin_accounts;
+mod client;
+mod docs;
+mod me;
+mod paginator;
 mod ping;
+mod public_accounts;
 
 use axum::Router;
+use axum::middleware::from_fn_with_state;
 
+use crate::auth::{require_admin, require_user};
 use crate::state::AppState;
 
+pub use admin_accounts::{CONFIRMATION_KEY_LENGTH, create_account, validate_account_fields};
+pub use client::Client;
+
 pub fn router(state: &AppState) -> Router<AppState> {
-    let _ = state;
-    Router::new().merge(ping::router())
+    let public = Router::new()
+        .merge(ping::router())
+        .merge(docs::router())
+        .merge(public_accounts::router());
+    let user = Router::new()
+        .merge(me::router())
+        .route_layer(from_fn_with_state(state.clone(), require_user));
+    let admin = Router::new()
+        .merge(admin_accounts::router())
+        .route_layer(from_fn_with_state(state.clone(), require_admin));
+    public.merge(user).merge(admin)
 }

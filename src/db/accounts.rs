@@ -1,2 +1,426 @@
-//! The account aggregate: an account with its passwords, alias, admin flag
-//! and pending e-mail change.
+//! The account aggregate: an account with its passwords, alias, admin flag,
+//! activation expiry and pending e-mail change — loaded in batches (never one
+//! query per account) and written in the caller's transaction.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde_json::{Value, json};
+
+use super::entities::{
+    account, activation_expiration, admin, alias, api_key, email_changed, nonce, password,
+    phone_change_code,
+};
+use crate::auth::digest::Algorithm;
+use crate::clock::format_datetime;
+use crate::config::Config;
+
+/// An account with what its JSON shows.
+#[derive(Clone, Debug)]
+pub struct AccountView {
+    pub account: account::Model,
+    /// Algorithms of the stored passwords, in storage order.
+    pub algorithms: Vec<String>,
+    pub admin: bool,
+    pub confirmation_key_expires: Option<NaiveDateTime>,
+    pub email_changed: Option<email_changed::Model>,
+}
+
+impl AccountView {
+    /// The account object of SPEC §5.4, with `confirmation_key` added where
+    /// the endpoint shows it.
+    pub fn to_json(&self, config: &Config, with_confirmation_key: bool) -> Value {
+        let a = &self.account;
+        let mut value = json!({
+            "id": a.id,
+            "username": a.username,
+            "domain": a.domain,
+            "email": a.email,
+            "activated": a.activated,
+            "ip_address": a.ip_address,
+            "user_agent": a.user_agent,
+            "creation_time": format_datetime(&a.creation_time),
+            "realm": config.account_realm,
+            "phone": a.phone,
+            "confirmation_key_expires": self.confirmation_key_expires.as_ref().map(format_datetime),
+            "passwords": self.algorithms.iter().map(|alg| json!({"algorithm": alg})).collect::<Vec<_>>(),
+            "admin": self.admin,
+            "email_changed": self.email_changed.as_ref().map(|change| json!({
+                "new_email": change.new_email,
+                "created_at": format_datetime(&change.created_at),
+            })),
+        });
+        if with_confirmation_key {
+            value["confirmation_key"] = json!(a.confirmation_key);
+        }
+        value
+    }
+}
+
+/// Loads the views of `accounts` with one query per related table.
+pub async fn views(
+    conn: &impl ConnectionTrait,
+    accounts: Vec<account::Model>,
+) -> Result<Vec<AccountView>, DbErr> {
+    if accounts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i32> = accounts.iter().map(|a| a.id).collect();
+
+    let mut algorithms: HashMap<i32, Vec<String>> = HashMap::new();
+    for row in password::Entity::find()
+        .filter(password::Column::AccountId.is_in(ids.clone()))
+        .order_by_asc(password::Column::Id)
+        .all(conn)
+        .await?
+    {
+        algorithms
+            .entry(row.account_id)
+            .or_default()
+            .push(row.algorithm);
+    }
+    let admins: HashSet<i32> = admin::Entity::find()
+        .filter(admin::Column::AccountId.is_in(ids.clone()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| row.account_id)
+        .collect();
+    let mut expirations: HashMap<i32, NaiveDateTime> = activation_expiration::Entity::find()
+        .filter(activation_expiration::Column::AccountId.is_in(ids.clone()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| (row.account_id, row.expires))
+        .collect();
+    let mut changes: HashMap<i32, email_changed::Model> = email_changed::Entity::find()
+        .filter(email_changed::Column::AccountId.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| (row.account_id, row))
+        .collect();
+
+    Ok(accounts
+        .into_iter()
+        .map(|account| AccountView {
+            algorithms: algorithms.remove(&account.id).unwrap_or_default(),
+            admin: admins.contains(&account.id),
+            confirmation_key_expires: expirations.remove(&account.id),
+            email_changed: changes.remove(&account.id),
+            account,
+        })
+        .collect())
+}
+
+pub async fn view(
+    conn: &impl ConnectionTrait,
+    account: account::Model,
+) -> Result<AccountView, DbErr> {
+    Ok(views(conn, vec![account]).await?.remove(0))
+}
+
+pub async fn find_by_id(
+    conn: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<account::Model>, DbErr> {
+    account::Entity::find_by_id(id).one(conn).await
+}
+
+pub async fn find_by_address(
+    conn: &impl ConnectionTrait,
+    username: &str,
+    domain: &str,
+) -> Result<Option<account::Model>, DbErr> {
+    account::Entity::find()
+        .filter(account::Column::Username.eq(username))
+        .filter(account::Column::Domain.eq(domain))
+        .one(conn)
+        .await
+}
+
+pub async fn is_admin(conn: &impl ConnectionTrait, account_id: i32) -> Result<bool, DbErr> {
+    Ok(admin::Entity::find()
+        .filter(admin::Column::AccountId.eq(account_id))
+        .count(conn)
+        .await?
+        > 0)
+}
+
+/// A page of accounts ordered by id, and the total count.
+pub async fn page(
+    conn: &impl ConnectionTrait,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<account::Model>, u64), DbErr> {
+    let total = account::Entity::find().count(conn).await?;
+    let accounts = account::Entity::find()
+        .order_by_asc(account::Column::Id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .all(conn)
+        .await?;
+    Ok((accounts, total))
+}
+
+/// True when `phone` is already a username or an alias/phone of an account,
+/// in any domain (phone numbers are unique across the service).
+pub async fn phone_in_use(conn: &impl ConnectionTrait, phone: &str) -> Result<bool, DbErr> {
+    let accounts = account::Entity::find()
+        .filter(
+            Condition::any()
+                .add(account::Column::Username.eq(phone))
+                .add(account::Column::Phone.eq(phone)),
+        )
+        .count(conn)
+        .await?;
+    if accounts > 0 {
+        return Ok(true);
+    }
+    Ok(alias::Entity::find()
+        .filter(alias::Column::Alias.eq(phone))
+        .count(conn)
+        .await?
+        > 0)
+}
+
+/// What a new account is made of; validated by the caller.
+#[derive(Debug, Default)]
+pub struct NewAccount<'a> {
+    pub username: &'a str,
+    pub domain: &'a str,
+    pub password: Option<(&'a str, Algorithm)>,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub activated: bool,
+    pub admin: bool,
+    pub confirmation_key: Option<String>,
+    pub confirmation_key_expires: Option<NaiveDateTime>,
+    pub ip_address: &'a str,
+    pub user_agent: &'a str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("username taken")]
+    UsernameTaken,
+    #[error("phone taken")]
+    PhoneTaken,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Inserts an account with its password, alias, admin flag and expiry.
+/// Run it inside a transaction: on error the caller rolls everything back.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    config: &Config,
+    new: NewAccount<'_>,
+    now: NaiveDateTime,
+) -> Result<account::Model, CreateError> {
+    if find_by_address(conn, new.username, new.domain)
+        .await?
+        .is_some()
+    {
+        return Err(CreateError::UsernameTaken);
+    }
+    if let Some(phone) = new.phone
+        && phone_in_use(conn, phone).await?
+    {
+        return Err(CreateError::PhoneTaken);
+    }
+    let inserted = account::ActiveModel {
+        username: Set(new.username.to_string()),
+        domain: Set(new.domain.to_string()),
+        email: Set(new.email.map(str::to_string)),
+        activated: Set(new.activated),
+        confirmation_key: Set(new.confirmation_key.clone()),
+        ip_address: Set(truncate(new.ip_address, 39)),
+        user_agent: Set(truncate(new.user_agent, 255)),
+        creation_time: Set(now),
+        expire_time: Set(None),
+        phone: Set(new.phone.map(str::to_string)),
+        failed_code_attempts: Set(0),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await;
+    let account = match inserted {
+        Ok(account) => account,
+        // Lost a race with a concurrent creation of the same address.
+        Err(err) if super::is_unique_violation(&err) => return Err(CreateError::UsernameTaken),
+        Err(err) => return Err(err.into()),
+    };
+
+    if let Some((clear, algorithm)) = new.password {
+        set_password(conn, config, &account, clear, algorithm).await?;
+    }
+    if let Some(phone) = new.phone {
+        alias::ActiveModel {
+            account_id: Set(account.id),
+            alias: Set(phone.to_string()),
+            domain: Set(account.domain.clone()),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await
+        .map_err(|err| {
+            if super::is_unique_violation(&err) {
+                CreateError::PhoneTaken
+            } else {
+                err.into()
+            }
+        })?;
+    }
+    if new.admin {
+        admin::ActiveModel {
+            account_id: Set(account.id),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+    }
+    if let Some(expires) = new.confirmation_key_expires {
+        activation_expiration::ActiveModel {
+            account_id: Set(account.id),
+            expires: Set(expires),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(account)
+}
+
+/// Replaces every stored password of `account` by one HA1 of `algorithm`.
+pub async fn set_password(
+    conn: &impl ConnectionTrait,
+    config: &Config,
+    account: &account::Model,
+    clear: &str,
+    algorithm: Algorithm,
+) -> Result<(), DbErr> {
+    password::Entity::delete_many()
+        .filter(password::Column::AccountId.eq(account.id))
+        .exec(conn)
+        .await?;
+    let realm = config.realm_for(&account.domain);
+    password::ActiveModel {
+        account_id: Set(account.id),
+        password: Set(algorithm.ha1(&account.username, realm, clear)),
+        algorithm: Set(algorithm.name().to_string()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// The stored passwords of an account, in storage order.
+pub async fn passwords(
+    conn: &impl ConnectionTrait,
+    account_id: i32,
+) -> Result<Vec<password::Model>, DbErr> {
+    password::Entity::find()
+        .filter(password::Column::AccountId.eq(account_id))
+        .order_by_asc(password::Column::Id)
+        .all(conn)
+        .await
+}
+
+/// Activates (clearing the confirmation key: it has served) or deactivates.
+pub async fn set_activated(
+    conn: &impl ConnectionTrait,
+    account_id: i32,
+    activated: bool,
+) -> Result<(), DbErr> {
+    let mut update = account::Entity::update_many()
+        .col_expr(account::Column::Activated, Expr::value(activated))
+        .filter(account::Column::Id.eq(account_id));
+    if activated {
+        update = update
+            .col_expr(
+                account::Column::ConfirmationKey,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(account::Column::FailedCodeAttempts, Expr::value(0));
+    }
+    update.exec(conn).await?;
+    Ok(())
+}
+
+/// Deletes an account and everything that belongs to it, in one
+/// transaction. Foreign keys cascade too; the explicit deletes keep it true
+/// on databases created without them.
+pub async fn delete<C: ConnectionTrait + TransactionTrait>(
+    conn: &C,
+    account_id: i32,
+) -> Result<bool, DbErr> {
+    let txn = conn.begin().await?;
+    macro_rules! delete_children {
+        ($($entity:ident),*) => {$(
+            $entity::Entity::delete_many()
+                .filter($entity::Column::AccountId.eq(account_id))
+                .exec(&txn)
+                .await?;
+        )*};
+    }
+    delete_children!(
+        password,
+        alias,
+        admin,
+        api_key,
+        nonce,
+        email_changed,
+        phone_change_code,
+        activation_expiration
+    );
+    let deleted = account::Entity::delete_by_id(account_id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(deleted.rows_affected == 1)
+}
+
+/// Accounts never activated whose creation is older than `before`.
+pub async fn unconfirmed_before(
+    conn: &impl ConnectionTrait,
+    before: NaiveDateTime,
+) -> Result<Vec<account::Model>, DbErr> {
+    account::Entity::find()
+        .filter(account::Column::Activated.eq(false))
+        .filter(account::Column::CreationTime.lt(before))
+        .order_by_asc(account::Column::Id)
+        .all(conn)
+        .await
+}
+
+/// Gives `account_id` the admin role (idempotent).
+pub async fn make_admin(
+    conn: &impl ConnectionTrait,
+    account_id: i32,
+    now: NaiveDateTime,
+) -> Result<(), DbErr> {
+    if !is_admin(conn, account_id).await? {
+        admin::ActiveModel {
+            account_id: Set(account_id),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn truncate(value: &str, max_chars: usize) -> String {
+    value.chars().take(max_chars).collect()
+}

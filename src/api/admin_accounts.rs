@@ -1,0 +1,238 @@
+//! Admin account management: create, list, show, delete, (de)activate.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::TransactionTrait;
+use serde_json::{Value, json};
+
+use super::client::Client;
+use super::paginator::{PER_PAGE, Page, page_number};
+use crate::auth::digest::Algorithm;
+use crate::clock::parse_datetime;
+use crate::db::accounts::{self, CreateError, NewAccount};
+use crate::db::entities::account;
+use crate::error::{ApiError, ApiResult};
+use crate::input::{JsonObject, rules};
+use crate::secrets;
+use crate::state::AppState;
+
+/// Length of the confirmation key of accounts created by an admin.
+pub const CONFIRMATION_KEY_LENGTH: usize = 13;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/accounts", get(list).post(create))
+        .route("/api/accounts/{account}", get(show).delete(destroy))
+        .route("/api/accounts/{account}/activate", get(activate))
+        .route("/api/accounts/{account}/deactivate", get(deactivate))
+}
+
+/// The validated fields of an admin account creation.
+pub struct AccountFields<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub algorithm: Algorithm,
+    pub activated: bool,
+    pub admin: bool,
+    pub phone: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub confirmation_key_expires: Option<chrono::NaiveDateTime>,
+}
+
+/// Validates the body of `POST /api/accounts` (shared with the console).
+pub fn validate_account_fields(body: &JsonObject) -> ApiResult<AccountFields<'_>> {
+    let mut v = body.validator();
+    let username = v.required_string("username");
+    if let Some(username) = username {
+        v.check(
+            "username",
+            rules::is_username(username),
+            "The username must be 6 to 64 characters: letters, digits, '.', '_', '-' or '+'.",
+        );
+    }
+    let password = v.required_string("password");
+    if let Some(password) = password {
+        v.check(
+            "password",
+            rules::is_password(password),
+            "The password must be at least 6 characters.",
+        );
+    }
+    let algorithm = v.required_string("algorithm").and_then(|name| {
+        let parsed = Algorithm::parse(name);
+        v.check(
+            "algorithm",
+            parsed.is_some(),
+            "The algorithm must be MD5 or SHA-256.",
+        );
+        parsed
+    });
+    let activated = v.optional_bool("activated").unwrap_or(false);
+    let admin = v.optional_bool("admin").unwrap_or(false);
+    let phone = v.optional_string("phone");
+    if let Some(phone) = phone {
+        v.check(
+            "phone",
+            rules::is_phone(phone),
+            "The phone must be a + followed by 6 to 15 digits.",
+        );
+    }
+    let email = v.optional_string("email");
+    if let Some(email) = email {
+        v.check(
+            "email",
+            rules::is_email(email),
+            "The email must be a valid email address.",
+        );
+    }
+    let expires = v
+        .optional_string("confirmation_key_expires")
+        .and_then(|raw| {
+            let parsed = parse_datetime(raw);
+            v.check(
+                "confirmation_key_expires",
+                parsed.is_some(),
+                "The confirmation key expires does not match the format Y-m-d H:i:s.",
+            );
+            parsed
+        });
+    v.finish()?;
+    // finish() succeeded, so every required field is present and valid.
+    let (Some(username), Some(password), Some(algorithm)) = (username, password, algorithm) else {
+        return Err(ApiError::field(
+            "username",
+            "The username field is required.",
+        ));
+    };
+    Ok(AccountFields {
+        username,
+        password,
+        algorithm,
+        activated,
+        admin,
+        phone,
+        email,
+        confirmation_key_expires: expires,
+    })
+}
+
+/// Creates an account from validated fields in `domain`; returns its JSON
+/// with `confirmation_key`.
+pub async fn create_account(
+    state: &AppState,
+    domain: &str,
+    fields: AccountFields<'_>,
+    ip_address: &str,
+    user_agent: &str,
+) -> ApiResult<Value> {
+    let confirmation_key =
+        (!fields.activated).then(|| secrets::random_alphanumeric(CONFIRMATION_KEY_LENGTH));
+    let new = NewAccount {
+        username: fields.username,
+        domain,
+        password: Some((fields.password, fields.algorithm)),
+        email: fields.email,
+        phone: fields.phone,
+        activated: fields.activated,
+        admin: fields.admin,
+        confirmation_key,
+        confirmation_key_expires: fields
+            .confirmation_key_expires
+            .filter(|_| !fields.activated),
+        ip_address,
+        user_agent,
+    };
+    let txn = state.db.begin().await?;
+    let created = accounts::insert(&txn, &state.config, new, state.clock.now_naive()).await;
+    let account = created.map_err(creation_error)?;
+    let view = accounts::view(&txn, account).await?;
+    txn.commit().await?;
+    Ok(view.to_json(&state.config, true))
+}
+
+/// Maps a refused creation to the 422 on the right field.
+pub fn creation_error(err: CreateError) -> ApiError {
+    match err {
+        CreateError::UsernameTaken => {
+            ApiError::field("username", "The username has already been taken.")
+        }
+        CreateError::PhoneTaken => ApiError::field("phone", "The phone has already been taken."),
+        CreateError::Db(err) => err.into(),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    client: Client,
+    body: JsonObject,
+) -> ApiResult<Json<Value>> {
+    let fields = validate_account_fields(&body)?;
+    let user_agent = client
+        .user_agent
+        .clone()
+        .unwrap_or_else(|| state.config.app_name.clone());
+    // The domain is never taken from the request (SPEC §5.3).
+    let domain = state.config.sip_domain.clone();
+    let json = create_account(&state, &domain, fields, &client.ip.to_string(), &user_agent).await?;
+    Ok(Json(json))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Page>> {
+    let page = page_number(query.get("page").map(String::as_str));
+    let (rows, total) = accounts::page(&state.db, page, PER_PAGE).await?;
+    let data = accounts::views(&state.db, rows)
+        .await?
+        .iter()
+        .map(|view| view.to_json(&state.config, false))
+        .collect();
+    let path = format!("{}/api/accounts", state.config.app_url);
+    Ok(Json(Page::new(path, page, data, total)))
+}
+
+/// The account named by an `{id}` path segment; anything that is not an
+/// existing id is a 404.
+async fn find(state: &AppState, id: &str) -> ApiResult<account::Model> {
+    let id: i32 = id.parse().map_err(|_| ApiError::not_found())?;
+    accounts::find_by_id(&state.db, id)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let account = find(&state, &id).await?;
+    let view = accounts::view(&state.db, account).await?;
+    Ok(Json(view.to_json(&state.config, true)))
+}
+
+async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let account = find(&state, &id).await?;
+    if !accounts::delete(&state.db, account.id).await? {
+        return Err(ApiError::not_found());
+    }
+    Ok(Json(json!({})))
+}
+
+async fn activate(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    set_activated(state, &id, true).await
+}
+
+async fn deactivate(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    set_activated(state, &id, false).await
+}
+
+async fn set_activated(state: AppState, id: &str, activated: bool) -> ApiResult<Json<Value>> {
+    let account = find(&state, id).await?;
+    accounts::set_activated(&state.db, account.id, activated).await?;
+    let account = find(&state, id).await?;
+    let view = accounts::view(&state.db, account).await?;
+    Ok(Json(view.to_json(&state.config, false)))
+}

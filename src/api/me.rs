@@ -1,0 +1,108 @@
+//! The authenticated account's own routes: show, delete, change password.
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use sea_orm::TransactionTrait;
+use serde_json::{Value, json};
+
+use crate::auth::AuthAccount;
+use crate::auth::digest::Algorithm;
+use crate::db::accounts;
+use crate::db::entities::password;
+use crate::error::ApiResult;
+use crate::input::{JsonObject, rules};
+use crate::secrets;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/accounts/me", get(show).delete(destroy))
+        .route("/api/accounts/me/password", post(change_password))
+}
+
+/// The current JSON of the authenticated account.
+pub async fn account_json(state: &AppState, account_id: i32) -> ApiResult<Value> {
+    let account = accounts::find_by_id(&state.db, account_id)
+        .await?
+        .ok_or_else(crate::error::ApiError::not_found)?;
+    let view = accounts::view(&state.db, account).await?;
+    Ok(view.to_json(&state.config, false))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Extension(auth): Extension<AuthAccount>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(account_json(&state, auth.account.id).await?))
+}
+
+async fn destroy(
+    State(state): State<AppState>,
+    Extension(auth): Extension<AuthAccount>,
+) -> ApiResult<Json<Value>> {
+    accounts::delete(&state.db, auth.account.id).await?;
+    Ok(Json(json!({})))
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    Extension(auth): Extension<AuthAccount>,
+    body: JsonObject,
+) -> ApiResult<Json<Value>> {
+    let account = &auth.account;
+    let stored = accounts::passwords(&state.db, account.id).await?;
+
+    let mut v = body.validator();
+    let algorithm = v.required_string("algorithm").and_then(|name| {
+        let parsed = Algorithm::parse(name);
+        v.check(
+            "algorithm",
+            parsed.is_some(),
+            "The algorithm must be MD5 or SHA-256.",
+        );
+        parsed
+    });
+    let password = v.required_string("password");
+    if let Some(password) = password {
+        v.check(
+            "password",
+            rules::is_password(password),
+            "The password must be at least 6 characters.",
+        );
+    }
+    if !stored.is_empty()
+        && let Some(old) = v.required_string("old_password")
+    {
+        let realm = state.config.realm_for(&account.domain);
+        v.check(
+            "old_password",
+            stored
+                .iter()
+                .any(|s| is_password_of(s, &account.username, realm, old)),
+            "The old password is incorrect.",
+        );
+    }
+    v.finish()?;
+    let (Some(algorithm), Some(password)) = (algorithm, password) else {
+        unreachable!("validated above");
+    };
+
+    let txn = state.db.begin().await?;
+    accounts::set_password(&txn, &state.config, account, password, algorithm).await?;
+    txn.commit().await?;
+    Ok(Json(account_json(&state, account.id).await?))
+}
+
+/// True when `candidate` is the clear password behind `stored`.
+fn is_password_of(stored: &password::Model, username: &str, realm: &str, candidate: &str) -> bool {
+    if stored.algorithm == "CLRTXT" {
+        return secrets::constant_time_eq(&stored.password, candidate);
+    }
+    Algorithm::parse(&stored.algorithm).is_some_and(|algorithm| {
+        secrets::constant_time_eq(
+            &stored.password.to_ascii_lowercase(),
+            &algorithm.ha1(username, realm, candidate),
+        )
+    })
+}

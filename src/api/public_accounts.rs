@@ -1,0 +1,32 @@
+//! Public account routes: existence and activation state.
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use crate::db::accounts;
+use crate::db::entities::account;
+use crate::error::{ApiError, ApiResult};
+use crate::sip::SipAddress;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/accounts/{account}/info", get(info))
+}
+
+/// The account named by a `{sip}` path segment (`user@domain`).
+pub async fn find_by_sip(state: &AppState, sip: &str) -> ApiResult<account::Model> {
+    let address = SipAddress::parse_bare(sip).ok_or_else(ApiError::not_found)?;
+    accounts::find_by_address(&state.db, &address.username, &address.domain)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+async fn info(State(state): State<AppState>, Path(sip): Path<String>) -> ApiResult<Json<Value>> {
+    let account = find_by_sip(&state, &sip).await?;
+    Ok(Json(json!({
+        "activated": account.activated,
+        "realm": state.config.account_realm,
+    })))
+}

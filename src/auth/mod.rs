@@ -1,0 +1,261 @@
+//! Authentication of API requests (SPEC §5.1): `From` names the account,
+//! then an API key or a Digest answer proves it.
+//!
+//! Restricted routes are wrapped in [`require_user`] or [`require_admin`],
+//! which put an [`AuthAccount`] into the request extensions and add the
+//! Digest challenge to the response.
+
+pub mod api_key;
+pub mod digest;
+pub mod nonces;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::Duration;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::db::accounts;
+use crate::db::entities::{account, password};
+use crate::error::{ApiError, ApiResult};
+use crate::secrets;
+use crate::sip::SipAddress;
+use crate::state::AppState;
+use digest::{Algorithm, Credentials};
+use nonces::NonceCheck;
+
+/// The authenticated account of a request.
+#[derive(Clone, Debug)]
+pub struct AuthAccount {
+    pub account: account::Model,
+    pub admin: bool,
+}
+
+/// The Digest `opaque`: an HMAC of a fixed label under the server secret,
+/// so it is stable across nodes and never reveals `APP_KEY`.
+pub fn digest_opaque(app_key: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(app_key).expect("HMAC takes any key length");
+    mac.update(b"flexiapi digest opaque v1");
+    hex::encode(&mac.finalize().into_bytes()[..16])
+}
+
+/// Middleware for routes of any activated account.
+pub async fn require_user(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    guard(state, req, next, false).await
+}
+
+/// Middleware for admin routes.
+pub async fn require_admin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    guard(state, req, next, true).await
+}
+
+async fn guard(state: AppState, mut req: Request, next: Next, admin_only: bool) -> Response {
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str().to_string())
+        .unwrap_or_else(|| req.uri().path().to_string());
+    let authenticated =
+        match authenticate(&state, req.headers(), req.method().as_str(), &target).await {
+            Ok(authenticated) => authenticated,
+            Err(err) => return err.into_response(),
+        };
+    if admin_only && !authenticated.account.admin {
+        return ApiError::Forbidden("Unauthorized area".into()).into_response();
+    }
+    req.extensions_mut().insert(authenticated.account);
+    let mut response = next.run(req).await;
+    if let Some(challenge) = authenticated
+        .challenge
+        .and_then(|c| HeaderValue::from_str(&c).ok())
+    {
+        response
+            .headers_mut()
+            .append(header::WWW_AUTHENTICATE, challenge);
+    }
+    response
+}
+
+struct Authenticated {
+    account: AuthAccount,
+    /// The challenge to send back after a Digest success (same nonce).
+    challenge: Option<String>,
+}
+
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &str,
+    target: &str,
+) -> ApiResult<Authenticated> {
+    let from = headers
+        .get("from")
+        .ok_or_else(|| ApiError::field("from", "The from header is required."))?;
+    let address = from
+        .to_str()
+        .ok()
+        .and_then(SipAddress::parse_from_header)
+        .ok_or_else(|| ApiError::field("from", "The from header must be a SIP address."))?;
+    let account = accounts::find_by_address(&state.db, &address.username, &address.domain)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("Account not found".into()))?;
+    if !account.activated {
+        return Err(unauthorized("Unauthorized", Vec::new()));
+    }
+
+    let mut challenge = None;
+    if let Some(key) = headers.get("x-api-key") {
+        let key = key.to_str().unwrap_or_default();
+        if !crate::auth::api_key::verify(&state.db, account.id, key).await? {
+            return Err(unauthorized("Unauthorized", Vec::new()));
+        }
+    } else if let Some(authorization) = headers.get(header::AUTHORIZATION) {
+        let passwords = accounts::passwords(&state.db, account.id).await?;
+        let credentials = authorization.to_str().ok().and_then(Credentials::parse);
+        let outcome = match &credentials {
+            Some(c) => verify_digest(state, &account, &passwords, c, method, target).await?,
+            None => Err("Unauthorized"),
+        };
+        match (outcome, credentials) {
+            (Ok(()), Some(c)) => {
+                let realm = state.config.realm_for(&account.domain);
+                challenge = Some(digest::challenge(
+                    realm,
+                    c.algorithm,
+                    &c.nonce,
+                    &state.digest_opaque,
+                ));
+            }
+            (outcome, _) => {
+                let message = outcome.err().unwrap_or("Unauthorized");
+                let challenges = challenges(state, &account, &passwords).await?;
+                return Err(unauthorized(message, challenges));
+            }
+        }
+    } else {
+        let passwords = accounts::passwords(&state.db, account.id).await?;
+        let challenges = challenges(state, &account, &passwords).await?;
+        return Err(unauthorized("Unauthenticated request", challenges));
+    }
+
+    let admin = state.config.everyone_is_admin || accounts::is_admin(&state.db, account.id).await?;
+    Ok(Authenticated {
+        account: AuthAccount { account, admin },
+        challenge,
+    })
+}
+
+fn unauthorized(message: &'static str, challenges: Vec<String>) -> ApiError {
+    ApiError::Unauthorized {
+        message,
+        challenges,
+    }
+}
+
+async fn verify_digest(
+    state: &AppState,
+    account: &account::Model,
+    passwords: &[password::Model],
+    credentials: &Credentials,
+    method: &str,
+    target: &str,
+) -> ApiResult<Result<(), &'static str>> {
+    // The inner error is the 401 message.
+    let realm = state.config.realm_for(&account.domain);
+    let well_formed = credentials.username == account.username
+        && credentials.realm == realm
+        && credentials.uri == target
+        && credentials.qop == "auth"
+        && credentials
+            .opaque
+            .as_deref()
+            .is_none_or(|o| secrets::constant_time_eq(o, &state.digest_opaque));
+    if !well_formed {
+        return Ok(Err("Unauthorized"));
+    }
+    let matches = passwords.iter().any(|stored| {
+        stored_ha1(stored, credentials.algorithm, &account.username, realm).is_some_and(|ha1| {
+            secrets::constant_time_eq(
+                &credentials.expected_response(&ha1, method),
+                &credentials.response,
+            )
+        })
+    });
+    if !matches {
+        return Ok(Err("Unauthorized"));
+    }
+    let lifetime = Duration::minutes(state.config.nonce_lifetime_minutes);
+    let check = nonces::consume(
+        &state.db,
+        account.id,
+        &credentials.nonce,
+        credentials.nc_value(),
+        state.clock.now_naive(),
+        lifetime,
+    )
+    .await?;
+    Ok(match check {
+        NonceCheck::Accepted => Ok(()),
+        NonceCheck::Invalid => Err("Nonce invalid"),
+        NonceCheck::Replayed => Err("Nonce replayed"),
+    })
+}
+
+/// The HA1 of a stored password for `algorithm`, if it can serve it.
+fn stored_ha1(
+    stored: &password::Model,
+    algorithm: Algorithm,
+    username: &str,
+    realm: &str,
+) -> Option<String> {
+    if stored.algorithm == "CLRTXT" {
+        return Some(algorithm.ha1(username, realm, &stored.password));
+    }
+    (Algorithm::parse(&stored.algorithm)? == algorithm)
+        .then(|| stored.password.to_ascii_lowercase())
+}
+
+/// Algorithms the account can answer, in the order of its passwords.
+pub fn offered_algorithms(passwords: &[password::Model]) -> Vec<Algorithm> {
+    let mut offered = Vec::new();
+    for stored in passwords {
+        let algorithms: &[Algorithm] = match stored.algorithm.as_str() {
+            "CLRTXT" => &[Algorithm::Md5, Algorithm::Sha256],
+            "MD5" => &[Algorithm::Md5],
+            "SHA-256" => &[Algorithm::Sha256],
+            _ => &[],
+        };
+        for algorithm in algorithms {
+            if !offered.contains(algorithm) {
+                offered.push(*algorithm);
+            }
+        }
+    }
+    offered
+}
+
+/// Fresh challenges (one new nonce) for every algorithm the account can use.
+async fn challenges(
+    state: &AppState,
+    account: &account::Model,
+    passwords: &[password::Model],
+) -> ApiResult<Vec<String>> {
+    let offered = offered_algorithms(passwords);
+    if offered.is_empty() {
+        return Ok(Vec::new());
+    }
+    let nonce = nonces::issue(
+        &state.db,
+        account.id,
+        state.clock.now_naive(),
+        Duration::minutes(state.config.nonce_lifetime_minutes),
+    )
+    .await?;
+    let realm = state.config.realm_for(&account.domain);
+    Ok(offered
+        .into_iter()
+        .map(|algorithm| digest::challenge(realm, algorithm, &nonce, &state.digest_opaque))
+        .collect())
+}

@@ -1,0 +1,121 @@
+//! Digest nonces: bound to one account, stored with the last nonce count
+//! the client used, expired after a lifetime since their last use, and
+//! capped per account so unauthenticated requests cannot grow the table.
+
+use chrono::{Duration, NaiveDateTime};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use crate::db::entities::nonce;
+use crate::secrets;
+
+/// Live nonces kept per account; older ones are dropped first.
+pub const MAX_LIVE_PER_ACCOUNT: u64 = 32;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum NonceCheck {
+    Accepted,
+    /// Unknown, expired or bound to another account.
+    Invalid,
+    /// Known, but the nonce count did not grow: the nonce is now dropped.
+    Replayed,
+}
+
+/// Creates a nonce for `account_id`, pruning expired and surplus ones.
+pub async fn issue(
+    conn: &impl ConnectionTrait,
+    account_id: i32,
+    now: NaiveDateTime,
+    lifetime: Duration,
+) -> Result<String, DbErr> {
+    let value = secrets::random_alphanumeric(32);
+    let inserted = nonce::ActiveModel {
+        account_id: Set(account_id),
+        nonce: Set(value.clone()),
+        nc: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+
+    nonce::Entity::delete_many()
+        .filter(nonce::Column::AccountId.eq(account_id))
+        .filter(nonce::Column::UpdatedAt.lt(now - lifetime))
+        .exec(conn)
+        .await?;
+    // The oldest id still within the cap; everything older goes.
+    let keep_from: Option<i32> = nonce::Entity::find()
+        .select_only()
+        .column(nonce::Column::Id)
+        .filter(nonce::Column::AccountId.eq(account_id))
+        .order_by_desc(nonce::Column::Id)
+        .offset(MAX_LIVE_PER_ACCOUNT - 1)
+        .limit(1)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    if let Some(keep_from) = keep_from.filter(|id| *id < inserted.id) {
+        nonce::Entity::delete_many()
+            .filter(nonce::Column::AccountId.eq(account_id))
+            .filter(nonce::Column::Id.lt(keep_from))
+            .exec(conn)
+            .await?;
+    }
+    Ok(value)
+}
+
+/// Accepts `nc` for `value` only if it is larger than the stored one, in
+/// one conditional UPDATE: of concurrent requests with the same `nc`, on any
+/// number of nodes, exactly one succeeds.
+pub async fn consume(
+    conn: &impl ConnectionTrait,
+    account_id: i32,
+    value: &str,
+    nc: i64,
+    now: NaiveDateTime,
+    lifetime: Duration,
+) -> Result<NonceCheck, DbErr> {
+    let updated = nonce::Entity::update_many()
+        .col_expr(nonce::Column::Nc, Expr::value(nc))
+        .col_expr(nonce::Column::UpdatedAt, Expr::value(now))
+        .filter(nonce::Column::Nonce.eq(value))
+        .filter(nonce::Column::AccountId.eq(account_id))
+        .filter(nonce::Column::Nc.lt(nc))
+        .filter(nonce::Column::UpdatedAt.gte(now - lifetime))
+        .exec(conn)
+        .await?;
+    if updated.rows_affected == 1 {
+        return Ok(NonceCheck::Accepted);
+    }
+    let existing = nonce::Entity::find()
+        .filter(nonce::Column::Nonce.eq(value))
+        .filter(nonce::Column::AccountId.eq(account_id))
+        .one(conn)
+        .await?;
+    let Some(existing) = existing else {
+        return Ok(NonceCheck::Invalid);
+    };
+    nonce::Entity::delete_by_id(existing.id).exec(conn).await?;
+    if existing.updated_at < now - lifetime {
+        Ok(NonceCheck::Invalid)
+    } else {
+        Ok(NonceCheck::Replayed)
+    }
+}
+
+/// Removes nonces whose last use is older than `before`; returns how many.
+pub async fn clear_older_than(
+    conn: &impl ConnectionTrait,
+    before: NaiveDateTime,
+) -> Result<u64, DbErr> {
+    Ok(nonce::Entity::delete_many()
+        .filter(nonce::Column::UpdatedAt.lt(before))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}

@@ -1,0 +1,149 @@
+//! What the console commands do, once parsed (see `cli.rs`).
+
+use std::io::BufRead;
+
+use anyhow::{Context, anyhow, bail};
+use sea_orm::TransactionTrait;
+use serde_json::{Map, json};
+
+use crate::api::{create_account, validate_account_fields};
+use crate::auth::{api_key, nonces};
+use crate::cli::AccountsCommand;
+use crate::clock::format_datetime;
+use crate::db::accounts;
+use crate::error::ApiError;
+use crate::input::JsonObject;
+use crate::sip::SipAddress;
+use crate::state::AppState;
+
+pub async fn accounts(state: &AppState, command: AccountsCommand) -> anyhow::Result<()> {
+    match command {
+        AccountsCommand::Create {
+            username,
+            password,
+            password_stdin,
+            domain,
+            algorithm,
+            email,
+            phone,
+            activated,
+            admin,
+            api_key,
+        } => {
+            let password = match (password, password_stdin) {
+                (Some(password), _) => password,
+                (None, _) => read_password_line()?,
+            };
+            let domain = domain.unwrap_or_else(|| state.config.sip_domain.clone());
+            if SipAddress::parse_bare(&format!("x@{domain}")).is_none() {
+                bail!("domain: not a valid SIP domain: {domain:?}");
+            }
+            let mut body = Map::new();
+            body.insert("username".into(), json!(username));
+            body.insert("password".into(), json!(password));
+            body.insert("algorithm".into(), json!(algorithm));
+            body.insert("activated".into(), json!(activated));
+            body.insert("admin".into(), json!(admin));
+            body.insert("email".into(), json!(email));
+            body.insert("phone".into(), json!(phone));
+            let body = JsonObject(body);
+            let fields = validate_account_fields(&body).map_err(describe)?;
+            let mut created =
+                create_account(state, &domain, fields, "127.0.0.1", "flexiapi console")
+                    .await
+                    .map_err(describe)?;
+            if api_key {
+                let id = created["id"]
+                    .as_i64()
+                    .context("created account has no id")? as i32;
+                let key = api_key::regenerate(&state.db, id, state.clock.now_naive()).await?;
+                created["api_key"] = json!(key);
+            }
+            println!("{created}");
+            Ok(())
+        }
+        AccountsCommand::SetAdmin { id } => {
+            let account = accounts::find_by_id(&state.db, id)
+                .await?
+                .ok_or_else(|| anyhow!("no account with id {id}"))?;
+            accounts::make_admin(&state.db, account.id, state.clock.now_naive()).await?;
+            println!(
+                "{}@{} (id {}) is now an admin.",
+                account.username, account.domain, account.id
+            );
+            Ok(())
+        }
+        AccountsCommand::ApiKey { sip_address } => {
+            let address = SipAddress::parse_argument(&sip_address)
+                .ok_or_else(|| anyhow!("not a SIP address: {sip_address:?}"))?;
+            let account = accounts::find_by_address(&state.db, &address.username, &address.domain)
+                .await?
+                .ok_or_else(|| anyhow!("no account {address}"))?;
+            let txn = state.db.begin().await?;
+            let key = api_key::regenerate(&txn, account.id, state.clock.now_naive()).await?;
+            txn.commit().await?;
+            println!("{key}");
+            Ok(())
+        }
+        AccountsCommand::ClearUnconfirmed { days, apply } => {
+            let before = state.clock.now_naive() - chrono::Duration::days(days.into());
+            let unconfirmed = accounts::unconfirmed_before(&state.db, before).await?;
+            for account in &unconfirmed {
+                println!(
+                    "{} {}@{} {}",
+                    account.id,
+                    account.username,
+                    account.domain,
+                    format_datetime(&account.creation_time)
+                );
+            }
+            if apply {
+                for account in &unconfirmed {
+                    accounts::delete(&state.db, account.id).await?;
+                }
+                eprintln!("{} account(s) deleted.", unconfirmed.len());
+            } else {
+                eprintln!(
+                    "{} account(s) would be deleted; run again with --apply to delete them.",
+                    unconfirmed.len()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+pub async fn clear_nonces(state: &AppState, minutes: u32) -> anyhow::Result<()> {
+    let before = state.clock.now_naive() - chrono::Duration::minutes(minutes.into());
+    let removed = nonces::clear_older_than(&state.db, before).await?;
+    println!("{removed} nonce(s) removed.");
+    Ok(())
+}
+
+fn read_password_line() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        bail!("password: nothing on standard input");
+    }
+    Ok(password)
+}
+
+/// One line naming the fields at fault, for the console's stderr.
+fn describe(err: ApiError) -> anyhow::Error {
+    match err {
+        ApiError::Validation(errors) => anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|(field, messages)| format!("{field}: {}", messages.join(" ")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow!("{other}"),
+    }
+}
