@@ -74,3 +74,144 @@ impl TestApp {
         self.client.delete(self.url(path))
     }
 }
+
+/// An account created for a test, with what a client needs to use it.
+#[derive(Clone, Debug)]
+pub struct TestAccount {
+    pub id: i32,
+    pub username: String,
+    pub domain: String,
+    pub password: String,
+    pub api_key: String,
+}
+
+impl TestAccount {
+    pub fn from(&self) -> String {
+        format!("sip:{}@{}", self.username, self.domain)
+    }
+}
+
+impl TestApp {
+    /// An activated account with one password and an API key.
+    pub async fn account(&self, username: &str, algorithm: &str, admin: bool) -> TestAccount {
+        use flexiapi::auth::digest::Algorithm;
+        use flexiapi::db::accounts::{NewAccount, insert};
+        let password = format!("{username}-pass");
+        let algorithm = Algorithm::parse(algorithm).unwrap();
+        let now = self.state.clock.now_naive();
+        let account = insert(
+            &self.state.db,
+            &self.state.config,
+            NewAccount {
+                username,
+                domain: &self.state.config.sip_domain,
+                password: Some((&password, algorithm)),
+                activated: true,
+                admin,
+                ip_address: "127.0.0.1",
+                user_agent: "test",
+                ..Default::default()
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let api_key = flexiapi::auth::api_key::regenerate(&self.state.db, account.id, now)
+            .await
+            .unwrap();
+        TestAccount {
+            id: account.id,
+            username: account.username,
+            domain: account.domain,
+            password,
+            api_key,
+        }
+    }
+
+    pub async fn admin(&self) -> TestAccount {
+        self.account("admin_user", "SHA-256", true).await
+    }
+
+    /// A request authenticated with the account's API key.
+    pub fn as_key(
+        &self,
+        account: &TestAccount,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .header("From", account.from())
+            .header("x-api-key", &account.api_key)
+    }
+
+    /// Adds a raw `passwords` row (e.g. `CLRTXT`).
+    pub async fn add_password_row(&self, account_id: i32, password: &str, algorithm: &str) {
+        use flexiapi::db::entities::password;
+        use sea_orm::{ActiveModelTrait, Set};
+        password::ActiveModel {
+            account_id: Set(account_id),
+            password: Set(password.to_string()),
+            algorithm: Set(algorithm.to_string()),
+            ..Default::default()
+        }
+        .insert(&self.state.db)
+        .await
+        .unwrap();
+    }
+
+    /// Number of rows in `table`.
+    pub async fn count(&self, table: &str) -> i64 {
+        use sea_orm::{ConnectionTrait, Statement};
+        let backend = self.state.db.get_database_backend();
+        let row = self
+            .state
+            .db
+            .query_one(Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+}
+
+/// The JSON body of a response, whatever its status.
+pub async fn json(response: reqwest::Response) -> serde_json::Value {
+    let text = response.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+}
+
+/// The sorted keys of a JSON object.
+pub fn keys(value: &serde_json::Value) -> Vec<String> {
+    let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    keys
+}
+
+/// The 14 keys of the account object (SPEC §5.4), sorted.
+pub fn account_keys() -> Vec<String> {
+    let mut keys: Vec<String> = [
+        "id",
+        "username",
+        "domain",
+        "email",
+        "activated",
+        "ip_address",
+        "user_agent",
+        "creation_time",
+        "realm",
+        "phone",
+        "confirmation_key_expires",
+        "passwords",
+        "admin",
+        "email_changed",
+    ]
+    .iter()
+    .map(|k| k.to_string())
+    .collect();
+    keys.sort();
+    keys
+}

@@ -1,5 +1,7 @@
 //! One integration test binary: each module covers an area, each test boots
 //! the real server on a free port with a fresh SQLite file.
 
+mod auth;
+mod digest_client;
 mod helpers;
 mod ping;
