@@ -97,6 +97,12 @@ pub async fn run(cli: Cli, mut config: Config) -> anyhow::Result<()> {
             }
             let listen = config.listen;
             let state = AppState::build(config, Clock::system()).await?;
+            if !crate::db::accounts::any_admin(&state.db).await? {
+                tracing::info!(
+                    "no admin account yet: create one with `flexiapi accounts create USERNAME \
+                     --password-stdin --activated --admin --api-key`"
+                );
+            }
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;

@@ -152,6 +152,11 @@ pub async fn is_admin(conn: &impl ConnectionTrait, account_id: i32) -> Result<bo
         > 0)
 }
 
+/// True once any account has the admin role.
+pub async fn any_admin(conn: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    Ok(admin::Entity::find().count(conn).await? > 0)
+}
+
 /// A page of accounts ordered by id, and the total count.
 pub async fn page(
     conn: &impl ConnectionTrait,
@@ -389,14 +394,14 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     Ok(deleted.rows_affected == 1)
 }
 
-/// Accounts never activated whose creation is older than `before`.
+/// Accounts never activated, created at or before `before`.
 pub async fn unconfirmed_before(
     conn: &impl ConnectionTrait,
     before: NaiveDateTime,
 ) -> Result<Vec<account::Model>, DbErr> {
     account::Entity::find()
         .filter(account::Column::Activated.eq(false))
-        .filter(account::Column::CreationTime.lt(before))
+        .filter(account::Column::CreationTime.lte(before))
         .order_by_asc(account::Column::Id)
         .all(conn)
         .await

@@ -4,6 +4,7 @@
 mod admin_accounts;
 mod auth;
 mod bad_input;
+mod console;
 mod digest_client;
 mod helpers;
 mod me;

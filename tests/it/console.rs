@@ -1,0 +1,281 @@
+//! Console commands, run as the real binary against a SQLite file.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+use crate::helpers::account_keys;
+
+struct Console {
+    dir: tempfile::TempDir,
+}
+
+impl Console {
+    fn new() -> Self {
+        Console {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_flexiapi"));
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_clear()
+            .env("DATABASE_URL", format!("sqlite://{}", self.db_path()))
+            .env("RUST_LOG", "warn")
+            .env("APP_SIP_DOMAIN", "sip.example.org");
+        command
+    }
+
+    fn db_path(&self) -> String {
+        self.dir.path().join("console.sqlite").display().to_string()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// Rows in `table`, read from the console's database file.
+    async fn count(&self, table: &str) -> i64 {
+        use sea_orm::{ConnectionTrait, Database, Statement};
+        let db = Database::connect(format!("sqlite://{}", self.db_path()))
+            .await
+            .unwrap();
+        let row = db
+            .query_one(Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+}
+
+fn stdout_json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn accounts_create_prints_the_account() {
+    let console = Console::new();
+    let output = console.run(&[
+        "accounts",
+        "create",
+        "console_user",
+        "--password",
+        "secret1",
+    ]);
+    let account = stdout_json(&output);
+    let mut expected = account_keys();
+    expected.push("confirmation_key".into());
+    expected.sort();
+    assert_eq!(crate::helpers::keys(&account), expected);
+    assert_eq!(account["domain"], "sip.example.org");
+    assert_eq!(account["activated"], false);
+    assert_eq!(account["passwords"][0]["algorithm"], "SHA-256");
+    assert_eq!(account["confirmation_key"].as_str().unwrap().len(), 13);
+
+    let output = console.run(&[
+        "accounts",
+        "create",
+        "full_user",
+        "--password",
+        "secret1",
+        "--domain",
+        "other.org",
+        "--algorithm",
+        "MD5",
+        "--email",
+        "a@example.org",
+        "--phone",
+        "+33612345678",
+        "--activated",
+        "--admin",
+        "--api-key",
+    ]);
+    let account = stdout_json(&output);
+    assert_eq!(account["domain"], "other.org");
+    assert_eq!(account["activated"], true);
+    assert_eq!(account["admin"], true);
+    assert_eq!(account["confirmation_key"], Value::Null);
+    assert_eq!(account["phone"], "+33612345678");
+    assert_eq!(account["api_key"].as_str().unwrap().len(), 40);
+    assert_eq!(console.count("api_keys").await, 1);
+}
+
+#[tokio::test]
+async fn accounts_create_reads_the_password_from_stdin() {
+    let console = Console::new();
+    let output = console.run_with_stdin(
+        &[
+            "accounts",
+            "create",
+            "stdin_user",
+            "--password-stdin",
+            "--activated",
+        ],
+        "from-stdin\n",
+    );
+    assert_eq!(stdout_json(&output)["username"], "stdin_user");
+}
+
+#[tokio::test]
+async fn bad_arguments_fail_and_write_nothing() {
+    let console = Console::new();
+    console.run(&["migrate"]);
+    for args in [
+        vec!["accounts", "create", "short", "--password", "secret1"],
+        vec!["accounts", "create", "okay_user", "--password", "123"],
+        vec![
+            "accounts",
+            "create",
+            "okay_user",
+            "--password",
+            "secret1",
+            "--algorithm",
+            "SHA-1",
+        ],
+        vec![
+            "accounts",
+            "create",
+            "okay_user",
+            "--password",
+            "secret1",
+            "--phone",
+            "0612",
+        ],
+        vec![
+            "accounts",
+            "create",
+            "okay_user",
+            "--password",
+            "secret1",
+            "--email",
+            "nope",
+        ],
+        vec![
+            "accounts",
+            "create",
+            "okay_user",
+            "--password",
+            "secret1",
+            "--domain",
+            "bad domain",
+        ],
+        vec!["accounts", "create", "okay_user"],
+        vec!["accounts", "set-admin", "42"],
+        vec!["accounts", "set-admin", "abc"],
+        vec!["accounts", "api-key", "nobody@sip.example.org"],
+        vec!["accounts", "api-key", "not-an-address"],
+        vec!["accounts", "clear-unconfirmed", "-3"],
+        vec!["digest", "clear-nonces", "soon"],
+        vec!["no-such-command"],
+    ] {
+        let output = console.run(&args);
+        assert!(!output.status.success(), "{args:?} succeeded");
+        assert!(output.stdout.is_empty(), "{args:?} printed on stdout");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.trim().is_empty(), "{args:?} said nothing");
+    }
+    assert_eq!(console.count("accounts").await, 0);
+    assert_eq!(console.count("api_keys").await, 0);
+
+    let output = console.run(&["accounts", "create", "okay_user", "--password", "secret1"]);
+    assert!(output.status.success());
+    let output = console.run(&["accounts", "create", "okay_user", "--password", "secret1"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains("username"));
+    assert_eq!(console.count("accounts").await, 1);
+}
+
+#[tokio::test]
+async fn set_admin_api_key_clear_unconfirmed_and_clear_nonces() {
+    let console = Console::new();
+    let account = stdout_json(&console.run(&[
+        "accounts",
+        "create",
+        "later_admin",
+        "--password",
+        "secret1",
+        "--activated",
+    ]));
+    let id = account["id"].to_string();
+    let output = console.run(&["accounts", "set-admin", &id]);
+    assert!(output.status.success());
+    assert_eq!(console.count("admins").await, 1);
+
+    let first = console.run(&["accounts", "api-key", "sip:later_admin@sip.example.org"]);
+    let second = console.run(&["accounts", "api-key", "later_admin@sip.example.org"]);
+    let first = String::from_utf8(first.stdout).unwrap();
+    let second = String::from_utf8(second.stdout).unwrap();
+    assert_eq!(first.trim().len(), 40);
+    assert_ne!(first, second, "a new key replaces the old one");
+    assert_eq!(console.count("api_keys").await, 1);
+
+    let pending = stdout_json(&console.run(&[
+        "accounts",
+        "create",
+        "never_active",
+        "--password",
+        "secret1",
+    ]));
+    // Created just now: not older than 1 day.
+    let output = console.run(&["accounts", "clear-unconfirmed", "1", "--apply"]);
+    assert!(output.status.success());
+    assert!(output.stdout.is_empty());
+    assert_eq!(console.count("accounts").await, 2);
+    // Older than 0 days: listed, then deleted only with --apply.
+    let output = console.run(&["accounts", "clear-unconfirmed", "0"]);
+    let listed = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(listed.lines().count(), 1);
+    let line = listed.lines().next().unwrap();
+    assert!(
+        line.starts_with(&format!(
+            "{} never_active@sip.example.org {}",
+            pending["id"],
+            pending["creation_time"].as_str().unwrap()
+        )),
+        "{line}"
+    );
+    assert_eq!(console.count("accounts").await, 2);
+    let output = console.run(&["accounts", "clear-unconfirmed", "0", "--apply"]);
+    assert!(output.status.success());
+    assert_eq!(
+        console.count("accounts").await,
+        1,
+        "the activated account stays"
+    );
+
+    let output = console.run(&["digest", "clear-nonces", "60"]);
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("0 nonce"));
+}
