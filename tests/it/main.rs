@@ -3,6 +3,7 @@
 
 mod admin_accounts;
 mod auth;
+mod backends;
 mod bad_input;
 mod console;
 mod digest_client;

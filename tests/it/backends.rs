@@ -1,0 +1,182 @@
+//! The same service on the real MariaDB and PostgreSQL servers: migrations,
+//! the account API, Digest's atomic nonce update, cascade deletes, and the
+//! SQL queries Flexisip itself runs against our tables (FLEXISIP.md §3).
+
+use reqwest::Method;
+use sea_orm::{ConnectionTrait, Database, Statement};
+use serde_json::json;
+
+use crate::digest_client::{authorization, challenges};
+use crate::helpers::{TestApp, json};
+
+const MARIADB: &str = "mysql://root@127.0.0.1:3306";
+const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432";
+
+/// A database created for one test on a real server.
+struct ServerDatabase {
+    server: &'static str,
+    admin_db: &'static str,
+    name: String,
+}
+
+impl ServerDatabase {
+    async fn create(server: &'static str) -> Self {
+        let admin_db = if server == POSTGRES {
+            "postgres"
+        } else {
+            "mysql"
+        };
+        let name = format!(
+            "flexiapi_it_{}_{}",
+            std::process::id(),
+            flexiapi::secrets::random_alphanumeric(8).to_lowercase()
+        );
+        let admin = Database::connect(format!("{server}/{admin_db}"))
+            .await
+            .unwrap_or_else(|e| panic!("{server} must be running for these tests: {e}"));
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        ServerDatabase {
+            server,
+            admin_db,
+            name,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("{}/{}", self.server, self.name)
+    }
+
+    async fn drop(self, app: TestApp) {
+        app.state.db.clone().close().await.unwrap();
+        let admin = Database::connect(format!("{}/{}", self.server, self.admin_db))
+            .await
+            .unwrap();
+        admin
+            .execute_unprepared(&format!("DROP DATABASE {}", self.name))
+            .await
+            .unwrap();
+    }
+}
+
+async fn exercise(server: &'static str) {
+    let database = ServerDatabase::create(server).await;
+    let app = TestApp::spawn_with(&[("DATABASE_URL", &database.url())]).await;
+    // Migrations are idempotent.
+    flexiapi::db::migrate(&app.state.db).await.unwrap();
+
+    let admin = app.admin().await;
+    let response = app
+        .as_key(&admin, Method::POST, "/api/accounts")
+        .json(
+            &json!({"username": "backend_user", "password": "secret1", "algorithm": "SHA-256",
+                      "activated": true, "phone": "+33612345678"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let created = json(response).await;
+    let id = created["id"].as_i64().unwrap();
+
+    // Unique username per domain holds on this backend too.
+    let response = app
+        .as_key(&admin, Method::POST, "/api/accounts")
+        .json(&json!({"username": "backend_user", "password": "secret1", "algorithm": "MD5"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+
+    let page = json(
+        app.as_key(&admin, Method::GET, "/api/accounts")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page["total"], 2);
+
+    // Digest, with 20 concurrent answers using one nc over a real pool.
+    let me = "/api/accounts/me";
+    let from = "sip:backend_user@sip.example.org";
+    let response = app.get(me).header("From", from).send().await.unwrap();
+    let challenge = challenges(&response).remove(0);
+    let header = authorization(&challenge, "backend_user", "secret1", "GET", me, 1);
+    let handles: Vec<_> = (0..20)
+        .map(|_| {
+            tokio::spawn(
+                app.get(me)
+                    .header("From", from)
+                    .header("Authorization", header.clone())
+                    .send(),
+            )
+        })
+        .collect();
+    let mut ok = 0;
+    for handle in handles {
+        if handle.await.unwrap().unwrap().status() == 200 {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 1);
+
+    // Flexisip's default queries (placeholders filled in).
+    let backend = app.state.db.get_database_backend();
+    let row = app
+        .state
+        .db
+        .query_one(Statement::from_string(
+            backend,
+            "select password, algorithm from passwords where account_id = (select id from accounts where username = 'backend_user' and domain = 'sip.example.org' and activated = true)",
+        ))
+        .await
+        .unwrap()
+        .expect("Flexisip finds the password");
+    assert_eq!(row.try_get::<String>("", "algorithm").unwrap(), "SHA-256");
+    assert_eq!(
+        row.try_get::<String>("", "password").unwrap(),
+        crate::digest_client::h("SHA-256", "backend_user:sip.example.org:secret1")
+    );
+    for query in [
+        "select username from accounts where activated = true and (username = '+33612345678' or phone = '+33612345678')",
+        "select username, domain from accounts where activated = true and (username in ('+33612345678') or phone in ('+33612345678'))",
+        "select a.username from accounts a join aliases al on al.account_id = a.id where a.activated = true and (a.username = '+33612345678' or al.alias = '+33612345678')",
+    ] {
+        let row = app
+            .state
+            .db
+            .query_one(Statement::from_string(backend, query))
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no row for {query}"));
+        assert_eq!(
+            row.try_get::<String>("", "username").unwrap(),
+            "backend_user"
+        );
+    }
+
+    let response = app
+        .as_key(&admin, Method::DELETE, &format!("/api/accounts/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.count("aliases").await, 0);
+    assert_eq!(app.count("nonces").await, 0);
+    assert_eq!(app.count("passwords").await, 1);
+
+    database.drop(app).await;
+}
+
+#[tokio::test]
+async fn mariadb() {
+    exercise(MARIADB).await;
+}
+
+#[tokio::test]
+async fn postgresql() {
+    exercise(POSTGRES).await;
+}
