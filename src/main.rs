@@ -1,5 +1,5 @@
 use clap::Parser;
-use flexiapi::cli::{Cli, run};
+use flexiapi::cli::{Cli, Command, run};
 use flexiapi::config::Config;
 
 #[tokio::main]
@@ -12,9 +12,17 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    // Console commands print their result on stdout; their log stays quiet
+    // unless RUST_LOG asks otherwise.
+    let serving = matches!(cli.command, None | Some(Command::Serve { .. }));
+    let filter = if serving || std::env::var_os("RUST_LOG").is_some() {
+        config.log_filter.as_str()
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&config.log_filter)
+            tracing_subscriber::EnvFilter::try_new(filter)
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)

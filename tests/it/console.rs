@@ -279,3 +279,64 @@ async fn set_admin_api_key_clear_unconfirmed_and_clear_nonces() {
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).contains("0 nonce"));
 }
+
+#[tokio::test]
+async fn serve_answers_then_exits_zero_on_sigterm() {
+    let console = Console::new();
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let address = format!("127.0.0.1:{port}");
+    let child = console
+        .command(&["serve", "--listen", &address])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = format!("http://{address}/api/ping");
+    let mut answered = false;
+    for _ in 0..100 {
+        if let Ok(response) = reqwest::get(&url).await {
+            assert_eq!(response.text().await.unwrap(), "pong");
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(answered, "the server never answered");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(exit.status.success(), "{:?}", exit.status);
+    let stderr = String::from_utf8_lossy(&exit.stderr);
+    assert!(stderr.contains("shutting down"), "{stderr}");
+}
+
+#[test]
+fn invalid_configuration_names_the_variable() {
+    let console = Console::new();
+    let output = console
+        .command(&["migrate"])
+        .env("APP_RATE_LIMIT_PER_MINUTE", "lots")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("APP_RATE_LIMIT_PER_MINUTE"), "{stderr}");
+
+    let output = console
+        .command(&["migrate"])
+        .env("DATABASE_URL", "sqlite:///no/such/dir/x.sqlite")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("DATABASE_URL"));
+}
