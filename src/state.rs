@@ -14,11 +14,15 @@ pub struct AppState {
     /// Server secret (`APP_KEY`, or the one generated and kept in the
     /// database); never sent to a client.
     pub app_key: Arc<Vec<u8>>,
+    /// The provisioning rc and extra files, read once at start.
+    pub provisioning: Arc<crate::provisioning::RcFiles>,
 }
 
 impl AppState {
     /// Connects to the database, applies migrations and builds the state.
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
+        // Before the database: a malformed rc file is a configuration error.
+        let provisioning = crate::provisioning::RcFiles::load(&config)?;
         let db = crate::db::connect(&config.database_url).await?;
         crate::db::migrate(&db).await?;
         let app_key =
@@ -28,6 +32,7 @@ impl AppState {
             config: Arc::new(config),
             clock,
             app_key: Arc::new(app_key),
+            provisioning: Arc::new(provisioning),
         })
     }
 }
