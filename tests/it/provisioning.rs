@@ -1,5 +1,7 @@
 //! Provisioning XML and QR codes (SPEC §8, §11; issue 5).
 
+mod liblinphone;
+
 use std::collections::HashMap;
 
 use chrono::Duration;
