@@ -12,6 +12,7 @@ pub mod console;
 pub mod db;
 pub mod error;
 pub mod input;
+pub mod provisioning;
 pub mod secrets;
 pub mod server;
 pub mod sip;

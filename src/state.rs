@@ -16,11 +16,15 @@ pub struct AppState {
     pub app_key: Arc<Vec<u8>>,
     /// Digest `opaque`, derived from the server secret.
     pub digest_opaque: Arc<str>,
+    /// The provisioning rc and extra files, read once at start.
+    pub provisioning: Arc<crate::provisioning::RcFiles>,
 }
 
 impl AppState {
     /// Connects to the database, applies migrations and builds the state.
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
+        // Before the database: a malformed rc file is a configuration error.
+        let provisioning = crate::provisioning::RcFiles::load(&config)?;
         let db = crate::db::connect(&config.database_url).await?;
         crate::db::migrate(&db).await?;
         let app_key =
@@ -31,6 +35,7 @@ impl AppState {
             clock,
             digest_opaque: crate::auth::digest_opaque(&app_key).into(),
             app_key: Arc::new(app_key),
+            provisioning: Arc::new(provisioning),
         })
     }
 }

@@ -10,3 +10,4 @@ mod digest_client;
 mod helpers;
 mod me;
 mod ping;
+mod provisioning;

@@ -1,0 +1,121 @@
+//! Remote provisioning (SPEC §8): the XML that configures a Linphone app,
+//! and the QR code that carries its link.
+//!
+//! - `rc`: the operator's INI files, read at start;
+//! - `assemble`: rc sections plus the account's `proxy_0`/`auth_info_N`;
+//! - `xml`: liblinphone's XML format;
+//! - `store`: key lookup and single-use consumption;
+//! - `qrcode`: the PNG.
+
+pub mod assemble;
+pub mod qrcode;
+pub mod rc;
+pub mod store;
+pub mod xml;
+
+use axum::Router;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+pub use rc::RcFiles;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/provisioning", get(base))
+        .route("/provisioning/{key}", get(provision))
+        .route("/provisioning/qrcode/{key}", get(qrcode))
+}
+
+/// The header that repeats the URL a QR code encodes.
+pub const QRCODE_URL_HEADER: &str = "x-qrcode-url";
+
+async fn base(State(state): State<AppState>) -> Response {
+    xml_response(&state, &assemble::base(&state.provisioning))
+}
+
+/// A valid key adds the account once; any other key, or a key that cannot
+/// even be decoded from the path, gets the base configuration, as the PHP
+/// service answered.
+async fn provision(
+    State(state): State<AppState>,
+    method: Method,
+    key: Result<Path<String>, PathRejection>,
+) -> ApiResult<Response> {
+    let Ok(Path(key)) = key else {
+        return Ok(xml_response(&state, &assemble::base(&state.provisioning)));
+    };
+    // A HEAD (link checkers, proxies) must not burn the single-use key.
+    let account = if method == Method::HEAD {
+        None
+    } else {
+        store::consume(&state.db, &key, state.clock.now_naive()).await?
+    };
+    let sections = match &account {
+        Some(account) => assemble::for_account(&state.provisioning, &state.config, account),
+        None => assemble::base(&state.provisioning),
+    };
+    Ok(xml_response(&state, &sections))
+}
+
+/// The QR code of a valid key's provisioning link; does not consume the key.
+async fn qrcode(
+    State(state): State<AppState>,
+    key: Result<Path<String>, PathRejection>,
+) -> ApiResult<Response> {
+    let Ok(Path(key)) = key else {
+        return Err(ApiError::not_found());
+    };
+    if store::find_valid(&state.db, &key, state.clock.now_naive())
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found());
+    }
+    let url = provisioning_url(&state.config.app_url, &key);
+    let png = qrcode::png(&url).map_err(ApiError::internal)?;
+    let url_header = HeaderValue::from_str(&url).map_err(ApiError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (HeaderName::from_static(QRCODE_URL_HEADER), url_header),
+        ],
+        png,
+    )
+        .into_response())
+}
+
+/// Characters kept as they are in a path segment (RFC 3986 unreserved).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `APP_URL/provisioning/{key}`, the key percent-encoded as a path segment.
+pub fn provisioning_url(app_url: &str, key: &str) -> String {
+    format!(
+        "{app_url}/provisioning/{}",
+        utf8_percent_encode(key, SEGMENT)
+    )
+}
+
+fn xml_response(state: &AppState, sections: &[rc::Section]) -> Response {
+    let body = xml::render(sections, state.config.provisioning_overwrite_all);
+    (
+        [
+            (header::CONTENT_TYPE, "application/xml; charset=utf-8"),
+            // Credentials inside: no cache may keep a copy.
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}

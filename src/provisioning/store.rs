@@ -1,0 +1,127 @@
+//! Provisioning keys (`accounts.confirmation_key`): finding the account a
+//! key names, and consuming the key exactly once.
+
+use chrono::NaiveDateTime;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use subtle::ConstantTimeEq;
+
+use super::assemble::AccountCredentials;
+use crate::db::Db;
+use crate::db::entities::{account, activation_expiration, password};
+
+/// Keys shorter than this never provision: the 4-digit PINs of accounts
+/// created with a phone would otherwise let anyone guess their way to an
+/// account's HA1 in 10 000 requests. Admin and console keys have 13
+/// characters.
+pub const MIN_KEY_LEN: usize = 13;
+/// Longer keys are not ours; not worth a query.
+pub const MAX_KEY_LEN: usize = 64;
+
+/// Whether `key` can be a stored key at all. Printable ASCII only: a NUL
+/// byte or a character outside the column's charset would make some
+/// databases fail the query instead of finding nothing.
+fn plausible(key: &str) -> bool {
+    (MIN_KEY_LEN..=MAX_KEY_LEN).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// The account named by a valid key whose activation has not expired (no
+/// `activation_expirations` row, or one in the future).
+pub async fn find_valid<C: ConnectionTrait>(
+    db: &C,
+    key: &str,
+    now: NaiveDateTime,
+) -> Result<Option<account::Model>, DbErr> {
+    if !plausible(key) {
+        return Ok(None);
+    }
+    let mut found = account::Entity::find()
+        .filter(account::Column::ConfirmationKey.eq(key))
+        .limit(2)
+        .all(db)
+        .await?;
+    // Two accounts sharing a key is not a key that proves anything.
+    if found.len() != 1 {
+        return Ok(None);
+    }
+    let account = found.remove(0);
+    // MySQL compares case-insensitively: insist on the exact bytes.
+    let stored = account.confirmation_key.as_deref().unwrap_or_default();
+    if !bool::from(stored.as_bytes().ct_eq(key.as_bytes())) {
+        return Ok(None);
+    }
+    let expiration = activation_expiration::Entity::find()
+        .filter(activation_expiration::Column::AccountId.eq(account.id))
+        .one(db)
+        .await?;
+    if expiration.is_some_and(|e| e.expires <= now) {
+        return Ok(None);
+    }
+    Ok(Some(account))
+}
+
+/// Consumes a valid key: activates the account and clears its key, and
+/// returns what the provisioning XML needs. The conditional update is the
+/// claim: of two concurrent visits (even on two nodes) only the one whose
+/// update changed the row gets the credentials.
+pub async fn consume(
+    db: &Db,
+    key: &str,
+    now: NaiveDateTime,
+) -> Result<Option<AccountCredentials>, DbErr> {
+    let txn = db.begin().await?;
+    let Some(account) = find_valid(&txn, key, now).await? else {
+        return Ok(None);
+    };
+    let claimed = account::Entity::update_many()
+        .col_expr(account::Column::Activated, Expr::value(true))
+        .col_expr(
+            account::Column::ConfirmationKey,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(account::Column::Id.eq(account.id))
+        .filter(account::Column::ConfirmationKey.eq(key))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        return Ok(None);
+    }
+    let passwords = password::Entity::find()
+        .filter(password::Column::AccountId.eq(account.id))
+        .order_by_asc(password::Column::Id)
+        .all(&txn)
+        .await?;
+    txn.commit().await?;
+    tracing::info!(account_id = account.id, "account provisioned");
+    Ok(Some(AccountCredentials {
+        username: account.username,
+        domain: account.domain,
+        passwords: passwords
+            .into_iter()
+            .map(|p| (p.password, p.algorithm))
+            .collect(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plausible_keys_reach_the_database() {
+        assert!(plausible("abcdefghij123"));
+        for key in [
+            "",
+            "1234",
+            "abcdefghij12\0",
+            "abcdefghij12é",
+            "abcdefghij 12",
+            &"a".repeat(65),
+        ] {
+            assert!(!plausible(key), "{key:?}");
+        }
+    }
+}
