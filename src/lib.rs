@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod input;
+pub mod registrar;
 pub mod secrets;
 pub mod server;
 pub mod state;
