@@ -30,6 +30,11 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Devices registered with Flexisip's registrar.
+    Devices {
+        #[command(subcommand)]
+        command: crate::registrar::cli::DevicesCommand,
+    },
 }
 
 /// Runs the parsed command; the error is printed by `main` as one line.
@@ -53,6 +58,9 @@ pub async fn run(cli: Cli, mut config: Config) -> anyhow::Result<()> {
             crate::db::migrate(&db).await?;
             println!("Migrations applied.");
             Ok(())
+        }
+        Command::Devices { command } => {
+            crate::registrar::cli::run(command, &config, &Clock::system()).await
         }
     }
 }

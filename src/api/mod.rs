@@ -1,5 +1,6 @@
 //! The REST API under `/api`, one module per resource.
 
+pub mod devices;
 mod ping;
 
 use axum::Router;
