@@ -149,9 +149,12 @@ impl RedisRegistrar {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "registrar Redis command failed");
-                Err(RegistrarError::Unavailable(
-                    "Redis did not answer the command".to_string(),
-                ))
+                let what = if e.is_io_error() {
+                    "Redis cannot be reached"
+                } else {
+                    "Redis refused the command"
+                };
+                Err(RegistrarError::Unavailable(what.to_string()))
             }
             Err(_) => {
                 tracing::warn!(timeout = ?self.timeout, "registrar Redis timed out");
