@@ -36,6 +36,11 @@ pub enum Command {
     /// Manage Digest state.
     #[command(subcommand)]
     Digest(DigestCommand),
+    /// Devices registered with Flexisip's registrar.
+    Devices {
+        #[command(subcommand)]
+        command: crate::registrar::cli::DevicesCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -123,6 +128,9 @@ pub async fn run(cli: Cli, mut config: Config) -> anyhow::Result<()> {
             crate::db::migrate(&db).await?;
             println!("Migrations applied.");
             Ok(())
+        }
+        Command::Devices { command } => {
+            crate::registrar::cli::run(command, &config, &Clock::system()).await
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod input;
 pub mod provisioning;
+pub mod registrar;
 pub mod secrets;
 pub mod server;
 pub mod sip;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::registrar::Registrar;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -18,6 +19,8 @@ pub struct AppState {
     pub digest_opaque: Arc<str>,
     /// The provisioning rc and extra files, read once at start.
     pub provisioning: Arc<crate::provisioning::RcFiles>,
+    /// Flexisip's registrar, for devices; connects at first use.
+    pub registrar: Registrar,
 }
 
 impl AppState {
@@ -25,6 +28,7 @@ impl AppState {
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
         // Before the database: a malformed rc file is a configuration error.
         let provisioning = crate::provisioning::RcFiles::load(&config)?;
+        let registrar = Registrar::from_config(&config)?;
         let db = crate::db::connect(&config.database_url).await?;
         crate::db::migrate(&db).await?;
         let app_key =
@@ -36,6 +40,7 @@ impl AppState {
             digest_opaque: crate::auth::digest_opaque(&app_key).into(),
             app_key: Arc::new(app_key),
             provisioning: Arc::new(provisioning),
+            registrar,
         })
     }
 }

@@ -3,6 +3,7 @@
 
 mod admin_accounts;
 mod client;
+pub mod devices;
 mod docs;
 mod me;
 mod paginator;
@@ -25,6 +26,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(public_accounts::router());
     let user = Router::new()
         .merge(me::router())
+        .merge(devices::router())
         .route_layer(from_fn_with_state(state.clone(), require_user));
     let admin = Router::new()
         .merge(admin_accounts::router())

@@ -11,3 +11,4 @@ mod helpers;
 mod me;
 mod ping;
 mod provisioning;
+mod registrar;
