@@ -10,6 +10,8 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod input;
+pub mod notify;
+pub mod rate_limit;
 pub mod secrets;
 pub mod server;
 pub mod state;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::notify::{Mailer, Pusher, Sms};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -14,6 +15,9 @@ pub struct AppState {
     /// Server secret (`APP_KEY`, or the one generated and kept in the
     /// database); never sent to a client.
     pub app_key: Arc<Vec<u8>>,
+    pub mailer: Arc<Mailer>,
+    pub sms: Arc<Sms>,
+    pub pusher: Arc<Pusher>,
 }
 
 impl AppState {
@@ -23,8 +27,16 @@ impl AppState {
         crate::db::migrate(&db).await?;
         let app_key =
             crate::db::settings::app_key(&db, config.app_key.as_ref().map(|k| k.expose())).await?;
+        let mailer = Mailer::from_config(&config)
+            .map_err(|e| anyhow::anyhow!("MAIL_*: invalid mail settings: {e}"))?;
+        let sms = Sms::from_config(&config)
+            .map_err(|e| anyhow::anyhow!("OVH_APP_*: invalid SMS settings: {e}"))?;
+        let pusher = Pusher::from_config(&config);
         Ok(AppState {
             db,
+            mailer: Arc::new(mailer),
+            sms: Arc::new(sms),
+            pusher: Arc::new(pusher),
             config: Arc::new(config),
             clock,
             app_key: Arc::new(app_key),
