@@ -2,4 +2,10 @@
 //! the real server on a free port with a fresh SQLite file.
 
 mod helpers;
+mod mail;
+mod ovh_fake;
 mod ping;
+mod rate_limit;
+mod sms;
+mod smtp_server;
+mod tokens;
