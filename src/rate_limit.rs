@@ -44,7 +44,7 @@ pub async fn rate_limit(state: &AppState, bucket_name: &str, client: IpAddr) -> 
 /// Axum middleware applying [`rate_limit`] to every request of a route,
 /// before its body is read. The state is `(AppState, bucket name)`:
 ///
-/// ```ignore
+/// ```text
 /// .route_layer(axum::middleware::from_fn_with_state(
 ///     (state.clone(), "tokens"),
 ///     crate::rate_limit::middleware,

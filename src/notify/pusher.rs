@@ -4,7 +4,7 @@
 //! The pusher is started directly with an argument vector: no shell ever
 //! sees a value from a request, so quotes, `;` or `$(…)` are plain bytes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -100,7 +100,7 @@ impl Pusher {
         result
     }
 
-    async fn run(&self, path: &PathBuf, args: &[&str], token: &str) -> Result<(), PushError> {
+    async fn run(&self, path: &Path, args: &[&str], token: &str) -> Result<(), PushError> {
         let mut command = Command::new(path);
         command
             .args(args)
