@@ -5,7 +5,9 @@
 //!
 //! ```ignore
 //! let ovh = OvhFake::start().await;
-//! let app = TestApp::spawn_with(&ovh.vars()).await;
+//! let vars = ovh.vars();
+//! let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+//! let app = TestApp::spawn_with(&vars).await;
 //! // … after the API sent an SMS:
 //! let job = &ovh.jobs()[0];
 //! let message = job.body["message"].as_str().unwrap();
