@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::notify::{Mailer, Pusher, Sms};
 use crate::registrar::Registrar;
 
 #[derive(Clone)]
@@ -21,6 +22,9 @@ pub struct AppState {
     pub provisioning: Arc<crate::provisioning::RcFiles>,
     /// Flexisip's registrar, for devices; connects at first use.
     pub registrar: Registrar,
+    pub mailer: Arc<Mailer>,
+    pub sms: Arc<Sms>,
+    pub pusher: Arc<Pusher>,
 }
 
 impl AppState {
@@ -33,8 +37,16 @@ impl AppState {
         crate::db::migrate(&db).await?;
         let app_key =
             crate::db::settings::app_key(&db, config.app_key.as_ref().map(|k| k.expose())).await?;
+        let mailer = Mailer::from_config(&config)
+            .map_err(|e| anyhow::anyhow!("MAIL_*: invalid mail settings: {e}"))?;
+        let sms = Sms::from_config(&config)
+            .map_err(|e| anyhow::anyhow!("OVH_APP_*: invalid SMS settings: {e}"))?;
+        let pusher = Pusher::from_config(&config);
         Ok(AppState {
             db,
+            mailer: Arc::new(mailer),
+            sms: Arc::new(sms),
+            pusher: Arc::new(pusher),
             config: Arc::new(config),
             clock,
             digest_opaque: crate::auth::digest_opaque(&app_key).into(),

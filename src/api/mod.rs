@@ -9,6 +9,7 @@ mod me;
 mod paginator;
 mod ping;
 mod public_accounts;
+mod tokens;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -23,7 +24,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let public = Router::new()
         .merge(ping::router())
         .merge(docs::router())
-        .merge(public_accounts::router());
+        .merge(public_accounts::router())
+        .merge(tokens::router(state));
     let user = Router::new()
         .merge(me::router())
         .merge(devices::router())

@@ -54,8 +54,14 @@ impl ServerDatabase {
         let admin = Database::connect(format!("{}/{}", self.server, self.admin_db))
             .await
             .unwrap();
+        // The server task may still hold a pooled connection: force on PostgreSQL.
+        let force = if self.server == POSTGRES {
+            " WITH (FORCE)"
+        } else {
+            ""
+        };
         admin
-            .execute_unprepared(&format!("DROP DATABASE {}", self.name))
+            .execute_unprepared(&format!("DROP DATABASE {}{force}", self.name))
             .await
             .unwrap();
     }

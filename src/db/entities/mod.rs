@@ -10,4 +10,5 @@ pub mod email_changed;
 pub mod nonce;
 pub mod password;
 pub mod phone_change_code;
+pub mod rate_limit;
 pub mod token;

@@ -4,12 +4,16 @@
 use sea_orm_migration::prelude::*;
 
 mod m20210701_000001_flexiapi_tables;
+mod m20261128_000001_rate_limits;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20210701_000001_flexiapi_tables::Migration)]
+        vec![
+            Box::new(m20210701_000001_flexiapi_tables::Migration),
+            Box::new(m20261128_000001_rate_limits::Migration),
+        ]
     }
 }

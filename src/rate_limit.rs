@@ -1,0 +1,159 @@
+//! Request limits per client address (SPEC §11 "Limits"): the first
+//! `APP_RATE_LIMIT_PER_MINUTE` requests of a one-minute window pass, the
+//! next ones get `429` with `Retry-After` until the window ends.
+//!
+//! Counters live in the database (`rate_limits`) because nodes are
+//! stateless: an in-memory counter would multiply the limit by the number
+//! of nodes behind the load balancer. Each decision is one conditional
+//! UPDATE or INSERT, atomic on every backend, so concurrent requests on
+//! several nodes never pass more than the limit.
+
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::{Duration, NaiveDateTime};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use crate::db::entities::rate_limit::{self, Column};
+use crate::db::{Db, is_unique_violation};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Length of a window, in seconds.
+pub const WINDOW_SECONDS: i64 = 60;
+
+/// Windows that ended longer ago than this are purged.
+const PURGE_AFTER_MINUTES: i64 = 10;
+
+/// Counts one request of `client` on the limit named `bucket_name`
+/// (e.g. `"tokens"`); `429` once the limit of the window is reached.
+pub async fn rate_limit(state: &AppState, bucket_name: &str, client: IpAddr) -> ApiResult<()> {
+    let bucket = format!("{bucket_name}:{}", client_key(client));
+    hit(
+        &state.db,
+        &bucket,
+        state.config.rate_limit_per_minute,
+        state.clock.now_naive(),
+    )
+    .await
+}
+
+/// Axum middleware applying [`rate_limit`] to every request of a route,
+/// before its body is read. The state is `(AppState, bucket name)`:
+///
+/// ```text
+/// .route_layer(axum::middleware::from_fn_with_state(
+///     (state.clone(), "tokens"),
+///     crate::rate_limit::middleware,
+/// ))
+/// ```
+pub async fn middleware(
+    State((state, bucket_name)): State<(AppState, &'static str)>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match rate_limit(&state, bucket_name, peer.ip()).await {
+        Ok(()) => next.run(request).await,
+        Err(err) => err.into_response(),
+    }
+}
+
+/// The address a limit applies to. An IPv6 client usually owns a whole
+/// /64, so its limit is per /64 rather than per address.
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(Ipv6Addr::from(prefix))
+        }
+        v4 => v4,
+    }
+}
+
+/// Counts one hit on `bucket` at `now`.
+pub async fn hit(db: &Db, bucket: &str, limit: u32, now: NaiveDateTime) -> ApiResult<()> {
+    let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+    let window_floor = now - Duration::seconds(WINDOW_SECONDS);
+    // A few rounds only when another request changed the row between two
+    // of our statements.
+    for _ in 0..3 {
+        // Within a live window and below the limit: count it.
+        let counted = rate_limit::Entity::update_many()
+            .col_expr(Column::Hits, Expr::col(Column::Hits).add(1))
+            .filter(Column::Bucket.eq(bucket))
+            .filter(Column::WindowStart.gt(window_floor))
+            .filter(Column::Hits.lt(limit))
+            .exec(db)
+            .await?;
+        if counted.rows_affected == 1 {
+            return Ok(());
+        }
+
+        // The window is over: this request opens a new one.
+        let restarted = rate_limit::Entity::update_many()
+            .col_expr(Column::WindowStart, Expr::value(now))
+            .col_expr(Column::Hits, Expr::value(1))
+            .filter(Column::Bucket.eq(bucket))
+            .filter(Column::WindowStart.lte(window_floor))
+            .exec(db)
+            .await?;
+        if restarted.rows_affected == 1 {
+            return Ok(());
+        }
+
+        match rate_limit::Entity::find_by_id(bucket).one(db).await? {
+            Some(row) if row.window_start > window_floor && row.hits >= limit => {
+                let ends = row.window_start + Duration::seconds(WINDOW_SECONDS);
+                return Err(ApiError::TooManyRequests {
+                    retry_after_seconds: (ends - now).num_seconds().max(1) as u64,
+                });
+            }
+            // Changed since our updates: try again.
+            Some(_) => continue,
+            None => {}
+        }
+
+        // A new client: the only time rows are added, so the time to drop
+        // the stale ones.
+        rate_limit::Entity::delete_many()
+            .filter(Column::WindowStart.lt(window_floor - Duration::minutes(PURGE_AFTER_MINUTES)))
+            .exec(db)
+            .await?;
+        let inserted = rate_limit::ActiveModel {
+            bucket: Set(bucket.to_string()),
+            window_start: Set(now),
+            hits: Set(1),
+        }
+        .insert(db)
+        .await;
+        match inserted {
+            Ok(_) => return Ok(()),
+            // Another request inserted it first: count on its row.
+            Err(err) if is_unique_violation(&err) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(ApiError::TooManyRequests {
+        retry_after_seconds: 1,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_are_limited_per_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_key(a), client_key(b));
+        assert_ne!(client_key(a), client_key(other));
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(client_key(mapped).to_string(), "192.0.2.7");
+    }
+}
