@@ -18,6 +18,7 @@ use crate::state::AppState;
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(crate::api::router(&state))
+        .merge(crate::panel::router())
         .merge(crate::provisioning::router())
         .fallback(|| async { message_response(StatusCode::NOT_FOUND, "Not Found") })
         .method_not_allowed_fallback(|| async {

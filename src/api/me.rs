@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/accounts/me", get(show).delete(destroy))
         .route("/api/accounts/me/password", post(change_password))
+        .route("/api/accounts/me/email/request", post(request_email_change))
 }
 
 /// The current JSON of the authenticated account.
@@ -105,4 +106,32 @@ fn is_password_of(stored: &password::Model, username: &str, realm: &str, candida
             &algorithm.ha1(username, realm, candidate),
         )
     })
+}
+
+async fn request_email_change(
+    State(state): State<AppState>,
+    Extension(auth): Extension<AuthAccount>,
+    body: JsonObject,
+) -> ApiResult<Json<Value>> {
+    let mut v = body.validator();
+    let email = v.required_string("email");
+    if let Some(email) = email {
+        v.check(
+            "email",
+            rules::is_email(email),
+            "The email must be a valid email address.",
+        );
+        let current = auth.account.email.as_deref().unwrap_or_default();
+        v.check(
+            "email",
+            !current.eq_ignore_ascii_case(email),
+            "The email must be different from the current one.",
+        );
+    }
+    v.finish()?;
+    let Some(email) = email else {
+        unreachable!("validated above");
+    };
+    crate::email_change::request(&state, &auth.account, email).await?;
+    Ok(Json(account_json(&state, auth.account.id).await?))
 }

@@ -7,6 +7,7 @@ mod backends;
 mod bad_input;
 mod console;
 mod digest_client;
+mod email_change;
 mod helpers;
 mod mail;
 mod me;
