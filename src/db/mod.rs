@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
 use sea_orm_migration::MigratorTrait;
 
@@ -59,8 +60,18 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .sqlx_logging(false);
     if sqlite {
         // One writer at a time is SQLite's model: a single connection avoids
-        // SQLITE_BUSY between our own transactions.
-        options.max_connections(1).min_connections(1);
+        // SQLITE_BUSY between our own transactions. WAL with NORMAL sync
+        // keeps commits durable across crashes of the process without an
+        // fsync per write.
+        options
+            .max_connections(1)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true)
+            });
     } else {
         options.max_connections(32).min_connections(1);
     }
