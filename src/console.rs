@@ -3,7 +3,6 @@
 use std::io::BufRead;
 
 use anyhow::{Context, anyhow, bail};
-use sea_orm::TransactionTrait;
 use serde_json::{Map, json};
 
 use crate::api::{create_account, validate_account_fields};
@@ -79,7 +78,7 @@ pub async fn accounts(state: &AppState, command: AccountsCommand) -> anyhow::Res
             let account = accounts::find_by_address(&state.db, &address.username, &address.domain)
                 .await?
                 .ok_or_else(|| anyhow!("no account {address}"))?;
-            let txn = state.db.begin().await?;
+            let txn = crate::db::begin_write(&state.db).await?;
             let key = api_key::regenerate(&txn, account.id, state.clock.now_naive()).await?;
             txn.commit().await?;
             println!("{key}");

@@ -6,9 +6,7 @@
 
 use askama::Template;
 use chrono::Duration;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 
 use crate::db::entities::{account, email_changed};
 use crate::error::{ApiError, ApiResult};
@@ -78,7 +76,7 @@ pub async fn request(state: &AppState, account: &account::Model, new_email: &str
     }
 
     let now = state.clock.now_naive();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     email_changed::Entity::delete_many()
         .filter(email_changed::Column::AccountId.eq(account.id))
         .exec(&txn)
@@ -125,7 +123,7 @@ pub async fn confirm(state: &AppState, secret: &str) -> ApiResult<Option<String>
     let Some((change, account)) = pending(state, secret).await? else {
         return Ok(None);
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     // Deleting by id first makes the link single use even under concurrency.
     let deleted = email_changed::Entity::delete_by_id(change.id)
         .exec(&txn)

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 
 use super::client::Client;
@@ -145,7 +144,7 @@ pub async fn create_account(
         ip_address,
         user_agent,
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let created = accounts::insert(&txn, &state.config, new, state.clock.now_naive()).await;
     let account = created.map_err(creation_error)?;
     let view = accounts::view(&txn, account).await?;

@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 
 use crate::auth::AuthAccount;
@@ -22,12 +21,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/accounts/me/email/request", post(request_email_change))
 }
 
-/// The current JSON of the authenticated account.
-pub async fn account_json(state: &AppState, account_id: i32) -> ApiResult<Value> {
-    let account = accounts::find_by_id(&state.db, account_id)
+/// The current JSON of the authenticated account (re-read: the request may
+/// have changed it).
+pub async fn account_json(state: &AppState, auth: &AuthAccount) -> ApiResult<Value> {
+    let account = accounts::find_by_id(&state.db, auth.account.id)
         .await?
         .ok_or_else(crate::error::ApiError::not_found)?;
-    let view = accounts::view(&state.db, account).await?;
+    let view = accounts::view_of(&state.db, account, auth.admin).await?;
     Ok(view.to_json(&state.config, false))
 }
 
@@ -35,7 +35,9 @@ async fn show(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(account_json(&state, auth.account.id).await?))
+    // Nothing changed since authentication: no need to read the account again.
+    let view = accounts::view_of(&state.db, auth.account, auth.admin).await?;
+    Ok(Json(view.to_json(&state.config, false)))
 }
 
 async fn destroy(
@@ -89,10 +91,10 @@ async fn change_password(
         unreachable!("validated above");
     };
 
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     accounts::set_password(&txn, &state.config, account, password, algorithm).await?;
     txn.commit().await?;
-    Ok(Json(account_json(&state, account.id).await?))
+    Ok(Json(account_json(&state, &auth).await?))
 }
 
 /// True when `candidate` is the clear password behind `stored`.
@@ -133,5 +135,5 @@ async fn request_email_change(
         unreachable!("validated above");
     };
     crate::email_change::request(&state, &auth.account, email).await?;
-    Ok(Json(account_json(&state, auth.account.id).await?))
+    Ok(Json(account_json(&state, &auth).await?))
 }

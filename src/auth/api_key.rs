@@ -36,19 +36,26 @@ pub async fn regenerate(
     Ok(key)
 }
 
-/// True when `presented` is the key of `account_id` (constant-time compare).
-pub async fn verify(
-    conn: &impl ConnectionTrait,
-    account_id: i32,
-    presented: &str,
-) -> Result<bool, DbErr> {
+/// True when `presented` is the key whose hash is `stored` (constant-time
+/// compare of the hashes).
+pub fn matches(stored: Option<&str>, presented: &str) -> bool {
     if presented.is_empty() || presented.len() > 256 {
-        return Ok(false);
+        return false;
     }
-    let stored = api_key::Entity::find()
-        .filter(api_key::Column::AccountId.eq(account_id))
-        .one(conn)
-        .await?;
-    Ok(stored
-        .is_some_and(|row| secrets::constant_time_eq(&row.key, &secrets::sha256_hex(presented))))
+    stored.is_some_and(|hash| secrets::constant_time_eq(hash, &secrets::sha256_hex(presented)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_match_only_their_hash() {
+        let hash = secrets::sha256_hex("the-key");
+        assert!(matches(Some(&hash), "the-key"));
+        assert!(!matches(Some(&hash), "the-kez"));
+        assert!(!matches(None, "the-key"));
+        assert!(!matches(Some(&hash), ""));
+        assert!(!matches(Some(&hash), &"k".repeat(300)));
+    }
 }

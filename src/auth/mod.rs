@@ -98,9 +98,10 @@ async fn authenticate(
         .ok()
         .and_then(SipAddress::parse_from_header)
         .ok_or_else(|| ApiError::field("from", "The from header must be a SIP address."))?;
-    let account = accounts::find_by_address(&state.db, &address.username, &address.domain)
+    let record = accounts::find_for_auth(&state.db, &address.username, &address.domain)
         .await?
         .ok_or_else(|| ApiError::NotFound("Account not found".into()))?;
+    let account = record.account;
     if !account.activated {
         return Err(unauthorized("Unauthorized", Vec::new()));
     }
@@ -108,7 +109,7 @@ async fn authenticate(
     let mut challenge = None;
     if let Some(key) = headers.get("x-api-key") {
         let key = key.to_str().unwrap_or_default();
-        if !crate::auth::api_key::verify(&state.db, account.id, key).await? {
+        if !api_key::matches(record.api_key_hash.as_deref(), key) {
             return Err(unauthorized("Unauthorized", Vec::new()));
         }
     } else if let Some(authorization) = headers.get(header::AUTHORIZATION) {
@@ -140,7 +141,7 @@ async fn authenticate(
         return Err(unauthorized("Unauthenticated request", challenges));
     }
 
-    let admin = state.config.everyone_is_admin || accounts::is_admin(&state.db, account.id).await?;
+    let admin = state.config.everyone_is_admin || record.admin;
     Ok(Authenticated {
         account: AuthAccount { account, admin },
         challenge,

@@ -5,10 +5,11 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, FromQueryResult, Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 use serde_json::{Value, json};
 
@@ -28,7 +29,14 @@ pub struct AccountView {
     pub algorithms: Vec<String>,
     pub admin: bool,
     pub confirmation_key_expires: Option<NaiveDateTime>,
-    pub email_changed: Option<email_changed::Model>,
+    pub email_changed: Option<PendingEmail>,
+}
+
+/// An e-mail change waiting for confirmation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingEmail {
+    pub new_email: String,
+    pub created_at: NaiveDateTime,
 }
 
 impl AccountView {
@@ -98,12 +106,18 @@ pub async fn views(
         .into_iter()
         .map(|row| (row.account_id, row.expires))
         .collect();
-    let mut changes: HashMap<i32, email_changed::Model> = email_changed::Entity::find()
+    let mut changes: HashMap<i32, PendingEmail> = email_changed::Entity::find()
         .filter(email_changed::Column::AccountId.is_in(ids))
         .all(conn)
         .await?
         .into_iter()
-        .map(|row| (row.account_id, row))
+        .map(|row| {
+            let pending = PendingEmail {
+                new_email: row.new_email,
+                created_at: row.created_at,
+            };
+            (row.account_id, pending)
+        })
         .collect();
 
     Ok(accounts
@@ -118,11 +132,141 @@ pub async fn views(
         .collect())
 }
 
+/// The view of one account whose admin role is already known: two queries
+/// (passwords; expiry and pending e-mail joined), for the hot paths.
+pub async fn view_of(
+    conn: &impl ConnectionTrait,
+    account: account::Model,
+    admin: bool,
+) -> Result<AccountView, DbErr> {
+    let algorithms: Vec<String> = password::Entity::find()
+        .select_only()
+        .column(password::Column::Algorithm)
+        .filter(password::Column::AccountId.eq(account.id))
+        .order_by_asc(password::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let extras = Query::select()
+        .expr_as(
+            Expr::col((
+                activation_expiration::Entity,
+                activation_expiration::Column::Expires,
+            )),
+            Alias::new("expires"),
+        )
+        .expr_as(
+            Expr::col((email_changed::Entity, email_changed::Column::NewEmail)),
+            Alias::new("new_email"),
+        )
+        .expr_as(
+            Expr::col((email_changed::Entity, email_changed::Column::CreatedAt)),
+            Alias::new("email_created_at"),
+        )
+        .from(account::Entity)
+        .left_join(
+            activation_expiration::Entity,
+            Expr::col((
+                activation_expiration::Entity,
+                activation_expiration::Column::AccountId,
+            ))
+            .equals((account::Entity, account::Column::Id)),
+        )
+        .left_join(
+            email_changed::Entity,
+            Expr::col((email_changed::Entity, email_changed::Column::AccountId))
+                .equals((account::Entity, account::Column::Id)),
+        )
+        .and_where(Expr::col((account::Entity, account::Column::Id)).eq(account.id))
+        .to_owned();
+    let row = conn
+        .query_one(conn.get_database_backend().build(&extras))
+        .await?;
+    let (expires, email_changed) = match row {
+        Some(row) => {
+            let expires: Option<NaiveDateTime> = row.try_get("", "expires")?;
+            let new_email: Option<String> = row.try_get("", "new_email")?;
+            let created_at: Option<NaiveDateTime> = row.try_get("", "email_created_at")?;
+            let pending = new_email
+                .zip(created_at)
+                .map(|(new_email, created_at)| PendingEmail {
+                    new_email,
+                    created_at,
+                });
+            (expires, pending)
+        }
+        None => (None, None),
+    };
+    Ok(AccountView {
+        account,
+        algorithms,
+        admin,
+        confirmation_key_expires: expires,
+        email_changed,
+    })
+}
+
 pub async fn view(
     conn: &impl ConnectionTrait,
     account: account::Model,
 ) -> Result<AccountView, DbErr> {
-    Ok(views(conn, vec![account]).await?.remove(0))
+    let admin = is_admin(conn, account.id).await?;
+    view_of(conn, account, admin).await
+}
+
+/// What authentication needs of an account, read in one query.
+#[derive(Clone, Debug)]
+pub struct AuthRecord {
+    pub account: account::Model,
+    pub admin: bool,
+    /// SHA-256 of the account's API key, if it has one.
+    pub api_key_hash: Option<String>,
+}
+
+pub async fn find_for_auth(
+    conn: &impl ConnectionTrait,
+    username: &str,
+    domain: &str,
+) -> Result<Option<AuthRecord>, DbErr> {
+    let admins = Query::select()
+        .expr(Expr::col(Asterisk).count())
+        .from(admin::Entity)
+        .and_where(
+            Expr::col((admin::Entity, admin::Column::AccountId))
+                .equals((account::Entity, account::Column::Id)),
+        )
+        .to_owned();
+    let query = Query::select()
+        .columns(account::Column::iter().map(|c| (account::Entity, c)))
+        .expr_as(
+            Expr::col((api_key::Entity, api_key::Column::Key)),
+            Alias::new("api_key_hash"),
+        )
+        .expr_as(
+            SimpleExpr::SubQuery(None, Box::new(admins.into_sub_query_statement())),
+            Alias::new("admin_rows"),
+        )
+        .from(account::Entity)
+        .left_join(
+            api_key::Entity,
+            Expr::col((api_key::Entity, api_key::Column::AccountId))
+                .equals((account::Entity, account::Column::Id)),
+        )
+        .and_where(Expr::col((account::Entity, account::Column::Username)).eq(username))
+        .and_where(Expr::col((account::Entity, account::Column::Domain)).eq(domain))
+        .to_owned();
+    let Some(row) = conn
+        .query_one(conn.get_database_backend().build(&query))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let admin_rows: i64 = row.try_get("", "admin_rows")?;
+    Ok(Some(AuthRecord {
+        account: account::Model::from_query_result(&row, "")?,
+        admin: admin_rows > 0,
+        api_key_hash: row.try_get("", "api_key_hash")?,
+    }))
 }
 
 pub async fn find_by_id(
@@ -366,11 +510,8 @@ pub async fn set_activated(
 /// Deletes an account and everything that belongs to it, in one
 /// transaction. Foreign keys cascade too; the explicit deletes keep it true
 /// on databases created without them.
-pub async fn delete<C: ConnectionTrait + TransactionTrait>(
-    conn: &C,
-    account_id: i32,
-) -> Result<bool, DbErr> {
-    let txn = conn.begin().await?;
+pub async fn delete(conn: &DatabaseConnection, account_id: i32) -> Result<bool, DbErr> {
+    let txn = super::begin_write(conn).await?;
     macro_rules! delete_children {
         ($($entity:ident),*) => {$(
             $entity::Entity::delete_many()

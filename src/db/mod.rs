@@ -11,7 +11,10 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqlErr, TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 
 pub use sea_orm::DatabaseConnection as Db;
@@ -59,12 +62,12 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false);
     if sqlite {
-        // One writer at a time is SQLite's model: a single connection avoids
-        // SQLITE_BUSY between our own transactions. WAL with NORMAL sync
-        // keeps commits durable across crashes of the process without an
-        // fsync per write.
+        // WAL lets readers run beside the one writer; NORMAL sync keeps
+        // commits durable across a crash of the process without an fsync
+        // per write. Writers wait for each other (busy timeout); write
+        // transactions take the lock first (`begin_write`).
         options
-            .max_connections(1)
+            .max_connections(4)
             .min_connections(1)
             .map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(SqliteJournalMode::Wal)
@@ -78,6 +81,19 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     Database::connect(options)
         .await
         .context("DATABASE_URL: cannot connect to the database")
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock
+/// at once: a transaction that read first and then tried to write would
+/// fail with SQLITE_BUSY when another connection wrote in between, instead
+/// of waiting its turn.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Sqlite {
+        txn.execute_unprepared("UPDATE app_settings SET value = value WHERE 1 = 0")
+            .await?;
+    }
+    Ok(txn)
 }
 
 /// Applies every pending migration.

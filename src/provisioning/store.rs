@@ -5,7 +5,6 @@ use chrono::NaiveDateTime;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
 };
 use subtle::ConstantTimeEq;
 
@@ -72,7 +71,7 @@ pub async fn consume(
     key: &str,
     now: NaiveDateTime,
 ) -> Result<Option<AccountCredentials>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(account) = find_valid(&txn, key, now).await? else {
         return Ok(None);
     };
