@@ -443,3 +443,38 @@ async fn admin_routes_need_an_admin() {
         .unwrap();
     assert_eq!(response.status(), 200);
 }
+
+#[tokio::test]
+async fn opaque_never_reveals_the_app_key() {
+    use base64::Engine;
+    let key = "base64:c2VjcmV0LXNlcnZlci1rZXktdGhhdC1tdXN0LW5vdC1sZWFr";
+    let app = TestApp::spawn_with(&[("APP_KEY", key)]).await;
+    let account = app.account("opaque_user", "MD5", false).await;
+    let challenge = challenge_for(&app, &account, ME).await.remove(0);
+    let opaque = challenge.opaque;
+    assert!(!opaque.is_empty());
+    let encoded = base64::engine::general_purpose::STANDARD.encode(key);
+    for secret in [
+        key,
+        "c2VjcmV0LXNlcnZlci1rZXktdGhhdC1tdXN0LW5vdC1sZWFr",
+        encoded.as_str(),
+    ] {
+        assert!(
+            !opaque.contains(secret) && !secret.contains(&opaque),
+            "{opaque}"
+        );
+    }
+    // Another key gives another opaque; the same key the same (stable across nodes).
+    let other = TestApp::spawn_with(&[("APP_KEY", "another-key")]).await;
+    let other_account = other.account("opaque_user", "MD5", false).await;
+    assert_ne!(
+        challenge_for(&other, &other_account, ME).await[0].opaque,
+        opaque
+    );
+    let same = TestApp::spawn_with(&[("APP_KEY", key)]).await;
+    let same_account = same.account("opaque_user", "MD5", false).await;
+    assert_eq!(
+        challenge_for(&same, &same_account, ME).await[0].opaque,
+        opaque
+    );
+}
