@@ -5,6 +5,7 @@ mod admin_accounts;
 mod client;
 pub mod devices;
 mod docs;
+mod fields;
 mod me;
 mod paginator;
 mod ping;
