@@ -18,3 +18,4 @@ mod registrar;
 mod sms;
 mod smtp_server;
 mod tokens;
+mod with_token;
