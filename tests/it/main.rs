@@ -12,6 +12,7 @@ mod helpers;
 mod mail;
 mod me;
 mod ovh_fake;
+mod phone;
 mod ping;
 mod provisioning;
 mod rate_limit;
