@@ -17,6 +17,7 @@ mod ping;
 mod provisioning;
 mod rate_limit;
 mod registrar;
+mod self_service_backends;
 mod sms;
 mod smtp_server;
 mod tokens;
