@@ -58,13 +58,53 @@ async fn create(
 ) -> ApiResult<Json<Value>> {
     let now = state.clock.now_naive();
     let live_since = now - Duration::minutes(state.config.token_lifetime_minutes);
-    let request = validate(&state, &body, live_since).await?;
-    let code = match request.delivery {
+    let creation = validate(&state, &body, live_since).await?;
+    let code = match creation.delivery {
         Delivery::Sms(_) => CodeKind::Pin,
         Delivery::Email(_) | Delivery::None => CodeKind::Key,
     }
     .generate();
-    let (email, phone) = match &request.delivery {
+    let view = insert_pending(&state, &client, &creation, &code, live_since, now).await?;
+
+    // In its own task, so that a client hanging up (or the request
+    // timeout) cannot stop the undo halfway.
+    let account = view.account.clone();
+    let token_id = creation.token.id;
+    let delivery = creation.delivery;
+    let task_state = state.clone();
+    let task = tokio::spawn(async move {
+        let state = task_state;
+        let address = format!("{}@{}", account.username, account.domain);
+        let Err(err) = deliver(&state, &delivery, &address, &code).await else {
+            return Ok(());
+        };
+        tracing::warn!(account_id = account.id, error = %err, "activation code not sent; account removed");
+        // Compensation: as if the request had never come, so the app can
+        // retry with the same token.
+        accounts::delete(&state.db, account.id).await?;
+        set_token_used(&state.db, token_id, false, live_since, now).await?;
+        Err(ApiError::Unavailable(
+            "The activation code could not be sent.".into(),
+        ))
+    });
+    task.await.map_err(ApiError::internal)??;
+    Ok(Json(view.to_json(&state.config, false)))
+}
+
+/// Claims the token and creates the account, not activated, with `code` as
+/// its confirmation key. Both commit together, so two requests with one
+/// token create one account. The code is sent after the commit: the SQLite
+/// pool has one connection, and a transaction held over a 10-second SMTP or
+/// SMS call would stall every other request.
+async fn insert_pending(
+    state: &AppState,
+    client: &Client,
+    creation: &Creation<'_>,
+    code: &str,
+    live_since: NaiveDateTime,
+    now: NaiveDateTime,
+) -> ApiResult<accounts::AccountView> {
+    let (email, phone) = match &creation.delivery {
         Delivery::Email(email) => (Some(email.as_str()), None),
         Delivery::Sms(phone) => (None, Some(phone.as_str())),
         Delivery::None => (None, None),
@@ -74,25 +114,19 @@ async fn create(
         .user_agent
         .clone()
         .unwrap_or_else(|| state.config.app_name.clone());
-
-    // Claiming the token and creating the account commit together, so two
-    // requests with one token create one account. The delivery happens
-    // after the commit: the SQLite pool has one connection, and holding a
-    // transaction over a 10-second SMTP or SMS call would stall every
-    // other request.
     let txn = state.db.begin().await?;
-    if !claim_token(&txn, request.token.id, live_since, true, now).await? {
+    if !set_token_used(&txn, creation.token.id, true, live_since, now).await? {
         return Err(ApiError::field("token", TOKEN_MESSAGE));
     }
     let new = NewAccount {
-        username: request.username,
+        username: creation.username,
         domain: &state.config.sip_domain,
-        password: Some((request.password, request.algorithm)),
+        password: Some((creation.password, creation.algorithm)),
         email,
         phone,
         activated: false,
         admin: false,
-        confirmation_key: Some(code.clone()),
+        confirmation_key: Some(code.to_string()),
         confirmation_key_expires: None,
         ip_address: &ip_address,
         user_agent: &user_agent,
@@ -102,30 +136,7 @@ async fn create(
         .map_err(creation_error)?;
     let view = accounts::view(&txn, account).await?;
     txn.commit().await?;
-
-    // In its own task, so that a client hanging up (or the request
-    // timeout) cannot stop the undo halfway.
-    let account_id = view.account.id;
-    let address = format!("{}@{}", view.account.username, view.account.domain);
-    let token_id = request.token.id;
-    let delivery = request.delivery;
-    let task_state = state.clone();
-    let task = tokio::spawn(async move {
-        let state = task_state;
-        let Err(err) = deliver(&state, &delivery, &address, &code).await else {
-            return Ok(());
-        };
-        tracing::warn!(account_id, error = %err, "activation code not delivered; account removed");
-        // Compensation: as if the request had never come, so the app can
-        // retry with the same token.
-        accounts::delete(&state.db, account_id).await?;
-        claim_token(&state.db, token_id, live_since, false, now).await?;
-        Err(ApiError::Unavailable(
-            "The activation code could not be sent.".into(),
-        ))
-    });
-    task.await.map_err(ApiError::internal)??;
-    Ok(Json(view.to_json(&state.config, false)))
+    Ok(view)
 }
 
 /// Every field at once (422 naming each), then the token.
@@ -200,14 +211,14 @@ async fn find_live_token(
     }))
 }
 
-/// Marks the token used (`used`), or unused again, if it is still live and
-/// in the other state. The conditional update is the claim: of concurrent
-/// requests only the one that changed the row goes on.
-async fn claim_token(
+/// Marks a live token used, or unused again; false when it was not live
+/// or already in that state. The conditional update is the claim: of
+/// concurrent requests only the one that changed the row goes on.
+async fn set_token_used(
     conn: &impl ConnectionTrait,
     id: i32,
-    live_since: NaiveDateTime,
     used: bool,
+    live_since: NaiveDateTime,
     now: NaiveDateTime,
 ) -> Result<bool, DbErr> {
     let changed = token::Entity::update_many()
