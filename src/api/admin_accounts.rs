@@ -8,18 +8,19 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::client::Client;
+use super::fields;
 use super::paginator::{PER_PAGE, Page, page_number};
 use crate::auth::digest::Algorithm;
 use crate::clock::parse_datetime;
 use crate::db::accounts::{self, CreateError, NewAccount};
 use crate::db::entities::account;
 use crate::error::{ApiError, ApiResult};
-use crate::input::{JsonObject, rules};
+use crate::input::JsonObject;
 use crate::secrets;
 use crate::state::AppState;
 
 /// Length of the confirmation key of accounts created by an admin.
-pub const CONFIRMATION_KEY_LENGTH: usize = 13;
+pub const CONFIRMATION_KEY_LENGTH: usize = crate::codes::KEY_LENGTH;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -44,49 +45,13 @@ pub struct AccountFields<'a> {
 /// Validates the body of `POST /api/accounts` (shared with the console).
 pub fn validate_account_fields(body: &JsonObject) -> ApiResult<AccountFields<'_>> {
     let mut v = body.validator();
-    let username = v.required_string("username");
-    if let Some(username) = username {
-        v.check(
-            "username",
-            rules::is_username(username),
-            "The username must be 6 to 64 characters: letters, digits, '.', '_', '-' or '+'.",
-        );
-    }
-    let password = v.required_string("password");
-    if let Some(password) = password {
-        v.check(
-            "password",
-            rules::is_password(password),
-            "The password must be at least 6 characters.",
-        );
-    }
-    let algorithm = v.required_string("algorithm").and_then(|name| {
-        let parsed = Algorithm::parse(name);
-        v.check(
-            "algorithm",
-            parsed.is_some(),
-            "The algorithm must be MD5 or SHA-256.",
-        );
-        parsed
-    });
+    let username = fields::username(&mut v);
+    let password = fields::password(&mut v);
+    let algorithm = fields::algorithm(&mut v);
     let activated = v.optional_bool("activated").unwrap_or(false);
     let admin = v.optional_bool("admin").unwrap_or(false);
-    let phone = v.optional_string("phone");
-    if let Some(phone) = phone {
-        v.check(
-            "phone",
-            rules::is_phone(phone),
-            "The phone must be a + followed by 6 to 15 digits.",
-        );
-    }
-    let email = v.optional_string("email");
-    if let Some(email) = email {
-        v.check(
-            "email",
-            rules::is_email(email),
-            "The email must be a valid email address.",
-        );
-    }
+    let phone = fields::optional_phone(&mut v);
+    let email = fields::optional_email(&mut v);
     let expires = v
         .optional_string("confirmation_key_expires")
         .and_then(|raw| {

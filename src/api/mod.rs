@@ -1,15 +1,19 @@
 //! The REST API under `/api`, one module per resource. Public, user and
 //! admin routes are grouped so that each group gets its guard once.
 
+mod activation;
 mod admin_accounts;
 mod client;
 pub mod devices;
 mod docs;
+mod fields;
 mod me;
 mod paginator;
+mod phone;
 mod ping;
 mod public_accounts;
 mod tokens;
+mod with_token;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -25,9 +29,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(ping::router())
         .merge(docs::router())
         .merge(public_accounts::router())
-        .merge(tokens::router(state));
+        .merge(tokens::router(state))
+        .merge(with_token::router(state))
+        .merge(activation::router(state));
     let user = Router::new()
         .merge(me::router())
+        .merge(phone::router())
         .merge(devices::router())
         .route_layer(from_fn_with_state(state.clone(), require_user));
     let admin = Router::new()

@@ -6,6 +6,7 @@
 //! never a silently lost message.
 
 pub mod mail;
+pub mod mails;
 pub mod pusher;
 pub mod sms;
 

@@ -9,18 +9,18 @@ use serde_json::json;
 use crate::digest_client::{authorization, challenges};
 use crate::helpers::{TestApp, json};
 
-const MARIADB: &str = "mysql://root@127.0.0.1:3306";
-const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432";
+pub(crate) const MARIADB: &str = "mysql://root@127.0.0.1:3306";
+pub(crate) const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432";
 
 /// A database created for one test on a real server.
-struct ServerDatabase {
+pub(crate) struct ServerDatabase {
     server: &'static str,
     admin_db: &'static str,
     name: String,
 }
 
 impl ServerDatabase {
-    async fn create(server: &'static str) -> Self {
+    pub(crate) async fn create(server: &'static str) -> Self {
         let admin_db = if server == POSTGRES {
             "postgres"
         } else {
@@ -45,11 +45,11 @@ impl ServerDatabase {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("{}/{}", self.server, self.name)
     }
 
-    async fn drop(self, app: TestApp) {
+    pub(crate) async fn drop(self, app: TestApp) {
         app.state.db.clone().close().await.unwrap();
         let admin = Database::connect(format!("{}/{}", self.server, self.admin_db))
             .await

@@ -1,6 +1,7 @@
 //! One integration test binary: each module covers an area, each test boots
 //! the real server on a free port with a fresh SQLite file.
 
+mod activation;
 mod admin_accounts;
 mod auth;
 mod backends;
@@ -12,10 +13,13 @@ mod helpers;
 mod mail;
 mod me;
 mod ovh_fake;
+mod phone;
 mod ping;
 mod provisioning;
 mod rate_limit;
 mod registrar;
+mod self_service_backends;
 mod sms;
 mod smtp_server;
 mod tokens;
+mod with_token;

@@ -13,13 +13,13 @@ use crate::helpers::TestApp;
 
 /// A `flexisip_pusher` stand-in: a shell script that writes its arguments
 /// one per line to `argv`, then runs `tail` (its exit, or a hang).
-struct FakePusher {
+pub(crate) struct FakePusher {
     dir: TempDir,
-    path: PathBuf,
+    pub(crate) path: PathBuf,
 }
 
 impl FakePusher {
-    fn new(tail: &str) -> Self {
+    pub(crate) fn new(tail: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("flexisip_pusher");
         let argv = dir.path().join("argv");
@@ -33,11 +33,11 @@ impl FakePusher {
         FakePusher { dir, path }
     }
 
-    fn succeeding() -> Self {
+    pub(crate) fn succeeding() -> Self {
         Self::new("exit 0")
     }
 
-    async fn app(&self, vars: &[(&str, &str)]) -> TestApp {
+    pub(crate) async fn app(&self, vars: &[(&str, &str)]) -> TestApp {
         let path = self.path.display().to_string();
         let mut all = vec![("APP_FLEXISIP_PUSHER_PATH", path.as_str())];
         all.extend_from_slice(vars);
@@ -45,7 +45,7 @@ impl FakePusher {
     }
 
     /// The arguments of the last run.
-    fn argv(&self) -> Vec<String> {
+    pub(crate) fn argv(&self) -> Vec<String> {
         std::fs::read_to_string(self.dir.path().join("argv"))
             .unwrap()
             .lines()
@@ -66,7 +66,7 @@ impl FakePusher {
     }
 }
 
-fn device(prid: &str) -> Value {
+pub(crate) fn device(prid: &str) -> Value {
     json!({"pn_provider": "apns", "pn_param": "ABCD1234.org.linphone.phone.voip", "pn_prid": prid})
 }
 
