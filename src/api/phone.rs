@@ -8,7 +8,6 @@ use axum::{Extension, Json, Router};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -66,7 +65,7 @@ async fn request(
             return Err(ApiError::Unavailable("The SMS could not be sent.".into()));
         }
         let now = state.clock.now_naive();
-        let txn = state.db.begin().await?;
+        let txn = crate::db::begin_write(&state.db).await?;
         // A new request replaces the pending one.
         phone_change_code::Entity::delete_many()
             .filter(phone_change_code::Column::AccountId.eq(account.id))
@@ -94,7 +93,7 @@ async fn confirm(
     Extension(auth): Extension<AuthAccount>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
-    let account = auth.account;
+    let account = &auth.account;
     let code = CodeKind::Pin.read(&body)?;
     let pending = phone_change_code::Entity::find()
         .filter(phone_change_code::Column::AccountId.eq(account.id))
@@ -115,12 +114,12 @@ async fn confirm(
         ));
     }
 
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     // Taken since the request (by another account, or by a lost race).
     if accounts::phone_in_use(&txn, &pending.phone).await? {
         return Err(ApiError::field("phone", TAKEN));
     }
-    set_phone(&txn, &account, &pending.phone)
+    set_phone(&txn, account, &pending.phone)
         .await
         .map_err(|err| {
             if crate::db::is_unique_violation(&err) {
@@ -130,7 +129,7 @@ async fn confirm(
             }
         })?;
     txn.commit().await?;
-    Ok(Json(account_json(&state, account.id).await?))
+    Ok(Json(account_json(&state, &auth).await?))
 }
 
 /// Makes `phone` the account's only alias and its `phone` column, which

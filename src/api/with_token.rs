@@ -7,7 +7,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{Duration, NaiveDateTime};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde_json::Value;
 
 use super::admin_accounts::creation_error;
@@ -114,7 +114,7 @@ async fn insert_pending(
         .user_agent
         .clone()
         .unwrap_or_else(|| state.config.app_name.clone());
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     if !set_token_used(&txn, creation.token.id, true, live_since, now).await? {
         return Err(ApiError::field("token", TOKEN_MESSAGE));
     }
