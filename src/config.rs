@@ -297,8 +297,11 @@ fn database_url(vars: &Vars) -> Result<String, ConfigError> {
 
 fn redis_url(vars: &Vars) -> Result<Option<Secret>, ConfigError> {
     if let Some(url) = vars.get("REDIS_URL") {
-        if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-            return Err(invalid("REDIS_URL", "expected a redis:// URL"));
+        if !url.starts_with("redis://") {
+            return Err(invalid(
+                "REDIS_URL",
+                "expected a redis:// URL (TLS to Redis is not supported)",
+            ));
         }
         return Ok(Some(Secret(url.to_string())));
     }
@@ -414,6 +417,7 @@ mod tests {
             ("DATABASE_URL", "oracle://x"),
             ("MAIL_MAILER", "carrier-pigeon"),
             ("APP_URL", "ftp://x"),
+            ("REDIS_URL", "rediss://secure:6380/0"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.variable, name, "{value}");
