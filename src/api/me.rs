@@ -5,12 +5,13 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
+use super::fields;
 use crate::auth::AuthAccount;
 use crate::auth::digest::Algorithm;
 use crate::db::accounts;
 use crate::db::entities::password;
 use crate::error::ApiResult;
-use crate::input::{JsonObject, rules};
+use crate::input::JsonObject;
 use crate::secrets;
 use crate::state::AppState;
 
@@ -57,23 +58,8 @@ async fn change_password(
     let stored = accounts::passwords(&state.db, account.id).await?;
 
     let mut v = body.validator();
-    let algorithm = v.required_string("algorithm").and_then(|name| {
-        let parsed = Algorithm::parse(name);
-        v.check(
-            "algorithm",
-            parsed.is_some(),
-            "The algorithm must be MD5 or SHA-256.",
-        );
-        parsed
-    });
-    let password = v.required_string("password");
-    if let Some(password) = password {
-        v.check(
-            "password",
-            rules::is_password(password),
-            "The password must be at least 6 characters.",
-        );
-    }
+    let algorithm = fields::algorithm(&mut v);
+    let password = fields::password(&mut v);
     if !stored.is_empty()
         && let Some(old) = v.required_string("old_password")
     {
@@ -116,13 +102,9 @@ async fn request_email_change(
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     let mut v = body.validator();
-    let email = v.required_string("email");
+    v.required_string("email");
+    let email = fields::optional_email(&mut v);
     if let Some(email) = email {
-        v.check(
-            "email",
-            rules::is_email(email),
-            "The email must be a valid email address.",
-        );
         let current = auth.account.email.as_deref().unwrap_or_default();
         v.check(
             "email",

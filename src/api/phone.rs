@@ -5,10 +5,7 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Extension, Json, Router};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
 use super::fields;
@@ -16,7 +13,7 @@ use super::me::account_json;
 use crate::auth::AuthAccount;
 use crate::codes::CodeKind;
 use crate::db::accounts;
-use crate::db::entities::{account, alias, phone_change_code};
+use crate::db::entities::phone_change_code;
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::notify::sms;
@@ -119,7 +116,7 @@ async fn confirm(
     if accounts::phone_in_use(&txn, &pending.phone).await? {
         return Err(ApiError::field("phone", TAKEN));
     }
-    set_phone(&txn, account, &pending.phone)
+    accounts::set_phone(&txn, account, &pending.phone)
         .await
         .map_err(|err| {
             if crate::db::is_unique_violation(&err) {
@@ -130,31 +127,4 @@ async fn confirm(
         })?;
     txn.commit().await?;
     Ok(Json(account_json(&state, &auth).await?))
-}
-
-/// Makes `phone` the account's only alias and its `phone` column, which
-/// Flexisip's phone queries read.
-async fn set_phone(
-    conn: &impl ConnectionTrait,
-    account: &account::Model,
-    phone: &str,
-) -> Result<(), DbErr> {
-    alias::Entity::delete_many()
-        .filter(alias::Column::AccountId.eq(account.id))
-        .exec(conn)
-        .await?;
-    alias::ActiveModel {
-        account_id: Set(account.id),
-        alias: Set(phone.to_string()),
-        domain: Set(account.domain.clone()),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
-    account::Entity::update_many()
-        .col_expr(account::Column::Phone, Expr::value(phone))
-        .filter(account::Column::Id.eq(account.id))
-        .exec(conn)
-        .await?;
-    Ok(())
 }

@@ -410,15 +410,7 @@ pub async fn insert(
         set_password(conn, config, &account, clear, algorithm).await?;
     }
     if let Some(phone) = new.phone {
-        alias::ActiveModel {
-            account_id: Set(account.id),
-            alias: Set(phone.to_string()),
-            domain: Set(account.domain.clone()),
-            ..Default::default()
-        }
-        .insert(conn)
-        .await
-        .map_err(|err| {
+        set_phone(conn, &account, phone).await.map_err(|err| {
             if super::is_unique_violation(&err) {
                 CreateError::PhoneTaken
             } else {
@@ -448,6 +440,33 @@ pub async fn insert(
         .await?;
     }
     Ok(account)
+}
+
+/// Makes `phone` the account's only alias and its `phone` column, which
+/// Flexisip's phone queries read.
+pub async fn set_phone(
+    conn: &impl ConnectionTrait,
+    account: &account::Model,
+    phone: &str,
+) -> Result<(), DbErr> {
+    alias::Entity::delete_many()
+        .filter(alias::Column::AccountId.eq(account.id))
+        .exec(conn)
+        .await?;
+    alias::ActiveModel {
+        account_id: Set(account.id),
+        alias: Set(phone.to_string()),
+        domain: Set(account.domain.clone()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    account::Entity::update_many()
+        .col_expr(account::Column::Phone, Expr::value(phone))
+        .filter(account::Column::Id.eq(account.id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// Replaces every stored password of `account` by one HA1 of `algorithm`.

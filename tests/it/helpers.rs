@@ -94,6 +94,22 @@ impl TestAccount {
 impl TestApp {
     /// An activated account with one password and an API key.
     pub async fn account(&self, username: &str, algorithm: &str, admin: bool) -> TestAccount {
+        self.account_with(username, algorithm, admin, None).await
+    }
+
+    /// An activated account whose phone (and alias) is `phone`.
+    pub async fn account_with_phone(&self, username: &str, phone: &str) -> TestAccount {
+        self.account_with(username, "SHA-256", false, Some(phone))
+            .await
+    }
+
+    async fn account_with(
+        &self,
+        username: &str,
+        algorithm: &str,
+        admin: bool,
+        phone: Option<&str>,
+    ) -> TestAccount {
         use flexiapi::auth::digest::Algorithm;
         use flexiapi::db::accounts::{NewAccount, insert};
         let password = format!("{username}-pass");
@@ -106,6 +122,7 @@ impl TestApp {
                 username,
                 domain: &self.state.config.sip_domain,
                 password: Some((&password, algorithm)),
+                phone,
                 activated: true,
                 admin,
                 ip_address: "127.0.0.1",

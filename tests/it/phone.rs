@@ -1,6 +1,5 @@
 //! Phone change by SMS PIN, against the OVH fake.
 
-use flexiapi::db::accounts::{NewAccount, insert};
 use flexiapi::db::entities::{alias, phone_change_code};
 use reqwest::Method;
 use sea_orm::EntityTrait;
@@ -12,38 +11,6 @@ use crate::with_token::{Delivery, flexisip_finds, stored_account};
 
 const OLD: &str = "+33611111111";
 const NEW: &str = "+33622222222";
-
-/// An activated account whose phone (and alias) is `phone`, with an API key.
-async fn account_with_phone(app: &TestApp, username: &str, phone: &str) -> TestAccount {
-    let now = app.state.clock.now_naive();
-    let account = insert(
-        &app.state.db,
-        &app.state.config,
-        NewAccount {
-            username,
-            domain: &app.state.config.sip_domain,
-            password: Some(("secret1", flexiapi::auth::digest::Algorithm::Sha256)),
-            phone: Some(phone),
-            activated: true,
-            ip_address: "127.0.0.1",
-            user_agent: "test",
-            ..Default::default()
-        },
-        now,
-    )
-    .await
-    .unwrap();
-    let api_key = flexiapi::auth::api_key::regenerate(&app.state.db, account.id, now)
-        .await
-        .unwrap();
-    TestAccount {
-        id: account.id,
-        username: account.username,
-        domain: account.domain,
-        password: "secret1".into(),
-        api_key,
-    }
-}
 
 async fn request(app: &TestApp, account: &TestAccount, body: Value) -> reqwest::Response {
     app.as_key(account, Method::POST, "/api/accounts/me/phone/request")
@@ -93,7 +60,7 @@ fn flexisip_alias_query(phone: &str) -> String {
 #[tokio::test]
 async fn the_sms_pin_makes_the_new_number_the_phone_and_only_alias() {
     let d = Delivery::spawn(&[]).await;
-    let account = account_with_phone(&d.app, "phone_user", OLD).await;
+    let account = d.app.account_with_phone("phone_user", OLD).await;
     let response = request(&d.app, &account, json!({"phone": NEW})).await;
     assert_eq!(response.status(), 200);
     assert_eq!(json(response).await, json!({}));
@@ -155,7 +122,7 @@ async fn an_account_without_a_phone_gets_one() {
 #[tokio::test]
 async fn a_wrong_code_is_403_and_drops_the_pending_change() {
     let d = Delivery::spawn(&[]).await;
-    let account = account_with_phone(&d.app, "phone_user", OLD).await;
+    let account = d.app.account_with_phone("phone_user", OLD).await;
     assert_eq!(
         request(&d.app, &account, json!({"phone": NEW}))
             .await
@@ -189,7 +156,7 @@ async fn a_wrong_code_is_403_and_drops_the_pending_change() {
 #[tokio::test]
 async fn nothing_pending_is_404() {
     let d = Delivery::spawn(&[]).await;
-    let account = account_with_phone(&d.app, "phone_user", OLD).await;
+    let account = d.app.account_with_phone("phone_user", OLD).await;
     let response = confirm(&d.app, &account, json!({"code": "1234"})).await;
     assert_eq!(response.status(), 404);
     assert!(json(response).await["message"].is_string());
@@ -198,7 +165,7 @@ async fn nothing_pending_is_404() {
 #[tokio::test]
 async fn a_new_request_replaces_the_pending_one() {
     let d = Delivery::spawn(&[]).await;
-    let account = account_with_phone(&d.app, "phone_user", OLD).await;
+    let account = d.app.account_with_phone("phone_user", OLD).await;
     for phone in ["+33633333333", NEW] {
         assert_eq!(
             request(&d.app, &account, json!({"phone": phone}))
@@ -217,8 +184,8 @@ async fn a_new_request_replaces_the_pending_one() {
 #[tokio::test]
 async fn a_number_already_used_is_422_and_sends_nothing() {
     let d = Delivery::spawn(&[]).await;
-    let account = account_with_phone(&d.app, "phone_user", OLD).await;
-    account_with_phone(&d.app, "holder_user", NEW).await;
+    let account = d.app.account_with_phone("phone_user", OLD).await;
+    d.app.account_with_phone("holder_user", NEW).await;
     // Another account whose username is a number (Flexisip finds it too).
     d.app.account("+33644444444", "MD5", false).await;
     for phone in [NEW, OLD, "+33644444444"] {
@@ -233,14 +200,14 @@ async fn a_number_already_used_is_422_and_sends_nothing() {
 #[tokio::test]
 async fn a_number_taken_before_the_confirmation_is_422() {
     let d = Delivery::spawn(&[]).await;
-    let account = account_with_phone(&d.app, "phone_user", OLD).await;
+    let account = d.app.account_with_phone("phone_user", OLD).await;
     assert_eq!(
         request(&d.app, &account, json!({"phone": NEW}))
             .await
             .status(),
         200
     );
-    account_with_phone(&d.app, "quick_user", NEW).await;
+    d.app.account_with_phone("quick_user", NEW).await;
     let response = confirm(&d.app, &account, json!({"code": d.sms_pin(0)})).await;
     assert_eq!(response.status(), 422);
     assert!(json(response).await["errors"]["phone"].is_array());
@@ -260,7 +227,7 @@ async fn a_number_taken_before_the_confirmation_is_422() {
 #[tokio::test]
 async fn ovh_answering_500_is_503_and_leaves_no_pending_change() {
     let d = Delivery::spawn(&[]).await;
-    let account = account_with_phone(&d.app, "phone_user", OLD).await;
+    let account = d.app.account_with_phone("phone_user", OLD).await;
     d.ovh.fail_jobs_with(Some(500));
     let response = request(&d.app, &account, json!({"phone": NEW})).await;
     assert_eq!(response.status(), 503);
@@ -287,7 +254,7 @@ async fn ovh_down_or_unconfigured_is_503() {
     vars.push(("OVH_APP_ENDPOINT", format!("http://127.0.0.1:{closed}/1.0")));
     let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     for app in [TestApp::spawn_with(&vars).await, TestApp::spawn().await] {
-        let account = account_with_phone(&app, "phone_user", OLD).await;
+        let account = app.account_with_phone("phone_user", OLD).await;
         let response = request(&app, &account, json!({"phone": NEW})).await;
         assert_eq!(response.status(), 503);
         assert!(pending(&app).await.is_empty());
@@ -297,7 +264,7 @@ async fn ovh_down_or_unconfigured_is_503() {
 #[tokio::test]
 async fn bad_formats_are_422_and_send_nothing() {
     let d = Delivery::spawn(&[("APP_RATE_LIMIT_PER_MINUTE", "100")]).await;
-    let account = account_with_phone(&d.app, "phone_user", OLD).await;
+    let account = d.app.account_with_phone("phone_user", OLD).await;
     for phone in [
         json!(null),
         json!("0612345678"),
@@ -336,7 +303,7 @@ async fn bad_formats_are_422_and_send_nothing() {
 #[tokio::test]
 async fn sms_requests_are_limited_per_account() {
     let d = Delivery::spawn(&[("APP_RATE_LIMIT_PER_MINUTE", "2")]).await;
-    let account = account_with_phone(&d.app, "phone_user", OLD).await;
+    let account = d.app.account_with_phone("phone_user", OLD).await;
     for _ in 0..2 {
         assert_eq!(
             request(&d.app, &account, json!({"phone": NEW}))
