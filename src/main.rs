@@ -20,12 +20,16 @@ async fn main() -> std::process::ExitCode {
     } else {
         "warn"
     };
+    // Log lines are written by a dedicated thread, so a slow stderr (a
+    // full pipe, a stalled journal) never blocks a request; the guard
+    // flushes what is queued when `main` returns.
+    let (writer, _log_flush_guard) = tracing_appender::non_blocking(std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_new(filter)
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .init();
     match run(cli, config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
