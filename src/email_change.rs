@@ -8,8 +8,10 @@ use askama::Template;
 use chrono::Duration;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 
+use crate::api::fields;
 use crate::db::entities::{account, email_changed};
 use crate::error::{ApiError, ApiResult};
+use crate::input::JsonObject;
 use crate::notify::Mail;
 use crate::secrets;
 use crate::state::AppState;
@@ -39,6 +41,31 @@ struct MailHtml<'a> {
 /// The confirmation URL for `secret`.
 pub fn link(app_url: &str, secret: &str) -> String {
     format!("{app_url}/accounts/email/confirm/{secret}")
+}
+
+/// Validates `{email}` (a valid address, different from the current one),
+/// then [`request`]s the change. Shared by the API and the panel.
+pub async fn request_checked(
+    state: &AppState,
+    account: &account::Model,
+    body: &JsonObject,
+) -> ApiResult<()> {
+    let mut v = body.validator();
+    v.required_string("email");
+    let email = fields::optional_email(&mut v);
+    if let Some(email) = email {
+        let current = account.email.as_deref().unwrap_or_default();
+        v.check(
+            "email",
+            !current.eq_ignore_ascii_case(email),
+            "The email must be different from the current one.",
+        );
+    }
+    v.finish()?;
+    let Some(email) = email else {
+        return Err(ApiError::field("email", "The email field is required."));
+    };
+    request(state, account, email).await
 }
 
 /// Mails a confirmation link to `new_email`, then records the pending change

@@ -20,6 +20,7 @@ pub mod provisioning;
 pub mod rate_limit;
 pub mod registrar;
 pub mod secrets;
+pub mod self_service;
 pub mod server;
 pub mod sip;
 pub mod state;

@@ -1,18 +1,15 @@
-//! The authenticated account's own routes: show, delete, change password.
+//! The authenticated account's own routes: show, delete, change password,
+//! request an e-mail change (logic shared with the panel).
 
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
-use super::fields;
 use crate::auth::AuthAccount;
-use crate::auth::digest::Algorithm;
 use crate::db::accounts;
-use crate::db::entities::password;
 use crate::error::ApiResult;
 use crate::input::JsonObject;
-use crate::secrets;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -54,46 +51,8 @@ async fn change_password(
     Extension(auth): Extension<AuthAccount>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
-    let account = &auth.account;
-    let stored = accounts::passwords(&state.db, account.id).await?;
-
-    let mut v = body.validator();
-    let algorithm = fields::algorithm(&mut v);
-    let password = fields::password(&mut v);
-    if !stored.is_empty()
-        && let Some(old) = v.required_string("old_password")
-    {
-        let realm = state.config.realm_for(&account.domain);
-        v.check(
-            "old_password",
-            stored
-                .iter()
-                .any(|s| is_password_of(s, &account.username, realm, old)),
-            "The old password is incorrect.",
-        );
-    }
-    v.finish()?;
-    let (Some(algorithm), Some(password)) = (algorithm, password) else {
-        unreachable!("validated above");
-    };
-
-    let txn = crate::db::begin_write(&state.db).await?;
-    accounts::set_password(&txn, &state.config, account, password, algorithm).await?;
-    txn.commit().await?;
+    crate::self_service::password::change(&state, &auth.account, &body).await?;
     Ok(Json(account_json(&state, &auth).await?))
-}
-
-/// True when `candidate` is the clear password behind `stored`.
-fn is_password_of(stored: &password::Model, username: &str, realm: &str, candidate: &str) -> bool {
-    if stored.algorithm == "CLRTXT" {
-        return secrets::constant_time_eq(&stored.password, candidate);
-    }
-    Algorithm::parse(&stored.algorithm).is_some_and(|algorithm| {
-        secrets::constant_time_eq(
-            &stored.password.to_ascii_lowercase(),
-            &algorithm.ha1(username, realm, candidate),
-        )
-    })
 }
 
 async fn request_email_change(
@@ -101,21 +60,6 @@ async fn request_email_change(
     Extension(auth): Extension<AuthAccount>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
-    let mut v = body.validator();
-    v.required_string("email");
-    let email = fields::optional_email(&mut v);
-    if let Some(email) = email {
-        let current = auth.account.email.as_deref().unwrap_or_default();
-        v.check(
-            "email",
-            !current.eq_ignore_ascii_case(email),
-            "The email must be different from the current one.",
-        );
-    }
-    v.finish()?;
-    let Some(email) = email else {
-        unreachable!("validated above");
-    };
-    crate::email_change::request(&state, &auth.account, email).await?;
+    crate::email_change::request_checked(&state, &auth.account, &body).await?;
     Ok(Json(account_json(&state, &auth).await?))
 }

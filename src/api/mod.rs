@@ -6,7 +6,7 @@ mod admin_accounts;
 mod client;
 pub mod devices;
 mod docs;
-mod fields;
+pub(crate) mod fields;
 mod me;
 mod paginator;
 mod phone;

@@ -1,26 +1,19 @@
 //! Phone change of the authenticated account: a 4-digit PIN goes by SMS to
 //! the new number (`POST /api/accounts/me/phone/request`), and the PIN
 //! makes it the account's phone and alias (`POST /api/accounts/me/phone`).
+//! The logic is shared with the panel in [`crate::self_service::phone`].
 
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Extension, Json, Router};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
-use super::fields;
 use super::me::account_json;
 use crate::auth::AuthAccount;
-use crate::codes::CodeKind;
-use crate::db::accounts;
-use crate::db::entities::phone_change_code;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::input::JsonObject;
-use crate::notify::sms;
-use crate::secrets;
+use crate::self_service::phone;
 use crate::state::AppState;
-
-const TAKEN: &str = "The phone has already been taken.";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,55 +26,7 @@ async fn request(
     Extension(auth): Extension<AuthAccount>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
-    let account = auth.account;
-    // Each request costs an SMS: limited per account, whatever the address
-    // it comes from.
-    crate::rate_limit::hit(
-        &state.db,
-        &format!("phone-request:account:{}", account.id),
-        state.config.rate_limit_per_minute,
-        state.clock.now_naive(),
-    )
-    .await?;
-    let mut v = body.validator();
-    let phone = fields::required_phone(&mut v);
-    v.finish()?;
-    let phone = phone.unwrap_or_default().to_string();
-    if accounts::phone_in_use(&state.db, &phone).await? {
-        return Err(ApiError::field("phone", TAKEN));
-    }
-
-    // Sent first, kept after: a failed SMS leaves nothing behind (the
-    // previous pending change, if any, stays as it was). In its own task so
-    // that a client hanging up cannot separate the two.
-    let code = CodeKind::Pin.generate();
-    let task = tokio::spawn(async move {
-        let message = sms::validation_message(&state.config.app_name, &code);
-        if let Err(err) = state.sms.send(&phone, &message).await {
-            tracing::warn!(account_id = account.id, error = %err, "phone change code not sent");
-            return Err(ApiError::Unavailable("The SMS could not be sent.".into()));
-        }
-        let now = state.clock.now_naive();
-        let txn = crate::db::begin_write(&state.db).await?;
-        // A new request replaces the pending one.
-        phone_change_code::Entity::delete_many()
-            .filter(phone_change_code::Column::AccountId.eq(account.id))
-            .exec(&txn)
-            .await?;
-        phone_change_code::ActiveModel {
-            account_id: Set(account.id),
-            phone: Set(phone),
-            code: Set(code),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        txn.commit().await?;
-        Ok(())
-    });
-    task.await.map_err(ApiError::internal)??;
+    phone::request(&state, &auth.account, &body).await?;
     Ok(Json(json!({})))
 }
 
@@ -90,41 +35,6 @@ async fn confirm(
     Extension(auth): Extension<AuthAccount>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
-    let account = &auth.account;
-    let code = CodeKind::Pin.read(&body)?;
-    let pending = phone_change_code::Entity::find()
-        .filter(phone_change_code::Column::AccountId.eq(account.id))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("No phone change is pending.".into()))?;
-    // A pending code gets one check (SPEC §11): removing it is the claim,
-    // so of concurrent guesses only one is compared.
-    let claimed = phone_change_code::Entity::delete_by_id(pending.id)
-        .exec(&state.db)
-        .await?;
-    if claimed.rows_affected != 1 {
-        return Err(ApiError::NotFound("No phone change is pending.".into()));
-    }
-    if !secrets::constant_time_eq(&pending.code, code) {
-        return Err(ApiError::Forbidden(
-            "Wrong code: the phone change is cancelled.".into(),
-        ));
-    }
-
-    let txn = crate::db::begin_write(&state.db).await?;
-    // Taken since the request (by another account, or by a lost race).
-    if accounts::phone_in_use(&txn, &pending.phone).await? {
-        return Err(ApiError::field("phone", TAKEN));
-    }
-    accounts::set_phone(&txn, account, &pending.phone)
-        .await
-        .map_err(|err| {
-            if crate::db::is_unique_violation(&err) {
-                ApiError::field("phone", TAKEN)
-            } else {
-                err.into()
-            }
-        })?;
-    txn.commit().await?;
+    phone::confirm(&state, &auth.account, &body).await?;
     Ok(Json(account_json(&state, &auth).await?))
 }

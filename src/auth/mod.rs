@@ -8,6 +8,7 @@
 pub mod api_key;
 pub mod digest;
 pub mod nonces;
+pub mod passwords;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use sea_orm::sea_query::{Alias, Asterisk, Expr, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, LikeExpr, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, FromQueryResult, Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -14,8 +14,8 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::entities::{
-    account, activation_expiration, admin, alias, api_key, email_changed, nonce, password,
-    phone_change_code,
+    account, activation_expiration, admin, alias, api_key, email_changed, nonce, panel_session,
+    password, phone_change_code,
 };
 use crate::auth::digest::Algorithm;
 use crate::clock::format_datetime;
@@ -317,6 +317,57 @@ pub async fn page(
     Ok((accounts, total))
 }
 
+/// A page of accounts ordered by id whose username, domain, e-mail, phone
+/// or alias contains `search` literally (`%`, `_` and `\` are escaped), and
+/// the number of matches. `None` lists every account.
+pub async fn search_page(
+    conn: &impl ConnectionTrait,
+    search: Option<&str>,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<account::Model>, u64), DbErr> {
+    let Some(search) = search else {
+        return self::page(conn, page, per_page).await;
+    };
+    let pattern = format!("%{}%", escape_like(search));
+    let like = || LikeExpr::new(pattern.clone()).escape('\\');
+    let aliased = Query::select()
+        .column(alias::Column::AccountId)
+        .from(alias::Entity)
+        .and_where(Expr::col(alias::Column::Alias).like(like()))
+        .to_owned();
+    let matching = Condition::any()
+        .add(account::Column::Username.like(like()))
+        .add(account::Column::Domain.like(like()))
+        .add(account::Column::Email.like(like()))
+        .add(account::Column::Phone.like(like()))
+        .add(account::Column::Id.in_subquery(aliased));
+    let total = account::Entity::find()
+        .filter(matching.clone())
+        .count(conn)
+        .await?;
+    let accounts = account::Entity::find()
+        .filter(matching)
+        .order_by_asc(account::Column::Id)
+        .offset(page.saturating_sub(1).saturating_mul(per_page))
+        .limit(per_page)
+        .all(conn)
+        .await?;
+    Ok((accounts, total))
+}
+
+/// `value` with the LIKE wildcards and the escape character escaped.
+fn escape_like(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for c in value.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
 /// True when `phone` is already a username or an alias/phone of an account,
 /// in any domain (phone numbers are unique across the service).
 pub async fn phone_in_use(conn: &impl ConnectionTrait, phone: &str) -> Result<bool, DbErr> {
@@ -547,7 +598,8 @@ pub async fn delete(conn: &DatabaseConnection, account_id: i32) -> Result<bool, 
         nonce,
         email_changed,
         phone_change_code,
-        activation_expiration
+        activation_expiration,
+        panel_session
     );
     let deleted = account::Entity::delete_by_id(account_id).exec(&txn).await?;
     txn.commit().await?;
@@ -586,6 +638,26 @@ pub async fn make_admin(
     Ok(())
 }
 
+/// Takes the admin role from `account_id`; false when it had none.
+pub async fn remove_admin(conn: &impl ConnectionTrait, account_id: i32) -> Result<bool, DbErr> {
+    let deleted = admin::Entity::delete_many()
+        .filter(admin::Column::AccountId.eq(account_id))
+        .exec(conn)
+        .await?;
+    Ok(deleted.rows_affected > 0)
+}
+
 fn truncate(value: &str, max_chars: usize) -> String {
     value.chars().take(max_chars).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(escape_like("a%b_c\\d"), "a\\%b\\_c\\\\d");
+        assert_eq!(escape_like("plain"), "plain");
+    }
 }

@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
 #[template(path = "pages/email_confirm.html")]
 struct ConfirmPage<'a> {
     app_name: &'a str,
+    nav: Option<super::Nav>,
     account: &'a str,
     new_email: &'a str,
     action: &'a str,
@@ -42,6 +43,7 @@ async fn show(State(state): State<AppState>, Path(secret): Path<String>) -> Resp
                 StatusCode::OK,
                 ConfirmPage {
                     app_name: &state.config.app_name,
+                    nav: None,
                     account: &format!("{}@{}", account.username, account.domain),
                     new_email: &change.new_email,
                     action: &action,

@@ -1,6 +1,7 @@
 //! The same service on the real MariaDB and PostgreSQL servers: migrations,
-//! the account API, Digest's atomic nonce update, cascade deletes, and the
-//! SQL queries Flexisip itself runs against our tables (FLEXISIP.md §3).
+//! the account API, Digest's atomic nonce update, the panel's search,
+//! cascade deletes, and the SQL queries Flexisip itself runs against our
+//! tables (FLEXISIP.md §3).
 
 use reqwest::Method;
 use sea_orm::{ConnectionTrait, Database, Statement};
@@ -162,6 +163,21 @@ async fn exercise(server: &'static str) {
             row.try_get::<String>("", "username").unwrap(),
             "backend_user"
         );
+    }
+
+    // The panel's search escapes LIKE wildcards on this backend too.
+    for (search, expected) in [
+        ("kend%user", 0),
+        ("%", 0),
+        ("\\", 0),
+        ("_user", 2),
+        ("kend_", 1),
+        ("3361234", 1),
+    ] {
+        let (rows, total) = flexiapi::db::accounts::search_page(&app.state.db, Some(search), 1, 20)
+            .await
+            .unwrap();
+        assert_eq!((rows.len() as u64, total), (expected, expected), "{search}");
     }
 
     let response = app

@@ -13,6 +13,7 @@ mod helpers;
 mod mail;
 mod me;
 mod ovh_fake;
+mod panel;
 mod phone;
 mod ping;
 mod provisioning;

@@ -8,6 +8,7 @@ pub mod api_key;
 pub mod app_setting;
 pub mod email_changed;
 pub mod nonce;
+pub mod panel_session;
 pub mod password;
 pub mod phone_change_code;
 pub mod rate_limit;

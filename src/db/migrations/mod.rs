@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20210701_000001_flexiapi_tables;
 mod m20261128_000001_rate_limits;
+mod m20261130_000001_panel_sessions;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20210701_000001_flexiapi_tables::Migration),
             Box::new(m20261128_000001_rate_limits::Migration),
+            Box::new(m20261130_000001_panel_sessions::Migration),
         ]
     }
 }

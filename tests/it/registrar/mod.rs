@@ -3,7 +3,7 @@
 
 mod api;
 mod console;
-mod fixtures;
+pub mod fixtures;
 mod http;
 mod proxy_socket;
 mod redis;

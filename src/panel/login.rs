@@ -1,0 +1,172 @@
+//! `GET/POST /login`, `POST /logout`, and `/` sending to the right page.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+
+use super::csrf::{self, CsrfForm};
+use super::form::field;
+use super::session;
+use super::{Nav, error_page, render, see_other};
+use crate::auth::passwords::matches_any;
+use crate::db::accounts;
+use crate::sip::SipAddress;
+use crate::state::AppState;
+
+/// The one answer to an unknown account, a deactivated one and a wrong
+/// password, so the form does not tell which addresses exist.
+const REFUSED: &str = "Wrong SIP address or password.";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(show).post(login))
+        .route("/logout", post(logout))
+}
+
+#[derive(Template)]
+#[template(path = "pages/login.html")]
+struct LoginPage<'a> {
+    app_name: &'a str,
+    nav: Option<Nav>,
+    token: &'a str,
+    address: &'a str,
+    error: Option<&'a str>,
+}
+
+async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match session::current(&state, &headers).await {
+        Ok(Some(_)) => see_other("/account"),
+        Ok(None) => see_other("/login"),
+        Err(err) => error_page(&state.config.app_name, None, err),
+    }
+}
+
+async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match session::current(&state, &headers).await {
+        Ok(Some(_)) => return see_other("/account"),
+        Ok(None) => {}
+        Err(err) => return error_page(&state.config.app_name, None, err),
+    }
+    login_form(&state, &headers, StatusCode::OK, "", None)
+}
+
+/// The login form, with a pre-login cookie and its token (the cookie is
+/// kept when the browser already has one, so several tabs work).
+fn login_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    address: &str,
+    error: Option<&str>,
+) -> Response {
+    let nonce = csrf::login_nonce(headers)
+        .map(str::to_string)
+        .unwrap_or_else(csrf::new_login_nonce);
+    let token = csrf::login_token(&state.app_key, &nonce);
+    let mut response = render(
+        status,
+        LoginPage {
+            app_name: &state.config.app_name,
+            nav: None,
+            token: &token,
+            address,
+            error,
+        },
+    );
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        session::set_cookie(state, csrf::LOGIN_COOKIE, &nonce, "/login", 3600),
+    );
+    response
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let app_name = &state.config.app_name;
+    // Counted before anything else, so that guesses cost the same whatever
+    // they contain.
+    if let Err(err) = crate::rate_limit::rate_limit(&state, "panel-login", peer.ip()).await {
+        return error_page(app_name, None, err);
+    }
+    let headers = request.headers().clone();
+    let form = match csrf::read_form(request, &state).await {
+        Ok(form) => form,
+        Err(page) => return page,
+    };
+    if !csrf::login_token_ok(&state.app_key, &headers, &form) {
+        return csrf::refused(&state);
+    }
+    let raw_address = field(&form, "address").unwrap_or_default().trim();
+    let password = field(&form, "password").unwrap_or_default();
+    let shown_address = if raw_address.len() <= 200 {
+        raw_address
+    } else {
+        ""
+    };
+    let refuse = |message: &str| {
+        login_form(
+            &state,
+            &headers,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            shown_address,
+            Some(message),
+        )
+    };
+    if raw_address.is_empty() || password.is_empty() {
+        return refuse("Enter your SIP address and your password.");
+    }
+    let Some(address) = SipAddress::parse_argument(raw_address) else {
+        return refuse("The SIP address must be user@domain or sip:user@domain.");
+    };
+
+    let account =
+        match accounts::find_by_address(&state.db, &address.username, &address.domain).await {
+            Ok(account) => account,
+            Err(err) => return error_page(app_name, None, err.into()),
+        };
+    let Some(account) = account.filter(|a| a.activated) else {
+        return refuse(REFUSED);
+    };
+    let stored = match accounts::passwords(&state.db, account.id).await {
+        Ok(stored) => stored,
+        Err(err) => return error_page(app_name, None, err.into()),
+    };
+    let realm = state.config.realm_for(&account.domain);
+    if !matches_any(&stored, &account.username, realm, password) {
+        return refuse(REFUSED);
+    }
+
+    let token = match session::create(&state, account.id).await {
+        Ok(token) => token,
+        Err(err) => return error_page(app_name, None, err.into()),
+    };
+    tracing::info!(account_id = account.id, "panel login");
+    let mut response = see_other("/account");
+    let response_headers = response.headers_mut();
+    response_headers.append(header::SET_COOKIE, session::session_cookie(&state, &token));
+    response_headers.append(
+        header::SET_COOKIE,
+        session::set_cookie(&state, csrf::LOGIN_COOKIE, "", "/login", 0),
+    );
+    response
+}
+
+async fn logout(State(state): State<AppState>, CsrfForm { session, .. }: CsrfForm) -> Response {
+    if let Err(err) = session::end(&state.db, session.id).await {
+        return error_page(&state.config.app_name, None, err.into());
+    }
+    let mut response = see_other("/login");
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, session::clear_cookie(&state));
+    response
+}

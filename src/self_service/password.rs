@@ -1,0 +1,46 @@
+//! Password change: the account keeps exactly one password, hashed with
+//! the asked algorithm.
+
+use crate::api::fields;
+use crate::auth::passwords::matches_any;
+use crate::db::accounts;
+use crate::db::entities::account;
+use crate::error::{ApiError, ApiResult};
+use crate::input::JsonObject;
+use crate::state::AppState;
+
+/// Validates `{algorithm, old_password?, password}` and replaces the
+/// account's passwords. `old_password` is required when one exists.
+pub async fn change(
+    state: &AppState,
+    account: &account::Model,
+    body: &JsonObject,
+) -> ApiResult<()> {
+    let stored = accounts::passwords(&state.db, account.id).await?;
+
+    let mut v = body.validator();
+    let algorithm = fields::algorithm(&mut v);
+    let password = fields::password(&mut v);
+    if !stored.is_empty()
+        && let Some(old) = v.required_string("old_password")
+    {
+        let realm = state.config.realm_for(&account.domain);
+        v.check(
+            "old_password",
+            matches_any(&stored, &account.username, realm, old),
+            "The old password is incorrect.",
+        );
+    }
+    v.finish()?;
+    let (Some(algorithm), Some(password)) = (algorithm, password) else {
+        return Err(ApiError::field(
+            "password",
+            "The password field is required.",
+        ));
+    };
+
+    let txn = crate::db::begin_write(&state.db).await?;
+    accounts::set_password(&txn, &state.config, account, password, algorithm).await?;
+    txn.commit().await?;
+    Ok(())
+}

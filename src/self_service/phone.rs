@@ -1,0 +1,119 @@
+//! Phone change by SMS: a 4-digit PIN goes to the new number, and the PIN
+//! makes that number the account's phone and only alias.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use crate::api::fields;
+use crate::codes::CodeKind;
+use crate::db::accounts;
+use crate::db::entities::{account, phone_change_code};
+use crate::error::{ApiError, ApiResult};
+use crate::input::JsonObject;
+use crate::notify::sms;
+use crate::secrets;
+use crate::state::AppState;
+
+const TAKEN: &str = "The phone has already been taken.";
+
+/// Validates `{phone}`, sends a PIN there and records the pending change
+/// (replacing an earlier one). Rate-limited per account: each costs an SMS.
+pub async fn request(
+    state: &AppState,
+    account: &account::Model,
+    body: &JsonObject,
+) -> ApiResult<()> {
+    // Limited per account, whatever the address the request comes from.
+    crate::rate_limit::hit(
+        &state.db,
+        &format!("phone-request:account:{}", account.id),
+        state.config.rate_limit_per_minute,
+        state.clock.now_naive(),
+    )
+    .await?;
+    let mut v = body.validator();
+    let phone = fields::required_phone(&mut v);
+    v.finish()?;
+    let phone = phone.unwrap_or_default().to_string();
+    if accounts::phone_in_use(&state.db, &phone).await? {
+        return Err(ApiError::field("phone", TAKEN));
+    }
+
+    // Sent first, kept after: a failed SMS leaves nothing behind (the
+    // previous pending change, if any, stays as it was). In its own task so
+    // that a client hanging up cannot separate the two.
+    let code = CodeKind::Pin.generate();
+    let state = state.clone();
+    let account_id = account.id;
+    let task = tokio::spawn(async move {
+        let message = sms::validation_message(&state.config.app_name, &code);
+        if let Err(err) = state.sms.send(&phone, &message).await {
+            tracing::warn!(account_id, error = %err, "phone change code not sent");
+            return Err(ApiError::Unavailable("The SMS could not be sent.".into()));
+        }
+        let now = state.clock.now_naive();
+        let txn = crate::db::begin_write(&state.db).await?;
+        phone_change_code::Entity::delete_many()
+            .filter(phone_change_code::Column::AccountId.eq(account_id))
+            .exec(&txn)
+            .await?;
+        phone_change_code::ActiveModel {
+            account_id: Set(account_id),
+            phone: Set(phone),
+            code: Set(code),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    });
+    task.await.map_err(ApiError::internal)?
+}
+
+/// Validates `{code}` against the pending change and applies it. The
+/// pending change gets one check (SPEC §11): a wrong code drops it (`403`);
+/// nothing pending is a `404`.
+pub async fn confirm(
+    state: &AppState,
+    account: &account::Model,
+    body: &JsonObject,
+) -> ApiResult<()> {
+    let code = CodeKind::Pin.read(body)?;
+    let pending = phone_change_code::Entity::find()
+        .filter(phone_change_code::Column::AccountId.eq(account.id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("No phone change is pending.".into()))?;
+    // Removing it is the claim, so of concurrent guesses only one is
+    // compared.
+    let claimed = phone_change_code::Entity::delete_by_id(pending.id)
+        .exec(&state.db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(ApiError::NotFound("No phone change is pending.".into()));
+    }
+    if !secrets::constant_time_eq(&pending.code, code) {
+        return Err(ApiError::Forbidden(
+            "Wrong code: the phone change is cancelled.".into(),
+        ));
+    }
+
+    let txn = crate::db::begin_write(&state.db).await?;
+    // Taken since the request (by another account, or by a lost race).
+    if accounts::phone_in_use(&txn, &pending.phone).await? {
+        return Err(ApiError::field("phone", TAKEN));
+    }
+    accounts::set_phone(&txn, account, &pending.phone)
+        .await
+        .map_err(|err| {
+            if crate::db::is_unique_violation(&err) {
+                ApiError::field("phone", TAKEN)
+            } else {
+                err.into()
+            }
+        })?;
+    txn.commit().await?;
+    Ok(())
+}
