@@ -1,3 +1,5 @@
+use std::io::IsTerminal;
+
 use clap::Parser;
 use flexiapi::cli::{Cli, Command, run};
 use flexiapi::config::Config;
@@ -30,6 +32,8 @@ async fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(writer)
+        // Colours only for a person at a terminal, not in log files.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match run(cli, config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

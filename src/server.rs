@@ -1,5 +1,6 @@
 //! The HTTP application: routes, middleware stack, graceful serving.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use axum::Router;
@@ -29,15 +30,15 @@ pub fn app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
-        // One line per request: method, path (never the query, which may
-        // carry secrets), status and latency.
+        // One line per request: method, path (never the query, and never a
+        // path segment that is a secret), status and latency.
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request<_>| {
                     tracing::info_span!(
                         "request",
                         method = %request.method(),
-                        path = %request.uri().path(),
+                        path = %loggable_path(request.uri().path()),
                     )
                 })
                 .on_request(DefaultOnRequest::new().level(Level::DEBUG))
@@ -54,6 +55,25 @@ pub fn app(state: AppState) -> Router {
                 ),
         )
         .with_state(state)
+}
+
+/// Prefixes of the routes whose next path segment is a secret: a
+/// provisioning key (it provisions and activates the account) or an e-mail
+/// change link. The longer prefix comes first.
+const SECRET_SEGMENT_AFTER: [&str; 3] = [
+    "/provisioning/qrcode/",
+    "/provisioning/",
+    "/accounts/email/confirm/",
+];
+
+/// `path` as it may be logged: a secret segment becomes `[redacted]`.
+fn loggable_path(path: &str) -> Cow<'_, str> {
+    SECRET_SEGMENT_AFTER
+        .iter()
+        .find(|prefix| path.len() > prefix.len() && path.starts_with(*prefix))
+        .map_or(Cow::Borrowed(path), |prefix| {
+            Cow::Owned(format!("{prefix}[redacted]"))
+        })
 }
 
 /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
@@ -83,4 +103,31 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn secret_path_segments_are_not_logged() {
+        assert_eq!(
+            loggable_path("/provisioning/abcdefghijklm"),
+            "/provisioning/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/provisioning/qrcode/abcdefghijklm"),
+            "/provisioning/qrcode/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/accounts/email/confirm/s3cr3t"),
+            "/accounts/email/confirm/[redacted]"
+        );
+        assert_eq!(loggable_path("/provisioning"), "/provisioning");
+        assert_eq!(loggable_path("/provisioning/"), "/provisioning/");
+        assert_eq!(
+            loggable_path("/api/accounts/bob@sip.example.org/info"),
+            "/api/accounts/bob@sip.example.org/info"
+        );
+    }
 }

@@ -306,6 +306,17 @@ async fn serve_answers_then_exits_zero_on_sigterm() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(answered, "the server never answered");
+    // Secrets in paths (a provisioning key, an e-mail change link) never
+    // reach the log.
+    for path in [
+        "/provisioning/PROVKEY123456",
+        "/provisioning/qrcode/QRKEY12345678",
+        "/accounts/email/confirm/MAILSECRET42",
+    ] {
+        reqwest::get(format!("http://{address}{path}"))
+            .await
+            .unwrap();
+    }
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -318,6 +329,15 @@ async fn serve_answers_then_exits_zero_on_sigterm() {
     assert!(exit.status.success(), "{:?}", exit.status);
     let stderr = String::from_utf8_lossy(&exit.stderr);
     assert!(stderr.contains("shutting down"), "{stderr}");
+    assert!(stderr.contains("path=/api/ping"), "{stderr}");
+    assert!(stderr.contains("path=/provisioning/[redacted]"), "{stderr}");
+    for secret in ["PROVKEY123456", "QRKEY12345678", "MAILSECRET42"] {
+        assert!(!stderr.contains(secret), "{secret} logged: {stderr}");
+    }
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "colours in a log file: {stderr}"
+    );
 }
 
 #[test]
