@@ -15,6 +15,7 @@ use super::session;
 use super::{Nav, error_page, render, see_other};
 use crate::auth::passwords::matches_any;
 use crate::db::accounts;
+use crate::db::entities::password;
 use crate::sip::SipAddress;
 use crate::state::AppState;
 
@@ -133,12 +134,29 @@ async fn login(
             Ok(account) => account,
             Err(err) => return error_page(app_name, None, err.into()),
         };
-    let Some(account) = account.filter(|a| a.activated) else {
-        return refuse(REFUSED);
-    };
-    let stored = match accounts::passwords(&state.db, account.id).await {
+    // An unknown or deactivated account goes through the same password
+    // query and hash as a real one, so the answer's timing does not tell
+    // which addresses exist.
+    let account = account.filter(|a| a.activated);
+    let account_id = account.as_ref().map_or(0, |a| a.id);
+    let stored = match accounts::passwords(&state.db, account_id).await {
         Ok(stored) => stored,
         Err(err) => return error_page(app_name, None, err.into()),
+    };
+    let Some(account) = account else {
+        let decoy = password::Model {
+            id: 0,
+            account_id: 0,
+            password: String::new(),
+            algorithm: "SHA-256".into(),
+        };
+        std::hint::black_box(matches_any(
+            &[decoy],
+            &address.username,
+            &address.domain,
+            password,
+        ));
+        return refuse(REFUSED);
     };
     let realm = state.config.realm_for(&account.domain);
     if !matches_any(&stored, &account.username, realm, password) {
