@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -15,7 +15,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::csrf::CsrfForm;
 use super::form::field;
 use super::session::{self, Session};
-use super::{Nav, error_page, nav_message_page, render, see_other, user_message};
+use super::{
+    Nav, error_page, nav_message_page, render, retry_after, see_other, user_message,
+    with_retry_after,
+};
 use crate::auth::passwords::matches_any;
 use crate::db::accounts;
 use crate::db::entities::phone_change_code;
@@ -155,20 +158,10 @@ async fn done(state: &AppState, session: &Session, outcome: ApiResult<String>) -
         }
         Err(err) => {
             let status = err.status();
-            let retry_after = match &err {
-                ApiError::TooManyRequests {
-                    retry_after_seconds,
-                } => Some(*retry_after_seconds),
-                _ => None,
-            };
+            let retry_after = retry_after(&err);
             let message = user_message(err);
-            let mut response = page(state, session, status, None, Some(&message)).await;
-            if let Some(seconds) = retry_after {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            }
-            response
+            let response = page(state, session, status, None, Some(&message)).await;
+            with_retry_after(response, retry_after)
         }
     }
 }

@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 
 use super::csrf::CsrfForm;
-use super::session::{self, AdminSession};
+use super::session::{self, AdminSession, Session};
 use super::{Nav, error_page, render};
 use crate::state::AppState;
 
@@ -28,6 +28,12 @@ struct ApiKeyPage<'a> {
 }
 
 async fn show(State(state): State<AppState>, AdminSession(session): AdminSession) -> Response {
+    key_page(&state, &session, None)
+}
+
+/// The page, with the `key` just generated when there is one: it is shown
+/// this once and never again.
+fn key_page(state: &AppState, session: &Session, key: Option<&str>) -> Response {
     let address = format!("{}@{}", session.account.username, session.account.domain);
     render(
         StatusCode::OK,
@@ -36,7 +42,7 @@ async fn show(State(state): State<AppState>, AdminSession(session): AdminSession
             nav: Some(session.nav()),
             csrf: &session.csrf_token,
             address: &address,
-            key: None,
+            key,
         },
     )
 }
@@ -62,15 +68,5 @@ async fn generate(State(state): State<AppState>, CsrfForm { session, .. }: CsrfF
         account_id = session.account.id,
         "API key regenerated from the panel"
     );
-    let address = format!("{}@{}", session.account.username, session.account.domain);
-    render(
-        StatusCode::OK,
-        ApiKeyPage {
-            app_name: &state.config.app_name,
-            nav: Some(session.nav()),
-            csrf: &session.csrf_token,
-            address: &address,
-            key: Some(&key),
-        },
-    )
+    key_page(&state, &session, Some(&key))
 }

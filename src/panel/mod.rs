@@ -78,15 +78,24 @@ fn nav_message_page(
 /// error's cause is logged, never shown.
 fn error_page(app_name: &str, nav: Option<Nav>, err: ApiError) -> Response {
     let status = err.status();
-    let retry_after = match &err {
+    let retry_after = retry_after(&err);
+    let message = user_message(err);
+    let response = nav_message_page(app_name, nav, status, title_of(status), &message);
+    with_retry_after(response, retry_after)
+}
+
+/// The `Retry-After` seconds of a `429`.
+fn retry_after(err: &ApiError) -> Option<u64> {
+    match err {
         ApiError::TooManyRequests {
             retry_after_seconds,
         } => Some(*retry_after_seconds),
         _ => None,
-    };
-    let message = user_message(err);
-    let mut response = nav_message_page(app_name, nav, status, title_of(status), &message);
-    if let Some(seconds) = retry_after {
+    }
+}
+
+fn with_retry_after(mut response: Response, seconds: Option<u64>) -> Response {
+    if let Some(seconds) = seconds {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
