@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use sea_orm::sea_query::{Alias, Asterisk, Expr, LikeExpr, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, LikeExpr, Order, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, FromQueryResult, Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -132,22 +132,20 @@ pub async fn views(
         .collect())
 }
 
-/// The view of one account whose admin role is already known: two queries
-/// (passwords; expiry and pending e-mail joined), for the hot paths.
+/// The view of one account whose admin role is already known, in one
+/// query for the hot paths: a row per password (at least one row, thanks
+/// to the left joins), each carrying the activation expiry and the pending
+/// e-mail change.
 pub async fn view_of(
     conn: &impl ConnectionTrait,
     account: account::Model,
     admin: bool,
 ) -> Result<AccountView, DbErr> {
-    let algorithms: Vec<String> = password::Entity::find()
-        .select_only()
-        .column(password::Column::Algorithm)
-        .filter(password::Column::AccountId.eq(account.id))
-        .order_by_asc(password::Column::Id)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let extras = Query::select()
+    let query = Query::select()
+        .expr_as(
+            Expr::col((password::Entity, password::Column::Algorithm)),
+            Alias::new("algorithm"),
+        )
         .expr_as(
             Expr::col((
                 activation_expiration::Entity,
@@ -165,6 +163,11 @@ pub async fn view_of(
         )
         .from(account::Entity)
         .left_join(
+            password::Entity,
+            Expr::col((password::Entity, password::Column::AccountId))
+                .equals((account::Entity, account::Column::Id)),
+        )
+        .left_join(
             activation_expiration::Entity,
             Expr::col((
                 activation_expiration::Entity,
@@ -178,25 +181,28 @@ pub async fn view_of(
                 .equals((account::Entity, account::Column::Id)),
         )
         .and_where(Expr::col((account::Entity, account::Column::Id)).eq(account.id))
+        .order_by((password::Entity, password::Column::Id), Order::Asc)
         .to_owned();
-    let row = conn
-        .query_one(conn.get_database_backend().build(&extras))
+    let rows = conn
+        .query_all(conn.get_database_backend().build(&query))
         .await?;
-    let (expires, email_changed) = match row {
-        Some(row) => {
-            let expires: Option<NaiveDateTime> = row.try_get("", "expires")?;
-            let new_email: Option<String> = row.try_get("", "new_email")?;
-            let created_at: Option<NaiveDateTime> = row.try_get("", "email_created_at")?;
-            let pending = new_email
-                .zip(created_at)
-                .map(|(new_email, created_at)| PendingEmail {
-                    new_email,
-                    created_at,
-                });
-            (expires, pending)
+    let mut algorithms = Vec::with_capacity(rows.len());
+    let mut expires = None;
+    let mut email_changed = None;
+    for row in &rows {
+        if let Some(algorithm) = row.try_get::<Option<String>>("", "algorithm")? {
+            algorithms.push(algorithm);
         }
-        None => (None, None),
-    };
+        expires = row.try_get::<Option<NaiveDateTime>>("", "expires")?;
+        let new_email: Option<String> = row.try_get("", "new_email")?;
+        let created_at: Option<NaiveDateTime> = row.try_get("", "email_created_at")?;
+        email_changed = new_email
+            .zip(created_at)
+            .map(|(new_email, created_at)| PendingEmail {
+                new_email,
+                created_at,
+            });
+    }
     Ok(AccountView {
         account,
         algorithms,

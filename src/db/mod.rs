@@ -69,6 +69,9 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         options
             .max_connections(4)
             .min_connections(1)
+            // A connection to a local file cannot go stale: no ping (a
+            // round trip to sqlx's worker thread) before every query.
+            .test_before_acquire(false)
             .map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)

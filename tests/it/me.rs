@@ -22,6 +22,48 @@ async fn show_me_has_exactly_the_account_keys() {
 }
 
 #[tokio::test]
+async fn show_me_gathers_passwords_expiry_and_pending_email() {
+    use flexiapi::db::entities::activation_expiration;
+    use sea_orm::{ActiveModelTrait, Set};
+
+    let app = TestApp::spawn().await;
+    let account = app.account("me_user", "SHA-256", false).await;
+    app.add_password_row(account.id, "0123456789abcdef0123456789abcdef", "MD5")
+        .await;
+    let expires = chrono::NaiveDate::from_ymd_opt(2031, 2, 3)
+        .unwrap()
+        .and_hms_opt(4, 5, 6)
+        .unwrap();
+    activation_expiration::ActiveModel {
+        account_id: Set(account.id),
+        expires: Set(expires),
+        created_at: Set(expires),
+        updated_at: Set(expires),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+    let response = app
+        .as_key(&account, Method::POST, "/api/accounts/me/email/request")
+        .json(&json!({"email": "new@example.org"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let body = json(app.as_key(&account, Method::GET, ME).send().await.unwrap()).await;
+    assert_eq!(keys(&body), account_keys());
+    assert_eq!(
+        body["passwords"],
+        json!([{"algorithm": "SHA-256"}, {"algorithm": "MD5"}]),
+        "every password once, in stored order"
+    );
+    assert_eq!(body["confirmation_key_expires"], "2031-02-03 04:05:06");
+    assert_eq!(body["email_changed"]["new_email"], "new@example.org");
+}
+
+#[tokio::test]
 async fn delete_me_removes_the_account() {
     let app = TestApp::spawn().await;
     let account = app.account("gone_user", "MD5", false).await;
