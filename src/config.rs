@@ -9,6 +9,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::client_address::IpRange;
+
 /// A configuration error always names the variable at fault.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {variable}: {reason}")]
@@ -97,6 +99,8 @@ pub struct Config {
     pub phone_authentication: bool,
     pub devices_management: bool,
     pub rate_limit_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpRange>,
     pub code_max_attempts: u32,
     pub tokens_per_device: u32,
     pub token_lifetime_minutes: i64,
@@ -225,6 +229,7 @@ impl Config {
             phone_authentication: vars.bool("PHONE_AUTHENTICATION", true)?,
             devices_management: vars.bool("DEVICES_MANAGEMENT", false)?,
             rate_limit_per_minute: vars.positive("APP_RATE_LIMIT_PER_MINUTE", 10)?,
+            trusted_proxies: trusted_proxies(&vars)?,
             code_max_attempts: vars.positive("APP_CODE_MAX_ATTEMPTS", 5)?,
             tokens_per_device: vars.positive("APP_TOKENS_PER_DEVICE", 4)?,
             token_lifetime_minutes: vars.positive("APP_TOKEN_LIFETIME_MINUTES", 1440)? as i64,
@@ -237,6 +242,22 @@ impl Config {
     pub fn realm_for<'a>(&'a self, domain: &'a str) -> &'a str {
         self.account_realm.as_deref().unwrap_or(domain)
     }
+}
+
+/// `APP_TRUSTED_PROXIES`: addresses or CIDR ranges, comma-separated.
+fn trusted_proxies(vars: &Vars) -> Result<Vec<IpRange>, ConfigError> {
+    const NAME: &str = "APP_TRUSTED_PROXIES";
+    let Some(list) = vars.get(NAME) else {
+        return Ok(Vec::new());
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            IpRange::parse(item)
+                .ok_or_else(|| invalid(NAME, format!("not an address or CIDR range: {item:?}")))
+        })
+        .collect()
 }
 
 fn database_url(vars: &Vars) -> Result<String, ConfigError> {
@@ -418,11 +439,21 @@ mod tests {
             ("MAIL_MAILER", "carrier-pigeon"),
             ("APP_URL", "ftp://x"),
             ("REDIS_URL", "rediss://secure:6380/0"),
+            ("APP_TRUSTED_PROXIES", "127.0.0.1, proxy.example.org"),
+            ("APP_TRUSTED_PROXIES", "10.0.0.0/40"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.variable, name, "{value}");
             assert!(err.to_string().contains(name));
         }
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_and_ranges() {
+        assert!(config(&[]).unwrap().trusted_proxies.is_empty());
+        let c = config(&[("APP_TRUSTED_PROXIES", " 127.0.0.1, 10.0.0.0/8,::1 ,")]).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 3);
+        assert!(c.trusted_proxies[1].contains("10.9.8.7".parse().unwrap()));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod client_address;
 pub mod clock;
 pub mod codes;
 pub mod config;

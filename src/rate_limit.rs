@@ -17,6 +17,7 @@ use chrono::{Duration, NaiveDateTime};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
+use crate::client_address::client_ip;
 use crate::db::entities::rate_limit::{self, Column};
 use crate::db::{Db, is_unique_violation};
 use crate::error::{ApiError, ApiResult};
@@ -56,7 +57,8 @@ pub async fn middleware(
     request: Request,
     next: Next,
 ) -> Response {
-    match rate_limit(&state, bucket_name, peer.ip()).await {
+    let client = client_ip(peer.ip(), request.headers(), &state.config.trusted_proxies);
+    match rate_limit(&state, bucket_name, client).await {
         Ok(()) => next.run(request).await,
         Err(err) => err.into_response(),
     }

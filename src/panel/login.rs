@@ -14,6 +14,7 @@ use super::form::field;
 use super::session;
 use super::{Nav, error_page, render, see_other};
 use crate::auth::passwords::matches_any;
+use crate::client_address::client_ip;
 use crate::db::accounts;
 use crate::db::entities::password;
 use crate::sip::SipAddress;
@@ -95,7 +96,8 @@ async fn login(
     let app_name = &state.config.app_name;
     // Counted before anything else, so that guesses cost the same whatever
     // they contain.
-    if let Err(err) = crate::rate_limit::rate_limit(&state, "panel-login", peer.ip()).await {
+    let client = client_ip(peer.ip(), request.headers(), &state.config.trusted_proxies);
+    if let Err(err) = crate::rate_limit::rate_limit(&state, "panel-login", client).await {
         return error_page(app_name, None, err);
     }
     let headers = request.headers().clone();

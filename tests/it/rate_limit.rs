@@ -77,3 +77,69 @@ async fn limits_are_per_address_and_per_bucket() {
     rate_limit(&app.state, "tokens", two).await.unwrap();
     rate_limit(&app.state, "login", one).await.unwrap();
 }
+
+/// `POST /api/tokens` as forwarded by a proxy for `client`.
+async fn forwarded_request(app: &TestApp, client: &str) -> u16 {
+    app.post("/api/tokens")
+        .header("X-Forwarded-For", client)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_limit_is_per_forwarded_client() {
+    let app = TestApp::spawn_with(&[
+        ("APP_RATE_LIMIT_PER_MINUTE", "2"),
+        ("APP_TRUSTED_PROXIES", "127.0.0.1"),
+    ])
+    .await;
+    for _ in 0..2 {
+        assert_eq!(forwarded_request(&app, "203.0.113.1").await, 422);
+    }
+    assert_eq!(forwarded_request(&app, "203.0.113.1").await, 429);
+    // Another client behind the same proxy has its own limit; an address
+    // the client wrote itself before the proxy's does not count.
+    assert_eq!(forwarded_request(&app, "203.0.113.2").await, 422);
+    assert_eq!(
+        forwarded_request(&app, "198.51.100.7, 203.0.113.1").await,
+        429
+    );
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_forwarded_addresses_are_ignored() {
+    let app = TestApp::spawn_with(&[("APP_RATE_LIMIT_PER_MINUTE", "2")]).await;
+    assert_eq!(forwarded_request(&app, "203.0.113.1").await, 422);
+    assert_eq!(forwarded_request(&app, "203.0.113.2").await, 422);
+    assert_eq!(
+        forwarded_request(&app, "203.0.113.3").await,
+        429,
+        "a client cannot dodge the limit by writing X-Forwarded-For"
+    );
+}
+
+#[tokio::test]
+async fn accounts_record_the_forwarded_client_address() {
+    use reqwest::Method;
+
+    for (trusted, expected) in [("127.0.0.1", "203.0.113.50"), ("10.0.0.1", "127.0.0.1")] {
+        let app = TestApp::spawn_with(&[("APP_TRUSTED_PROXIES", trusted)]).await;
+        let admin = app.admin().await;
+        let response = app
+            .as_key(&admin, Method::POST, "/api/accounts")
+            .header("X-Forwarded-For", "203.0.113.50")
+            .json(
+                &json!({"username": "proxied_user", "password": "secret1", "algorithm": "SHA-256"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["ip_address"], expected, "trusted {trusted}");
+    }
+}
