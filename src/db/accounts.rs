@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::entities::{
     account, activation_expiration, admin, alias, api_key, email_changed, nonce, panel_session,
-    password, phone_change_code,
+    password, phone_change_code, phone_login_code,
 };
 use crate::auth::digest::Algorithm;
 use crate::clock::format_datetime;
@@ -395,6 +395,29 @@ pub async fn phone_in_use(conn: &impl ConnectionTrait, phone: &str) -> Result<bo
         > 0)
 }
 
+/// The activated account whose phone (the `phone` column or an alias) is
+/// `phone`, if any.
+pub async fn find_activated_by_phone(
+    conn: &impl ConnectionTrait,
+    phone: &str,
+) -> Result<Option<account::Model>, DbErr> {
+    let aliased = Query::select()
+        .column(alias::Column::AccountId)
+        .from(alias::Entity)
+        .and_where(Expr::col(alias::Column::Alias).eq(phone))
+        .to_owned();
+    account::Entity::find()
+        .filter(account::Column::Activated.eq(true))
+        .filter(
+            Condition::any()
+                .add(account::Column::Phone.eq(phone))
+                .add(account::Column::Id.in_subquery(aliased)),
+        )
+        .order_by_asc(account::Column::Id)
+        .one(conn)
+        .await
+}
+
 /// What a new account is made of; validated by the caller.
 #[derive(Debug, Default)]
 pub struct NewAccount<'a> {
@@ -604,6 +627,7 @@ pub async fn delete(conn: &DatabaseConnection, account_id: i32) -> Result<bool, 
         nonce,
         email_changed,
         phone_change_code,
+        phone_login_code,
         activation_expiration,
         panel_session
     );

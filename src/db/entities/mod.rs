@@ -11,5 +11,6 @@ pub mod nonce;
 pub mod panel_session;
 pub mod password;
 pub mod phone_change_code;
+pub mod phone_login_code;
 pub mod rate_limit;
 pub mod token;
