@@ -10,7 +10,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -25,6 +25,7 @@ use crate::state::AppState;
 /// Name of the pre-login cookie, and the form field of every token.
 pub const LOGIN_COOKIE: &str = "flexiapi_login";
 pub const FIELD: &str = "_token";
+const LOGIN_COOKIE_PATH: &str = "/login";
 const LOGIN_NONCE_LENGTH: usize = 32;
 
 /// A form posted within a session, its CSRF token checked.
@@ -94,6 +95,25 @@ pub fn login_nonce(headers: &HeaderMap) -> Option<&str> {
 
 pub fn new_login_nonce() -> String {
     secrets::random_alphanumeric(LOGIN_NONCE_LENGTH)
+}
+
+/// The request's pre-login nonce (a new one when it has none, so several
+/// tabs share one) and the form token that goes with it.
+pub fn login_nonce_and_token(app_key: &[u8], headers: &HeaderMap) -> (String, String) {
+    let nonce = login_nonce(headers)
+        .map(str::to_string)
+        .unwrap_or_else(new_login_nonce);
+    let token = login_token(app_key, &nonce);
+    (nonce, token)
+}
+
+/// The `Set-Cookie` of the pre-login cookie `nonce`, valid an hour;
+/// `None` clears it (after login).
+pub fn login_cookie(state: &AppState, nonce: Option<&str>) -> HeaderValue {
+    match nonce {
+        Some(nonce) => session::set_cookie(state, LOGIN_COOKIE, nonce, LOGIN_COOKIE_PATH, 3600),
+        None => session::set_cookie(state, LOGIN_COOKIE, "", LOGIN_COOKIE_PATH, 0),
+    }
 }
 
 /// The login form's token for the cookie `nonce`.

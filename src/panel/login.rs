@@ -1,4 +1,6 @@
-//! `GET/POST /login`, `POST /logout`, and `/` sending to the right page.
+//! `GET/POST /login`, `POST /logout`, and `/` sending to the right page;
+//! the steps every login form shares (pre-login CSRF and rate limit,
+//! opening the session), which the phone login uses too.
 
 use std::net::SocketAddr;
 
@@ -17,6 +19,7 @@ use crate::auth::passwords::matches_any;
 use crate::client_address::client_ip;
 use crate::db::accounts;
 use crate::db::entities::password;
+use crate::input::JsonObject;
 use crate::sip::SipAddress;
 use crate::state::AppState;
 
@@ -39,6 +42,8 @@ struct LoginPage<'a> {
     token: &'a str,
     address: &'a str,
     error: Option<&'a str>,
+    /// `PHONE_AUTHENTICATION`: the link to the phone login.
+    phone_login: bool,
 }
 
 async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -58,8 +63,7 @@ async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
     login_form(&state, &headers, StatusCode::OK, "", None)
 }
 
-/// The login form, with a pre-login cookie and its token (the cookie is
-/// kept when the browser already has one, so several tabs work).
+/// The login form, with a pre-login cookie and its token.
 fn login_form(
     state: &AppState,
     headers: &HeaderMap,
@@ -67,24 +71,72 @@ fn login_form(
     address: &str,
     error: Option<&str>,
 ) -> Response {
-    let nonce = csrf::login_nonce(headers)
-        .map(str::to_string)
-        .unwrap_or_else(csrf::new_login_nonce);
-    let token = csrf::login_token(&state.app_key, &nonce);
-    let mut response = render(
-        status,
-        LoginPage {
-            app_name: &state.config.app_name,
-            nav: None,
-            token: &token,
-            address,
-            error,
-        },
-    );
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        session::set_cookie(state, csrf::LOGIN_COOKIE, &nonce, "/login", 3600),
-    );
+    pre_login_page(state, headers, |token| {
+        render(
+            status,
+            LoginPage {
+                app_name: &state.config.app_name,
+                nav: None,
+                token,
+                address,
+                error,
+                phone_login: state.config.phone_authentication,
+            },
+        )
+    })
+}
+
+/// A page with a form posted before login (password or phone login):
+/// `page` renders it with the form's token, and the response sets the
+/// pre-login cookie the token goes with (kept when the browser already has
+/// one, so several tabs work).
+pub(super) fn pre_login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    page: impl FnOnce(&str) -> Response,
+) -> Response {
+    let (nonce, token) = csrf::login_nonce_and_token(&state.app_key, headers);
+    let mut response = page(&token);
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, csrf::login_cookie(state, Some(&nonce)));
+    response
+}
+
+/// What every form posted before login goes through first: the
+/// `panel-login` limit per client address, counted before anything else so
+/// that guesses cost the same whatever they contain; then the body; then
+/// the pre-login CSRF token. `Err` is the page to answer.
+pub(super) async fn read_pre_login_form(
+    state: &AppState,
+    peer: SocketAddr,
+    request: Request,
+) -> Result<(HeaderMap, JsonObject), Response> {
+    let client = client_ip(peer.ip(), request.headers(), &state.config.trusted_proxies);
+    if let Err(err) = crate::rate_limit::rate_limit(state, "panel-login", client).await {
+        return Err(error_page(&state.config.app_name, None, err));
+    }
+    let headers = request.headers().clone();
+    let form = csrf::read_form(request, state).await?;
+    if !csrf::login_token_ok(&state.app_key, &headers, &form) {
+        return Err(csrf::refused(state));
+    }
+    Ok((headers, form))
+}
+
+/// Opens a session for `account_id` once it has proved who it is (by
+/// password or by phone): the session cookie, the pre-login cookie
+/// cleared, and on to the account's page.
+pub(super) async fn open_session(state: &AppState, account_id: i32, method: &str) -> Response {
+    let token = match session::create(state, account_id).await {
+        Ok(token) => token,
+        Err(err) => return error_page(&state.config.app_name, None, err.into()),
+    };
+    tracing::info!(account_id, method, "panel login");
+    let mut response = see_other("/account");
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, session::session_cookie(state, &token));
+    headers.append(header::SET_COOKIE, csrf::login_cookie(state, None));
     response
 }
 
@@ -94,20 +146,10 @@ async fn login(
     request: Request,
 ) -> Response {
     let app_name = &state.config.app_name;
-    // Counted before anything else, so that guesses cost the same whatever
-    // they contain.
-    let client = client_ip(peer.ip(), request.headers(), &state.config.trusted_proxies);
-    if let Err(err) = crate::rate_limit::rate_limit(&state, "panel-login", client).await {
-        return error_page(app_name, None, err);
-    }
-    let headers = request.headers().clone();
-    let form = match csrf::read_form(request, &state).await {
-        Ok(form) => form,
+    let (headers, form) = match read_pre_login_form(&state, peer, request).await {
+        Ok(read) => read,
         Err(page) => return page,
     };
-    if !csrf::login_token_ok(&state.app_key, &headers, &form) {
-        return csrf::refused(&state);
-    }
     let raw_address = field(&form, "address").unwrap_or_default().trim();
     let password = field(&form, "password").unwrap_or_default();
     let shown_address = if raw_address.len() <= 200 {
@@ -165,19 +207,7 @@ async fn login(
         return refuse(REFUSED);
     }
 
-    let token = match session::create(&state, account.id).await {
-        Ok(token) => token,
-        Err(err) => return error_page(app_name, None, err.into()),
-    };
-    tracing::info!(account_id = account.id, "panel login");
-    let mut response = see_other("/account");
-    let response_headers = response.headers_mut();
-    response_headers.append(header::SET_COOKIE, session::session_cookie(&state, &token));
-    response_headers.append(
-        header::SET_COOKIE,
-        session::set_cookie(&state, csrf::LOGIN_COOKIE, "", "/login", 0),
-    );
-    response
+    open_session(&state, account.id, "password").await
 }
 
 async fn logout(State(state): State<AppState>, CsrfForm { session, .. }: CsrfForm) -> Response {

@@ -1,5 +1,6 @@
-//! Server-rendered pages that work without JavaScript (SPEC §9): login,
-//! the account's own page, the admin account list and the API key form,
+//! Server-rendered pages that work without JavaScript (SPEC §9): login
+//! (SIP address and password, or phone number and SMS code), the account's
+//! own page, the admin account list and the API key form,
 //! and the e-mail change confirmation link.
 //!
 //! Sessions are server-side (`session.rs`), every POST form carries the
@@ -13,6 +14,7 @@ mod csrf;
 mod email_change;
 mod form;
 mod login;
+mod phone_login;
 mod session;
 
 use askama::Template;
@@ -27,6 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(email_change::router())
         .merge(login::router())
+        .merge(phone_login::router())
         .merge(account::router())
         .merge(admin::router())
         .merge(api_key::router())
