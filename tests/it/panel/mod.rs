@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod login;
+mod phone_login;
 
 use std::collections::HashMap;
 
