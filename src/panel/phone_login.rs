@@ -45,6 +45,9 @@ use crate::state::AppState;
 /// soon stops working.
 pub const CODE_LIFETIME: Duration = Duration::minutes(10);
 
+/// Login codes sent to one account's phone in a minute.
+const SMS_PER_ACCOUNT_PER_MINUTE: u32 = 1;
+
 /// The one answer to a wrong code, an unknown number, an expired code and a
 /// code out of tries: nothing tells them apart.
 const REFUSED: &str = "Wrong or expired code.";
@@ -203,12 +206,13 @@ async fn send_code(state: &AppState, phone: &str) -> ApiResult<()> {
         return Ok(());
     };
     let account_id = account.id;
-    // Each request costs an SMS to someone's phone: limited per account,
-    // whatever the addresses the requests come from.
+    // Each request costs an SMS to someone's phone, and anyone may ask:
+    // one a minute per account, whatever the addresses the requests come
+    // from, so the page cannot be used to flood a phone.
     let limited = crate::rate_limit::hit(
         &state.db,
         &format!("phone-login:account:{account_id}"),
-        state.config.rate_limit_per_minute,
+        SMS_PER_ACCOUNT_PER_MINUTE,
         state.clock.now_naive(),
     )
     .await;

@@ -9,7 +9,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261201_000001_phone_login_codes"
+        "m20261130_000002_phone_login_codes"
     }
 }
 
