@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use sea_orm::sea_query::{Alias, Asterisk, Expr, LikeExpr, Order, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Func, LikeExpr, Order, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, FromQueryResult, Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -324,8 +324,8 @@ pub async fn page(
 }
 
 /// A page of accounts ordered by id whose username, domain, e-mail, phone
-/// or alias contains `search` literally (`%`, `_` and `\` are escaped), and
-/// the number of matches. `None` lists every account.
+/// or alias contains `search` literally (`%`, `_` and `\` are escaped)
+/// whatever the case, and the number of matches. `None` lists every account.
 pub async fn search_page(
     conn: &impl ConnectionTrait,
     search: Option<&str>,
@@ -335,18 +335,21 @@ pub async fn search_page(
     let Some(search) = search else {
         return self::page(conn, page, per_page).await;
     };
-    let pattern = format!("%{}%", escape_like(search));
-    let like = || LikeExpr::new(pattern.clone()).escape('\\');
+    // Case-insensitive on every backend (PostgreSQL's LIKE is not).
+    let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+    let contains = |column: Expr| {
+        Expr::expr(Func::lower(column)).like(LikeExpr::new(pattern.clone()).escape('\\'))
+    };
     let aliased = Query::select()
         .column(alias::Column::AccountId)
         .from(alias::Entity)
-        .and_where(Expr::col(alias::Column::Alias).like(like()))
+        .and_where(contains(Expr::col(alias::Column::Alias)))
         .to_owned();
     let matching = Condition::any()
-        .add(account::Column::Username.like(like()))
-        .add(account::Column::Domain.like(like()))
-        .add(account::Column::Email.like(like()))
-        .add(account::Column::Phone.like(like()))
+        .add(contains(Expr::col(account::Column::Username)))
+        .add(contains(Expr::col(account::Column::Domain)))
+        .add(contains(Expr::col(account::Column::Email)))
+        .add(contains(Expr::col(account::Column::Phone)))
         .add(account::Column::Id.in_subquery(aliased));
     let total = account::Entity::find()
         .filter(matching.clone())

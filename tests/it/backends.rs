@@ -172,6 +172,7 @@ async fn exercise(server: &'static str) {
         ("\\", 0),
         ("_user", 2),
         ("kend_", 1),
+        ("BACKEND_User", 1),
         ("3361234", 1),
     ] {
         let (rows, total) = flexiapi::db::accounts::search_page(&app.state.db, Some(search), 1, 20)
