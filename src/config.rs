@@ -86,6 +86,9 @@ pub struct Config {
     pub everyone_is_admin: bool,
     pub account_realm: Option<String>,
     pub pusher_path: Option<PathBuf>,
+    /// Firebase project id (an FCM device's `pn_param`) → service account
+    /// file given to the pusher as `--key`.
+    pub pusher_firebase_keys: HashMap<String, PathBuf>,
     pub proxy_pid_file: Option<PathBuf>,
     pub redis_url: Option<Secret>,
     pub mailer: MailerConfig,
@@ -211,6 +214,7 @@ impl Config {
             everyone_is_admin: vars.bool("APP_EVERYONE_IS_ADMIN", false)?,
             account_realm: vars.get("ACCOUNT_REALM").map(str::to_string),
             pusher_path: vars.get("APP_FLEXISIP_PUSHER_PATH").map(PathBuf::from),
+            pusher_firebase_keys: firebase_keys(&vars)?,
             proxy_pid_file: vars.get("APP_FLEXISIP_PROXY_PID").map(PathBuf::from),
             redis_url: redis_url(&vars)?,
             mailer,
@@ -242,6 +246,26 @@ impl Config {
     pub fn realm_for<'a>(&'a self, domain: &'a str) -> &'a str {
         self.account_realm.as_deref().unwrap_or(domain)
     }
+}
+
+/// `APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP`: `projectId:path` pairs
+/// separated by spaces, as in the PHP service.
+fn firebase_keys(vars: &Vars) -> Result<HashMap<String, PathBuf>, ConfigError> {
+    const NAME: &str = "APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP";
+    let Some(list) = vars.get(NAME) else {
+        return Ok(HashMap::new());
+    };
+    list.split_whitespace()
+        .map(|pair| match pair.split_once(':') {
+            Some((project, path)) if !project.is_empty() && !path.is_empty() => {
+                Ok((project.to_string(), PathBuf::from(path)))
+            }
+            _ => Err(invalid(
+                NAME,
+                format!("expected projectId:path pairs separated by spaces, got {pair:?}"),
+            )),
+        })
+        .collect()
 }
 
 /// `APP_TRUSTED_PROXIES`: addresses or CIDR ranges, comma-separated.
@@ -441,11 +465,28 @@ mod tests {
             ("REDIS_URL", "rediss://secure:6380/0"),
             ("APP_TRUSTED_PROXIES", "127.0.0.1, proxy.example.org"),
             ("APP_TRUSTED_PROXIES", "10.0.0.0/40"),
+            ("APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP", "929724111839"),
+            ("APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP", "a:/k.json :/x.json"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.variable, name, "{value}");
             assert!(err.to_string().contains(name));
         }
+    }
+
+    #[test]
+    fn firebase_keys_map_projects_to_files() {
+        assert!(config(&[]).unwrap().pusher_firebase_keys.is_empty());
+        let c = config(&[(
+            "APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP",
+            "929724111839:/etc/flexisip/a.json  other-app:/etc/flexisip/b.json",
+        )])
+        .unwrap();
+        assert_eq!(c.pusher_firebase_keys.len(), 2);
+        assert_eq!(
+            c.pusher_firebase_keys["929724111839"],
+            PathBuf::from("/etc/flexisip/a.json")
+        );
     }
 
     #[test]

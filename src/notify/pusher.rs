@@ -4,6 +4,7 @@
 //! The pusher is started directly with an argument vector: no shell ever
 //! sees a value from a request, so quotes, `;` or `$(…)` are plain bytes.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,6 +30,8 @@ const TEXT_FILE_BUSY: i32 = 26;
 pub enum PushError {
     #[error("no push notification pusher is configured (APP_FLEXISIP_PUSHER_PATH)")]
     NotConfigured,
+    #[error("no Firebase service account for project {0} in APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP")]
+    NoFirebaseKey(String),
     #[error("cannot start flexisip_pusher: {0}")]
     Spawn(std::io::Error),
     #[error("flexisip_pusher did not finish in time and was killed")]
@@ -46,21 +49,27 @@ pub enum PushError {
 #[derive(Debug)]
 pub struct Pusher {
     path: Option<PathBuf>,
+    /// Firebase project id → service account file (`--key`).
+    firebase_keys: HashMap<String, PathBuf>,
     /// Milliseconds; atomic so that a test can shorten it on a running
     /// server.
     timeout_ms: AtomicU64,
 }
 
 impl Pusher {
-    pub fn new(path: Option<PathBuf>) -> Self {
+    pub fn new(path: Option<PathBuf>, firebase_keys: HashMap<String, PathBuf>) -> Self {
         Pusher {
             path,
+            firebase_keys,
             timeout_ms: AtomicU64::new(DEFAULT_TIMEOUT.as_millis() as u64),
         }
     }
 
     pub fn from_config(config: &Config) -> Self {
-        Self::new(config.pusher_path.clone())
+        Self::new(
+            config.pusher_path.clone(),
+            config.pusher_firebase_keys.clone(),
+        )
     }
 
     pub fn is_configured(&self) -> bool {
@@ -87,7 +96,8 @@ impl Pusher {
     ) -> Result<(), PushError> {
         let path = self.path.as_ref().ok_or(PushError::NotConfigured)?;
         let payload = serde_json::json!({ "token": token }).to_string();
-        let args = arguments(pn_provider, pn_param, pn_prid, &payload);
+        let firebase_key = self.firebase_key(pn_provider, pn_param)?;
+        let args = arguments(pn_provider, pn_param, pn_prid, &payload, firebase_key);
         let result = self.run(path, &args, token).await;
         if let Err(err) = &result {
             // Never log the token; the device triple is not a secret.
@@ -98,6 +108,21 @@ impl Pusher {
             tracing::warn!(%pn_provider, %pn_param, error = %err, %output, "push notification failed");
         }
         result
+    }
+
+    /// The service account file of an FCM device's project (its
+    /// `pn_param`), from `APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP`. An FCM push
+    /// without one would fail in the pusher: refused here, with a message
+    /// for the operator.
+    fn firebase_key(&self, pn_provider: &str, pn_param: &str) -> Result<Option<&str>, PushError> {
+        if pn_provider != "fcm" {
+            return Ok(None);
+        }
+        match self.firebase_keys.get(pn_param) {
+            Some(path) => Ok(path.to_str()),
+            None if self.firebase_keys.is_empty() => Ok(None),
+            None => Err(PushError::NoFirebaseKey(pn_param.to_string())),
+        }
     }
 
     async fn run(&self, path: &Path, args: &[&str], token: &str) -> Result<(), PushError> {
@@ -147,12 +172,14 @@ impl Pusher {
 
 /// The pusher's arguments, each option and value a separate argument.
 /// `--apple-push-type` is only given to apns providers (FLEXISIP.md §4):
-/// FCM pushes are data messages that need no Apple push type.
+/// FCM pushes are data messages that need no Apple push type, but the
+/// project's service account (`--key`).
 fn arguments<'a>(
     pn_provider: &'a str,
     pn_param: &'a str,
     pn_prid: &'a str,
     payload: &'a str,
+    firebase_key: Option<&'a str>,
 ) -> Vec<&'a str> {
     let mut args = vec![
         "--pn-provider",
@@ -164,6 +191,9 @@ fn arguments<'a>(
     ];
     if pn_provider.starts_with("apns") {
         args.extend(["--apple-push-type", "Background"]);
+    }
+    if let Some(key) = firebase_key {
+        args.extend(["--key", key]);
     }
     args.extend(["--customPayload", payload]);
     args
@@ -194,7 +224,7 @@ mod tests {
     #[test]
     fn apple_push_type_only_for_apns() {
         assert_eq!(
-            arguments("apns.dev", "P", "R", "{}"),
+            arguments("apns.dev", "P", "R", "{}", None),
             [
                 "--pn-provider",
                 "apns.dev",
@@ -208,12 +238,16 @@ mod tests {
                 "{}"
             ]
         );
-        assert!(!arguments("fcm", "P", "R", "{}").contains(&"--apple-push-type"));
+        assert!(!arguments("fcm", "P", "R", "{}", None).contains(&"--apple-push-type"));
+        assert_eq!(
+            arguments("fcm", "P", "R", "{}", Some("/k.json"))[6..],
+            ["--key", "/k.json", "--customPayload", "{}"]
+        );
     }
 
     #[tokio::test]
     async fn unconfigured_pusher_fails() {
-        let err = Pusher::new(None)
+        let err = Pusher::new(None, HashMap::new())
             .push_token("fcm", "p", "r", "t")
             .await
             .unwrap_err();

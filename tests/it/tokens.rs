@@ -149,6 +149,45 @@ async fn fcm_pushes_have_no_apple_push_type() {
 }
 
 #[tokio::test]
+async fn fcm_pushes_carry_their_project_service_account() {
+    let pusher = FakePusher::succeeding();
+    let app = pusher
+        .app(&[(
+            "APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP",
+            "929724111839:/etc/flexisip/linphone.json other:/etc/flexisip/other.json",
+        )])
+        .await;
+    let body =
+        json!({"pn_provider": "fcm", "pn_param": "929724111839", "pn_prid": "cXyZ0:APA91bHq"});
+    assert_eq!(request(&app, &body).await.status(), 200);
+    let argv = pusher.argv();
+    let key = argv.iter().position(|a| a == "--key").expect("a --key");
+    assert_eq!(argv[key + 1], "/etc/flexisip/linphone.json", "{argv:?}");
+    assert_eq!(argv.len(), 10, "{argv:?}");
+
+    // Apple devices get no key.
+    let body = json!({"pn_provider": "apns", "pn_param": "ABCD.org.linphone.phone.voip", "pn_prid": "0123abcd"});
+    assert_eq!(request(&app, &body).await.status(), 200);
+    assert!(!pusher.argv().contains(&"--key".to_string()));
+}
+
+#[tokio::test]
+async fn an_fcm_project_without_service_account_is_503_and_runs_nothing() {
+    let pusher = FakePusher::succeeding();
+    let app = pusher
+        .app(&[(
+            "APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP",
+            "other:/etc/flexisip/other.json",
+        )])
+        .await;
+    let body =
+        json!({"pn_provider": "fcm", "pn_param": "929724111839", "pn_prid": "cXyZ0:APA91bHq"});
+    assert_eq!(request(&app, &body).await.status(), 503);
+    assert!(!pusher.ran());
+    assert!(tokens(&app).await.is_empty());
+}
+
+#[tokio::test]
 async fn a_hostile_prid_is_one_argument_and_runs_nothing() {
     let pusher = FakePusher::succeeding();
     let app = pusher.app(&[]).await;
