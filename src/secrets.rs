@@ -1,5 +1,6 @@
 //! Random secrets, hashing of stored secrets and constant-time comparison.
 
+use hmac::{Hmac, Mac};
 use rand::rngs::OsRng;
 use rand::{Rng, RngCore};
 use sha2::{Digest, Sha256};
@@ -30,6 +31,15 @@ pub fn random_digits(len: usize) -> String {
 /// SHA-256 hex of a secret that only this service reads back.
 pub fn sha256_hex(value: &str) -> String {
     hex::encode(Sha256::digest(value.as_bytes()))
+}
+
+/// HMAC-SHA-256 of `label` then `value` under `key` (the server secret):
+/// values derived from `APP_KEY` that never reveal it.
+pub fn hmac_sha256(key: &[u8], label: &[u8], value: &[u8]) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(label);
+    mac.update(value);
+    mac.finalize().into_bytes().into()
 }
 
 /// Compares two secrets in time independent of where they differ.

@@ -15,8 +15,6 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::db::accounts;
 use crate::db::entities::{account, password};
@@ -37,9 +35,8 @@ pub struct AuthAccount {
 /// The Digest `opaque`: an HMAC of a fixed label under the server secret,
 /// so it is stable across nodes and never reveals `APP_KEY`.
 pub fn digest_opaque(app_key: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(app_key).expect("HMAC takes any key length");
-    mac.update(b"flexiapi digest opaque v1");
-    hex::encode(&mac.finalize().into_bytes()[..16])
+    let mac = crate::secrets::hmac_sha256(app_key, b"flexiapi digest opaque v1", b"");
+    hex::encode(&mac[..16])
 }
 
 /// Middleware for routes of any activated account.

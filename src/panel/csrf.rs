@@ -12,8 +12,6 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use super::form::{self, field};
 use super::message_page;
@@ -118,10 +116,11 @@ pub fn login_cookie(state: &AppState, nonce: Option<&str>) -> HeaderValue {
 
 /// The login form's token for the cookie `nonce`.
 pub fn login_token(app_key: &[u8], nonce: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(app_key).expect("HMAC takes any key length");
-    mac.update(b"flexiapi panel login v1:");
-    mac.update(nonce.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    hex::encode(secrets::hmac_sha256(
+        app_key,
+        b"flexiapi panel login v1:",
+        nonce.as_bytes(),
+    ))
 }
 
 /// True when the login form's token matches the request's cookie.
