@@ -202,6 +202,41 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     migrations::Migrator::up(db, None).await
 }
 
+/// True when the server rolled the statement back to break a deadlock
+/// (InnoDB's 1213, PostgreSQL's 40P01) or a serialization conflict
+/// (40001): nothing was written, and the statement may simply run again.
+pub fn is_lock_conflict(err: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx::Error::Database(db)))
+    | DbErr::Query(RuntimeErr::SqlxError(sqlx::Error::Database(db)))) = err
+    else {
+        return false;
+    };
+    db.code()
+        .is_some_and(|code| matches!(code.as_ref(), "1213" | "40P01" | "40001"))
+}
+
+/// Runs one statement outside any transaction, again (at most twice more)
+/// when the server picked it as a deadlock's victim: concurrent requests
+/// on the same rows (e.g. one account's nonces) can deadlock on InnoDB
+/// even in single statements. Inside a transaction a deadlock rolls the
+/// whole transaction back, so this takes the pool, never a transaction.
+pub async fn retry_lock_conflicts<'a, T, F, Fut>(
+    db: &'a DatabaseConnection,
+    mut statement: F,
+) -> Result<T, DbErr>
+where
+    F: FnMut(&'a DatabaseConnection) -> Fut,
+    Fut: std::future::Future<Output = Result<T, DbErr>>,
+{
+    let mut attempts = 1;
+    loop {
+        match statement(db).await {
+            Err(err) if attempts < 3 && is_lock_conflict(&err) => attempts += 1,
+            result => return result,
+        }
+    }
+}
+
 /// True when `err` is a unique-constraint violation (a lost race on insert).
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
