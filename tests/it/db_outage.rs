@@ -1,0 +1,185 @@
+//! The database unreachable, through a TCP proxy the test switches off and
+//! on, in front of the real PostgreSQL and MariaDB servers: `flexiapi
+//! serve` (the real binary) waits for it at start, answers `503` while it
+//! is cut, and recovers by itself.
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::backends::{MARIADB, POSTGRES, ServerDatabase};
+use crate::helpers::TestApp;
+use crate::node::Node;
+use crate::panel::{Browser, SESSION_COOKIE};
+use crate::tcp_proxy::TcpProxy;
+
+const ACQUIRE_TIMEOUT_SECONDS: u64 = 2;
+
+/// The real server's address in `server`'s URL.
+fn address_of(server: &str) -> &str {
+    server.rsplit('@').next().unwrap()
+}
+
+/// `database`'s URL, through `proxy`.
+fn through(database: &ServerDatabase, server: &str, proxy: &TcpProxy) -> String {
+    database
+        .url()
+        .replacen(address_of(server), &proxy.addr.to_string(), 1)
+}
+
+fn node_vars(url: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("DATABASE_URL", url.to_string()),
+        ("DB_CONNECT_TIMEOUT_SECONDS", "1".to_string()),
+        (
+            "DB_ACQUIRE_TIMEOUT_SECONDS",
+            ACQUIRE_TIMEOUT_SECONDS.to_string(),
+        ),
+    ]
+}
+
+async fn start_node(url: &str) -> Node {
+    let vars = node_vars(url);
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Node::start(&vars).await
+}
+
+/// Asserts a `503` with a JSON message.
+async fn assert_unavailable(response: reqwest::Response) {
+    assert_eq!(response.status(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
+
+async fn database_down_at_start(server: &'static str, password: Option<&str>) {
+    let database = ServerDatabase::create(server).await;
+    let mut proxy = TcpProxy::new(address_of(server)).await;
+    let mut url = through(&database, server, &proxy);
+    if let Some(password) = password {
+        // PostgreSQL trusts local clients: the password is only there to
+        // be kept out of the log.
+        url = url.replacen("postgres@", &format!("postgres:{password}@"), 1);
+    }
+    let mut node = start_node(&url).await;
+
+    node.wait_for_log(
+        "database unreachable, trying again",
+        2,
+        Duration::from_secs(20),
+    )
+    .await;
+    // Listening already: a load balancer sees 503s, not refused connections.
+    let response = node.client.get(node.url("/api/ping")).send().await.unwrap();
+    assert_unavailable(response).await;
+    let response = node
+        .client
+        .get(node.url("/api/accounts/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_unavailable(response).await;
+    if let Some(password) = password {
+        assert!(!node.log().contains(password), "{}", node.log());
+        assert!(node.log().contains(":***@"), "{}", node.log());
+    }
+
+    proxy.on().await;
+    node.wait_ready(Duration::from_secs(30)).await;
+    assert!(node.is_running());
+    let app = TestApp::spawn_with(&[("DATABASE_URL", &database.url())]).await;
+    let account = app.account("late_db_user", "SHA-256", false).await;
+    let response = node
+        .as_key(&account, Method::GET, "/api/accounts/me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["id"], account.id);
+
+    drop(node);
+    drop(proxy);
+    database.drop(app).await;
+}
+
+async fn database_cut_while_serving(server: &'static str) {
+    let database = ServerDatabase::create(server).await;
+    let mut proxy = TcpProxy::new(address_of(server)).await;
+    proxy.on().await;
+    let mut node = start_node(&through(&database, server, &proxy)).await;
+    node.wait_ready(Duration::from_secs(30)).await;
+
+    let app = TestApp::spawn_with(&[("DATABASE_URL", &database.url())]).await;
+    let admin = app.admin().await;
+    let user = app.account("outage_user", "SHA-256", false).await;
+    // Sessions live in the database: one opened here is valid on the node.
+    let mut browser = Browser::new(&app);
+    browser.login_as(&user).await;
+    let cookie = format!("{SESSION_COOKIE}={}", browser.session_cookie().unwrap());
+    let me = || node.as_key(&user, Method::GET, "/api/accounts/me");
+    let list = || node.as_key(&admin, Method::GET, "/api/accounts");
+    let panel = || {
+        node.client
+            .get(node.url("/account"))
+            .header("Cookie", &cookie)
+    };
+    assert_eq!(me().send().await.unwrap().status(), 200);
+    assert_eq!(list().send().await.unwrap().status(), 200);
+    assert_eq!(panel().send().await.unwrap().status(), 200);
+
+    proxy.off().await;
+    let deadline = Duration::from_secs(ACQUIRE_TIMEOUT_SECONDS + 3);
+    let started = Instant::now();
+    assert_unavailable(me().send().await.unwrap()).await;
+    assert!(started.elapsed() < deadline, "{:?}", started.elapsed());
+    let started = Instant::now();
+    assert_unavailable(list().send().await.unwrap()).await;
+    assert!(started.elapsed() < deadline, "{:?}", started.elapsed());
+    let response = panel().send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(response.text().await.unwrap().contains("<html"));
+    // Routes without the database keep working.
+    assert_eq!(node.ping().await, Some(200));
+
+    proxy.on().await;
+    let started = Instant::now();
+    loop {
+        let status = me().send().await.unwrap().status();
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 503);
+        assert!(started.elapsed() < Duration::from_secs(20), "no recovery");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(list().send().await.unwrap().status(), 200);
+    assert_eq!(panel().send().await.unwrap().status(), 200);
+    assert!(node.is_running(), "recovered without a restart");
+
+    drop(node);
+    drop(proxy);
+    database.drop(app).await;
+}
+
+#[tokio::test]
+async fn postgres_down_at_start() {
+    database_down_at_start(POSTGRES, Some("pg-s3cret-pw")).await;
+}
+
+#[tokio::test]
+async fn mariadb_down_at_start() {
+    database_down_at_start(MARIADB, None).await;
+}
+
+#[tokio::test]
+async fn postgres_cut_while_serving() {
+    database_cut_while_serving(POSTGRES).await;
+}
+
+#[tokio::test]
+async fn mariadb_cut_while_serving() {
+    database_cut_while_serving(MARIADB).await;
+}
