@@ -8,24 +8,25 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::backends::{MARIADB, POSTGRES, ServerDatabase};
 use crate::helpers::TestApp;
 use crate::node::Node;
 use crate::panel::{Browser, SESSION_COOKIE};
 use crate::tcp_proxy::TcpProxy;
+use crate::test_db::{Backend, TestDb};
 
 const ACQUIRE_TIMEOUT_SECONDS: u64 = 2;
 
-/// The real server's address in `server`'s URL.
-fn address_of(server: &str) -> &str {
-    server.rsplit('@').next().unwrap()
+/// The real server's `host:port` in a database URL.
+fn address_of(url: &str) -> &str {
+    let authority = url.split("://").nth(1).unwrap().split('/').next().unwrap();
+    authority.rsplit('@').next().unwrap()
 }
 
 /// `database`'s URL, through `proxy`.
-fn through(database: &ServerDatabase, server: &str, proxy: &TcpProxy) -> String {
+fn through(database: &TestDb, proxy: &TcpProxy) -> String {
     database
         .url()
-        .replacen(address_of(server), &proxy.addr.to_string(), 1)
+        .replacen(address_of(database.url()), &proxy.addr.to_string(), 1)
 }
 
 fn node_vars(url: &str) -> Vec<(&'static str, String)> {
@@ -55,10 +56,14 @@ async fn assert_unavailable(response: reqwest::Response) {
     );
 }
 
-async fn database_down_at_start(server: &'static str, password: Option<&str>) {
-    let database = ServerDatabase::create(server).await;
-    let mut proxy = TcpProxy::new(address_of(server)).await;
-    let mut url = through(&database, server, &proxy);
+async fn database_down_at_start(backend: Backend, password: Option<&str>) {
+    if !crate::node::runs_here(backend) {
+        return;
+    }
+    // Declared first, dropped last: after the node and the proxy.
+    let database = TestDb::on(backend);
+    let mut proxy = TcpProxy::new(address_of(database.url())).await;
+    let mut url = through(&database, &proxy);
     if let Some(password) = password {
         // PostgreSQL trusts local clients: the password is only there to
         // be kept out of the log.
@@ -90,7 +95,7 @@ async fn database_down_at_start(server: &'static str, password: Option<&str>) {
     proxy.on().await;
     node.wait_ready(Duration::from_secs(30)).await;
     assert!(node.is_running());
-    let app = TestApp::spawn_with(&[("DATABASE_URL", &database.url())]).await;
+    let app = TestApp::spawn_with(&[("DATABASE_URL", database.url())]).await;
     let account = app.account("late_db_user", "SHA-256", false).await;
     let response = node
         .as_key(&account, Method::GET, "/api/accounts/me")
@@ -99,20 +104,19 @@ async fn database_down_at_start(server: &'static str, password: Option<&str>) {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.json::<Value>().await.unwrap()["id"], account.id);
-
-    drop(node);
-    drop(proxy);
-    database.drop(app).await;
 }
 
-async fn database_cut_while_serving(server: &'static str) {
-    let database = ServerDatabase::create(server).await;
-    let mut proxy = TcpProxy::new(address_of(server)).await;
+async fn database_cut_while_serving(backend: Backend) {
+    if !crate::node::runs_here(backend) {
+        return;
+    }
+    let database = TestDb::on(backend);
+    let mut proxy = TcpProxy::new(address_of(database.url())).await;
     proxy.on().await;
-    let mut node = start_node(&through(&database, server, &proxy)).await;
+    let mut node = start_node(&through(&database, &proxy)).await;
     node.wait_ready(Duration::from_secs(30)).await;
 
-    let app = TestApp::spawn_with(&[("DATABASE_URL", &database.url())]).await;
+    let app = TestApp::spawn_with(&[("DATABASE_URL", database.url())]).await;
     let admin = app.admin().await;
     let user = app.account("outage_user", "SHA-256", false).await;
     // Sessions live in the database: one opened here is valid on the node.
@@ -158,28 +162,24 @@ async fn database_cut_while_serving(server: &'static str) {
     assert_eq!(list().send().await.unwrap().status(), 200);
     assert_eq!(panel().send().await.unwrap().status(), 200);
     assert!(node.is_running(), "recovered without a restart");
-
-    drop(node);
-    drop(proxy);
-    database.drop(app).await;
 }
 
 #[tokio::test]
 async fn postgres_down_at_start() {
-    database_down_at_start(POSTGRES, Some("pg-s3cret-pw")).await;
+    database_down_at_start(Backend::Postgres, Some("pg-s3cret-pw")).await;
 }
 
 #[tokio::test]
 async fn mariadb_down_at_start() {
-    database_down_at_start(MARIADB, None).await;
+    database_down_at_start(Backend::MariaDb, None).await;
 }
 
 #[tokio::test]
 async fn postgres_cut_while_serving() {
-    database_cut_while_serving(POSTGRES).await;
+    database_cut_while_serving(Backend::Postgres).await;
 }
 
 #[tokio::test]
 async fn mariadb_cut_while_serving() {
-    database_cut_while_serving(MARIADB).await;
+    database_cut_while_serving(Backend::MariaDb).await;
 }

@@ -132,3 +132,16 @@ impl Node {
             .header("x-api-key", &account.api_key)
     }
 }
+
+/// Whether the tests written for the server `backend` run in this test
+/// run: in the default (SQLite) run, so that a plain `cargo test` covers
+/// them, and in that backend's own run, not in the other server's.
+pub fn runs_here(backend: crate::test_db::Backend) -> bool {
+    use crate::test_db::Backend;
+    let current = Backend::from_env();
+    let runs = current == Backend::Sqlite || current == backend;
+    if !runs {
+        eprintln!("skipped: a {backend:?} test, run with FLEXIAPI_TEST_DB unset or naming it");
+    }
+    runs
+}
