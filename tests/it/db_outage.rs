@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
 use crate::helpers::TestApp;
@@ -182,4 +183,61 @@ async fn postgres_cut_while_serving() {
 #[tokio::test]
 async fn mariadb_cut_while_serving() {
     database_cut_while_serving(Backend::MariaDb).await;
+}
+
+#[tokio::test]
+async fn pool_settings_reach_the_pool() {
+    let app =
+        TestApp::spawn_with(&[("DB_POOL_MAX", "3"), ("DB_ACQUIRE_TIMEOUT_SECONDS", "7")]).await;
+    let db = &app.state.db;
+    let (max, acquire) = match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => {
+            let options = db.get_sqlite_connection_pool().options();
+            (options.get_max_connections(), options.get_acquire_timeout())
+        }
+        sea_orm::DbBackend::MySql => {
+            let options = db.get_mysql_connection_pool().options();
+            (options.get_max_connections(), options.get_acquire_timeout())
+        }
+        sea_orm::DbBackend::Postgres => {
+            let options = db.get_postgres_connection_pool().options();
+            (options.get_max_connections(), options.get_acquire_timeout())
+        }
+    };
+    assert_eq!((max, acquire), (3, Duration::from_secs(7)));
+}
+
+#[tokio::test]
+async fn a_silent_server_fails_the_attempt_within_the_connect_timeout() {
+    // Accepts connections and never answers, as a host that swallows packets.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = silent.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let pool = flexiapi::config::DbPoolConfig {
+        max_connections: None,
+        connect_timeout: Duration::from_secs(1),
+        acquire_timeout: Duration::from_secs(20),
+    };
+    for url in [
+        format!("postgres://flexiapi:pw@{address}/flexisip"),
+        format!("mysql://flexiapi:pw@{address}/flexisip"),
+    ] {
+        let started = Instant::now();
+        let err = flexiapi::db::connect_with(&url, &pool).await.unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{:?}",
+            started.elapsed()
+        );
+        let message = format!("{err:#}");
+        assert!(
+            message.contains(":***@") && !message.contains(":pw@"),
+            "{message}"
+        );
+    }
 }
