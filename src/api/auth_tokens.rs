@@ -7,6 +7,7 @@
 //!   token for an API key, once;
 //! - `GET /api/accounts/me/api_key` (user): a fresh key, as plain text.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -56,8 +57,12 @@ async fn create(State(state): State<AppState>) -> ApiResult<Response> {
 async fn attach(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
-    Path(token): Path<String>,
+    token: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<Value>> {
+    // A segment that is not even UTF-8 names no token.
+    let Ok(Path(token)) = token else {
+        return Err(ApiError::not_found());
+    };
     let now = state.clock.now_naive();
     if !auth_token::attach(&state.db, &token, auth.account.id, now).await? {
         return Err(ApiError::not_found());
@@ -68,8 +73,11 @@ async fn attach(
 
 async fn exchange(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    token: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<Value>> {
+    let Ok(Path(token)) = token else {
+        return Err(ApiError::not_found());
+    };
     let now = state.clock.now_naive();
     let txn = crate::db::begin_write(&state.db).await?;
     let Some(account_id) = auth_token::take_attached(&txn, &token, now).await? else {

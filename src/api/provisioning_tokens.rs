@@ -3,6 +3,7 @@
 //! `GET /api/accounts/{id}/provision` (admin) answer the account with its
 //! new `provisioning_token`; the previous token stops working.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
@@ -31,8 +32,11 @@ async fn provision_me(
 
 async fn provision_account(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<Value>> {
+    let Ok(Path(id)) = id else {
+        return Err(ApiError::not_found());
+    };
     let id: i32 = id.parse().map_err(|_| ApiError::not_found())?;
     provision(&state, id).await
 }
