@@ -537,8 +537,6 @@ mod tests {
             ("APP_API_KEY_EXPIRATION_MINUTES", "-1"),
             ("APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES", "soon"),
             ("COTURN_SESSION_TTL_MINUTES", "-5"),
-            ("COTURN_STATIC_AUTH_SECRET", "s3cret"),
-            ("COTURN_SERVER_HOST", "turn.example.org"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.variable, name, "{value}");
@@ -574,6 +572,18 @@ mod tests {
         ])
         .unwrap();
         assert!(off.turn.is_none());
+        // Host and secret go together; the error names the missing one.
+        let err = config(&[("COTURN_STATIC_AUTH_SECRET", "s3cret")]).unwrap_err();
+        assert_eq!(err.variable, "COTURN_SERVER_HOST");
+        assert!(!err.to_string().contains("s3cret"));
+        let err = config(&[("COTURN_SERVER_HOST", "turn.example.org")]).unwrap_err();
+        assert_eq!(err.variable, "COTURN_STATIC_AUTH_SECRET");
+        let err = config(&[
+            ("COTURN_SERVER_HOST", "turn.example.org/x"),
+            ("COTURN_STATIC_AUTH_SECRET", "s3cret"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "COTURN_SERVER_HOST");
     }
 
     #[test]

@@ -356,3 +356,35 @@ async fn provisioning_by_auth_token_once_and_only_attached() {
     let (status, _) = get_xml(&app, "/provisioning/auth_token/unknown-token").await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn tokens_go_with_their_account() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let alice = app.account("alice_gone", "SHA-256", false).await;
+    admin_provision(&app, &admin, alice.id).await;
+    let created = app.post("/api/accounts/auth_token").send().await.unwrap();
+    let token = json(created).await["token"].as_str().unwrap().to_string();
+    let attached = app
+        .as_key(
+            &alice,
+            Method::GET,
+            &format!("/api/accounts/auth_token/{token}/attach"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attached.status(), 200);
+    let deleted = app
+        .as_key(
+            &admin,
+            Method::DELETE,
+            &format!("/api/accounts/{}", alice.id),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    assert_eq!(app.count("provisioning_tokens").await, 0);
+    assert_eq!(app.count("auth_tokens").await, 0);
+}
