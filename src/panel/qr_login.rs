@@ -41,7 +41,15 @@ async fn show(State(state): State<AppState>, session: Session) -> Response {
 
 async fn create(State(state): State<AppState>, CsrfForm { session, .. }: CsrfForm) -> Response {
     let now = state.clock.now_naive();
-    let created = match auth_token::create(&state.db, Some(session.account.id), now).await {
+    // The account's previous token goes in the same transaction.
+    let created = async {
+        let txn = crate::db::begin_write(&state.db).await?;
+        let created = auth_token::create(&txn, Some(session.account.id), now).await?;
+        txn.commit().await?;
+        Ok::<_, sea_orm::DbErr>(created)
+    }
+    .await;
+    let created = match created {
         Ok(created) => created,
         Err(err) => return error_page(&state.config.app_name, Some(session.nav()), err.into()),
     };
