@@ -3,6 +3,9 @@
 
 mod activation;
 mod admin_accounts;
+mod admin_devices;
+mod admin_search;
+pub mod admin_update;
 mod client;
 pub mod devices;
 mod docs;
@@ -21,7 +24,9 @@ use axum::middleware::from_fn_with_state;
 use crate::auth::{require_admin, require_user};
 use crate::state::AppState;
 
-pub use admin_accounts::{CONFIRMATION_KEY_LENGTH, create_account, validate_account_fields};
+pub use admin_accounts::{
+    CONFIRMATION_KEY_LENGTH, create_account, insert_account, validate_account_fields,
+};
 pub use client::Client;
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -39,6 +44,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route_layer(from_fn_with_state(state.clone(), require_user));
     let admin = Router::new()
         .merge(admin_accounts::router())
+        .merge(admin_update::router())
+        .merge(admin_search::router())
+        .merge(admin_devices::router())
         .route_layer(from_fn_with_state(state.clone(), require_admin));
     public.merge(user).merge(admin)
 }
