@@ -3,6 +3,10 @@
 
 mod activation;
 mod admin_accounts;
+mod admin_block;
+mod admin_devices;
+mod admin_search;
+mod admin_update;
 mod auth;
 mod backends;
 mod bad_input;
