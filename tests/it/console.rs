@@ -5,12 +5,12 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-struct Console {
+pub(crate) struct Console {
     dir: tempfile::TempDir,
 }
 
 impl Console {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Console {
             dir: tempfile::tempdir().unwrap(),
         }
@@ -28,11 +28,11 @@ impl Console {
         command
     }
 
-    fn db_path(&self) -> String {
+    pub(crate) fn db_path(&self) -> String {
         self.dir.path().join("console.sqlite").display().to_string()
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.command(args).output().unwrap()
     }
 
@@ -54,7 +54,7 @@ impl Console {
     }
 
     /// Rows in `table`, read from the console's database file.
-    async fn count(&self, table: &str) -> i64 {
+    pub(crate) async fn count(&self, table: &str) -> i64 {
         use sea_orm::{ConnectionTrait, Database, Statement};
         let db = Database::connect(format!("sqlite://{}", self.db_path()))
             .await
@@ -71,7 +71,7 @@ impl Console {
     }
 }
 
-fn stdout_json(output: &Output) -> Value {
+pub(crate) fn stdout_json(output: &Output) -> Value {
     assert!(
         output.status.success(),
         "{}",

@@ -11,6 +11,7 @@ mod auth;
 mod backends;
 mod bad_input;
 mod console;
+mod console_admin;
 mod digest_client;
 mod email_change;
 mod helpers;
