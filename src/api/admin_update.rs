@@ -43,14 +43,14 @@ pub fn validate_update<'a>(
         }
         None => current.domain.as_str(),
     };
-    let password = v.optional_string("password").map(|password| {
+    let password = v.optional_string("password");
+    if let Some(password) = password {
         v.check(
             "password",
             crate::input::rules::is_password(password),
             "The password must be at least 6 characters.",
         );
-        password
-    });
+    }
     let algorithm = password.and_then(|_| fields::algorithm(&mut v));
     if let Some(username) = username
         && password.is_none()
