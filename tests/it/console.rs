@@ -1,18 +1,22 @@
-//! Console commands, run as the real binary against a SQLite file.
+//! Console commands, run as the real binary against the test database.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+use crate::test_db::TestDb;
+
 pub(crate) struct Console {
     dir: tempfile::TempDir,
+    database: TestDb,
 }
 
 impl Console {
     pub(crate) fn new() -> Self {
         Console {
             dir: tempfile::tempdir().unwrap(),
+            database: TestDb::new(),
         }
     }
 
@@ -22,14 +26,15 @@ impl Console {
             .args(args)
             .current_dir(self.dir.path())
             .env_clear()
-            .env("DATABASE_URL", format!("sqlite://{}", self.db_path()))
+            .env("DATABASE_URL", self.database.url())
             .env("RUST_LOG", "warn")
             .env("APP_SIP_DOMAIN", "sip.example.org");
         command
     }
 
-    pub(crate) fn db_path(&self) -> String {
-        self.dir.path().join("console.sqlite").display().to_string()
+    /// The console's working directory (for input files).
+    pub(crate) fn dir(&self) -> &std::path::Path {
+        self.dir.path()
     }
 
     pub(crate) fn run(&self, args: &[&str]) -> Output {
@@ -56,9 +61,7 @@ impl Console {
     /// Rows in `table`, read from the console's database file.
     pub(crate) async fn count(&self, table: &str) -> i64 {
         use sea_orm::{ConnectionTrait, Database, Statement};
-        let db = Database::connect(format!("sqlite://{}", self.db_path()))
-            .await
-            .unwrap();
+        let db = Database::connect(self.database.url()).await.unwrap();
         let row = db
             .query_one(Statement::from_string(
                 db.get_database_backend(),

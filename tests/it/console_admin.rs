@@ -82,10 +82,7 @@ async fn block_unblock_activate_deactivate() {
 }
 
 fn write(console: &Console, name: &str, content: &str) -> String {
-    let path = std::path::Path::new(&console.db_path())
-        .with_file_name(name)
-        .display()
-        .to_string();
+    let path = console.dir().join(name).display().to_string();
     std::fs::write(&path, content).unwrap();
     path
 }
