@@ -419,18 +419,35 @@ pub async fn phone_used_by_another(
     Ok(aliases.count(conn).await? > 0)
 }
 
-/// The first account (by id) whose e-mail is `email`, whatever the case,
-/// on every backend (MySQL's collation ignores case, PostgreSQL's and
-/// SQLite's `=` do not).
+/// The first account (by id) whose e-mail is `email` up to the case of
+/// ASCII letters — the same answer on every backend. The database picks
+/// candidates from its index (PostgreSQL and SQLite: `lower(email)`; MySQL:
+/// `email`, whose collation ignores case and accents), a superset that is
+/// then compared here exactly.
 pub async fn find_by_email(
     conn: &impl ConnectionTrait,
     email: &str,
 ) -> Result<Option<account::Model>, DbErr> {
-    account::Entity::find()
-        .filter(Expr::expr(Func::lower(Expr::col(account::Column::Email))).eq(email.to_lowercase()))
+    let candidates = if conn.get_database_backend() == sea_orm::DbBackend::MySql {
+        Condition::all().add(account::Column::Email.eq(email))
+    } else {
+        Condition::all().add(
+            Expr::expr(Func::lower(Expr::col(account::Column::Email)))
+                .eq(SimpleExpr::from(Func::lower(Expr::val(email)))),
+        )
+    };
+    Ok(account::Entity::find()
+        .filter(candidates)
         .order_by_asc(account::Column::Id)
-        .one(conn)
-        .await
+        .all(conn)
+        .await?
+        .into_iter()
+        .find(|account| {
+            account
+                .email
+                .as_deref()
+                .is_some_and(|stored| stored.eq_ignore_ascii_case(email))
+        }))
 }
 
 /// The account that has the alias `alias` in `domain`.

@@ -1,10 +1,15 @@
 //! Columns of the PHP FlexiAPI 2.x accounts that its admin API edits:
 //! `blocked` (refused by every authentication path, as a deactivated
-//! account), `display_name` and `dtmf_protocol`. Plus an index on
-//! `email`, which the admin search by e-mail looks up.
+//! account), `display_name` and `dtmf_protocol`. Plus an index for the
+//! admin search by e-mail, which ignores case: on `lower(email)` where the
+//! database indexes expressions (PostgreSQL, SQLite), on `email` on
+//! MariaDB/MySQL, whose case-insensitive collation narrows the search.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+
+const EMAIL_INDEX: &str = "accounts_email_index";
 
 pub struct Migration;
 
@@ -42,22 +47,33 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        if manager.get_database_backend() == DbBackend::MySql {
+            return manager
+                .create_index(
+                    Index::create()
+                        .name(EMAIL_INDEX)
+                        .table(Accounts::Table)
+                        .col(Accounts::Email)
+                        .to_owned(),
+                )
+                .await;
+        }
+        // sea-query has no expression index; this statement is the same
+        // on PostgreSQL and SQLite.
         manager
-            .create_index(
-                Index::create()
-                    .name("accounts_email_index")
-                    .table(Accounts::Table)
-                    .col(Accounts::Email)
-                    .to_owned(),
-            )
+            .get_connection()
+            .execute_unprepared(&format!(
+                "CREATE INDEX {EMAIL_INDEX} ON accounts (lower(email))"
+            ))
             .await
+            .map(|_| ())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_index(
                 Index::drop()
-                    .name("accounts_email_index")
+                    .name(EMAIL_INDEX)
                     .table(Accounts::Table)
                     .to_owned(),
             )
