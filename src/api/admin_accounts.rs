@@ -225,20 +225,16 @@ async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
 }
 
 async fn activate(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    set_activated(state, &id, true).await
+    let account = set_activated(&state, &id, true).await?;
+    let view = accounts::view(&state.db, account).await?;
+    Ok(Json(view.to_json(&state.config, false)))
 }
 
 async fn deactivate(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    set_activated(state, &id, false).await
-}
-
-async fn set_activated(state: AppState, id: &str, activated: bool) -> ApiResult<Json<Value>> {
-    let account = find(&state, id).await?;
-    accounts::set_activated(&state.db, account.id, activated).await?;
-    let account = find(&state, id).await?;
+    let account = set_activated(&state, &id, false).await?;
     let view = accounts::view(&state.db, account).await?;
     Ok(Json(view.to_json(&state.config, false)))
 }
@@ -247,18 +243,23 @@ async fn activate_admin(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let account = find(&state, &id).await?;
-    accounts::set_activated(&state.db, account.id, true).await?;
-    admin_json(&state, find(&state, &id).await?).await
+    let account = set_activated(&state, &id, true).await?;
+    admin_json(&state, account).await
 }
 
 async fn deactivate_admin(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let account = find(&state, &id).await?;
-    accounts::set_activated(&state.db, account.id, false).await?;
-    admin_json(&state, find(&state, &id).await?).await
+    let account = set_activated(&state, &id, false).await?;
+    admin_json(&state, account).await
+}
+
+/// (De)activates the account of `{id}`; the account as it now is.
+async fn set_activated(state: &AppState, id: &str, activated: bool) -> ApiResult<account::Model> {
+    let account = find(state, id).await?;
+    accounts::set_activated(&state.db, account.id, activated).await?;
+    find(state, id).await
 }
 
 async fn block(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
