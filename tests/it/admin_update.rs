@@ -94,7 +94,7 @@ async fn update_replaces_every_field_and_answers_the_admin_account() {
 }
 
 #[tokio::test]
-async fn update_does_not_change_activation() {
+async fn update_does_not_change_activation_or_blocking() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let user = app.account("inactive_user", "SHA-256", false).await;
@@ -106,15 +106,25 @@ async fn update_does_not_change_activation() {
     .send()
     .await
     .unwrap();
+    app.as_key(
+        &admin,
+        Method::POST,
+        &format!("/api/accounts/{}/block", user.id),
+    )
+    .send()
+    .await
+    .unwrap();
     let response = put(
         &app,
         &admin,
         user.id,
-        json!({"username": "inactive_user", "activated": true}),
+        json!({"username": "inactive_user", "activated": true, "blocked": false}),
     )
     .await;
     assert_eq!(response.status(), 200);
-    assert_eq!(json(response).await["activated"], false);
+    let account = json(response).await;
+    assert_eq!(account["activated"], false);
+    assert_eq!(account["blocked"], true, "blocking has its own routes");
 }
 
 #[tokio::test]
