@@ -89,6 +89,19 @@ pub enum AccountsCommand {
         #[arg(long)]
         apply: bool,
     },
+    /// Print an account (by id or SIP address) as the admin API shows it.
+    Show { account: String },
+    /// Block an account: every authentication path refuses it.
+    Block { id: i32 },
+    /// Unblock an account.
+    Unblock { id: i32 },
+    /// Activate an account.
+    Activate { id: i32 },
+    /// Deactivate an account.
+    Deactivate { id: i32 },
+    /// Create every account of a JSON list (objects with the fields of
+    /// `POST /api/accounts`, and an optional `domain`), all or none.
+    Seed { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand, Debug)]

@@ -9,6 +9,7 @@ use crate::api::{create_account, validate_account_fields};
 use crate::auth::{api_key, nonces};
 use crate::cli::AccountsCommand;
 use crate::clock::format_datetime;
+use crate::console_accounts::{self, StateChange, change_state};
 use crate::db::accounts;
 use crate::error::ApiError;
 use crate::input::JsonObject;
@@ -124,6 +125,14 @@ pub async fn accounts(state: &AppState, command: AccountsCommand) -> anyhow::Res
             }
             Ok(())
         }
+        AccountsCommand::Show { account } => console_accounts::show(state, &account).await,
+        AccountsCommand::Block { id } => change_state(state, id, StateChange::Block).await,
+        AccountsCommand::Unblock { id } => change_state(state, id, StateChange::Unblock).await,
+        AccountsCommand::Activate { id } => change_state(state, id, StateChange::Activate).await,
+        AccountsCommand::Deactivate { id } => {
+            change_state(state, id, StateChange::Deactivate).await
+        }
+        AccountsCommand::Seed { file } => console_accounts::seed(state, &file).await,
     }
 }
 
@@ -148,7 +157,7 @@ fn read_password_line() -> anyhow::Result<String> {
 }
 
 /// One line naming the fields at fault, for the console's stderr.
-fn describe(err: ApiError) -> anyhow::Error {
+pub(crate) fn describe(err: ApiError) -> anyhow::Error {
     match err {
         ApiError::Validation(errors) => anyhow!(
             "{}",
