@@ -52,6 +52,11 @@ impl ServerDatabase {
 
     pub(crate) async fn drop(self, app: TestApp) {
         app.state.db.clone().close().await.unwrap();
+        self.drop_unused().await;
+    }
+
+    /// Drops the database (no app of this test uses it).
+    pub(crate) async fn drop_unused(self) {
         let admin = Database::connect(format!("{}/{}", self.server, self.admin_db))
             .await
             .unwrap();

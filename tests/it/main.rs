@@ -7,6 +7,7 @@ mod auth;
 mod backends;
 mod bad_input;
 mod console;
+mod db_import;
 mod digest_client;
 mod email_change;
 mod helpers;
