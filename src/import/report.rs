@@ -102,7 +102,7 @@ impl fmt::Display for Report {
         for table in PhpTable::ALL {
             let report = self.tables.get(&table).cloned().unwrap_or_default();
             if !report.present {
-                writeln!(f, "{:<24}{:>10}", table.name(), "absent")?;
+                writeln!(f, "{:<24}  not in the source", table.name())?;
                 continue;
             }
             writeln!(
