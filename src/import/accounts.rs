@@ -83,10 +83,12 @@ impl PhpAccount {
     }
 }
 
-/// Usernames and domains compare as MySQL's default collation does (case
-/// aside), so the plan agrees with the target's unique index everywhere.
-fn address_key(username: &str, domain: &str) -> (String, String) {
-    (username.to_lowercase(), domain.to_lowercase())
+/// What the target's unique indexes compare: user parts (usernames,
+/// aliases) byte for byte, as on every backend; domains whatever their
+/// case, as MariaDB does (so the plan never hits its unique index, and
+/// decides the same on every backend).
+fn address_key(user: &str, domain: &str) -> (String, String) {
+    (user.to_string(), domain.to_lowercase())
 }
 
 /// Decides the fate of the batch `rows` of PHP accounts and of what

@@ -8,14 +8,12 @@ use std::process::{Command, Output};
 
 use flexiapi::db::entities::api_key;
 use reqwest::Method;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use crate::backends::{MARIADB, POSTGRES, ServerDatabase};
 use crate::digest_client::{authorization, challenges, h};
 use crate::helpers::{TestAccount, TestApp, json};
+use crate::test_db::{Backend, TestDb};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Dialect {
@@ -292,50 +290,34 @@ fn local_rows(d: Dialect) -> Vec<String> {
     ]
 }
 
-/// A throw-away database on one backend.
-enum Scratch {
-    Server(ServerDatabase),
-    Sqlite(tempfile::TempDir),
-}
+/// A throw-away database on one backend (a SQLite file that exists, empty).
+struct Scratch(TestDb);
 
 impl Scratch {
     async fn create(d: Dialect) -> Self {
-        match d {
-            Dialect::MariaDb => Scratch::Server(ServerDatabase::create(MARIADB).await),
-            Dialect::Postgres => Scratch::Server(ServerDatabase::create(POSTGRES).await),
-            Dialect::Sqlite => {
-                let dir = tempfile::tempdir().unwrap();
-                std::fs::File::create(dir.path().join("php.sqlite")).unwrap();
-                Scratch::Sqlite(dir)
-            }
+        let db = TestDb::on(match d {
+            Dialect::MariaDb => Backend::MariaDb,
+            Dialect::Postgres => Backend::Postgres,
+            Dialect::Sqlite => Backend::Sqlite,
+        });
+        if let Some(path) = flexiapi::db::sqlite_path(db.url()) {
+            std::fs::File::create(path).unwrap();
         }
+        Scratch(db)
     }
 
     fn url(&self) -> String {
-        match self {
-            Scratch::Server(db) => db.url(),
-            Scratch::Sqlite(dir) => format!("sqlite://{}", dir.path().join("php.sqlite").display()),
-        }
+        self.0.url().to_string()
     }
 
     async fn execute(&self, statements: &[String]) {
-        let conn = self.connect().await;
+        let conn = Database::connect(self.url()).await.unwrap();
         for sql in statements {
             conn.execute_unprepared(sql)
                 .await
                 .unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
         conn.close().await.unwrap();
-    }
-
-    async fn connect(&self) -> DatabaseConnection {
-        Database::connect(self.url()).await.unwrap()
-    }
-
-    async fn drop(self) {
-        if let Scratch::Server(db) = self {
-            db.drop_unused().await;
-        }
     }
 }
 
@@ -395,13 +377,6 @@ impl PhpInstall {
             args.push(local.url());
         }
         args
-    }
-
-    async fn drop(self) {
-        self.main.drop().await;
-        if let Some(local) = self.local {
-            local.drop().await;
-        }
     }
 }
 
@@ -666,9 +641,6 @@ async fn import_scenario(layout: Layout) {
     for line in [check(&target), php_check] {
         assert_eq!(line.lines().count(), 1);
     }
-
-    app.state.db.clone().close().await.unwrap();
-    php.drop().await;
 }
 
 #[tokio::test]
@@ -729,9 +701,6 @@ async fn check_tells_ours_php_and_empty_apart() {
         );
         assert!(failure(&output).contains("--url"));
     }
-    app.state.db.clone().close().await.unwrap();
-    empty.drop().await;
-    php.drop().await;
 }
 
 #[tokio::test]
@@ -808,7 +777,4 @@ async fn bad_sources_and_targets_fail_on_one_line_and_write_nothing() {
     let report = stdout(&console(&format!("sqlite://{}", fresh.display()), &args));
     assert_eq!(counts(&report)["accounts"], (7, 7, 0), "{report}");
     assert!(!fresh.exists());
-
-    app.state.db.clone().close().await.unwrap();
-    php.drop().await;
 }
