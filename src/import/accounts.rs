@@ -150,6 +150,16 @@ pub(super) async fn plan(
             }
             continue;
         }
+        // This run first: an earlier batch's account is in the target
+        // only when the run is not a dry one.
+        if taken.addresses.contains(&key) {
+            entry.skip(Skip::Duplicate);
+            report.conflicts.push(format!(
+                "accounts #{id} {}: skipped, an earlier source account has this address",
+                a.address()
+            ));
+            continue;
+        }
         if let Some(other) = by_address.get(&key) {
             entry.skip(Skip::Conflict);
             report.conflicts.push(format!(
@@ -158,14 +168,7 @@ pub(super) async fn plan(
             ));
             continue;
         }
-        if !taken.addresses.insert(key) {
-            entry.skip(Skip::Duplicate);
-            report.conflicts.push(format!(
-                "accounts #{id} {}: skipped, an earlier source account has this address",
-                a.address()
-            ));
-            continue;
-        }
+        taken.addresses.insert(key);
         entry.imported += 1;
         let user_agent: String = a.user_agent.chars().take(255).collect();
         accepted.insert(
@@ -217,6 +220,9 @@ async fn existing_accounts(
     HashMap<i32, (String, String)>,
     HashMap<(String, String), i32>,
 )> {
+    // Values the target cannot hold are left out of the lookups too
+    // (PostgreSQL refuses a NUL even in a WHERE).
+    let php: Vec<&PhpAccount> = php.iter().filter(|a| a.unfit_column().is_none()).collect();
     let ids = php.iter().filter_map(|a| i32::try_from(a.id).ok());
     let by_id = account::Entity::find()
         .select_only()
@@ -333,7 +339,10 @@ async fn plan_aliases(
         Some(conn) => alias::Entity::find()
             .select_only()
             .columns([alias::Column::Alias, alias::Column::Domain])
-            .filter(alias::Column::Alias.is_in(read.iter().map(|r| r.1.clone())))
+            .filter(
+                alias::Column::Alias
+                    .is_in(read.iter().filter(|r| fits(&r.1, 64)).map(|r| r.1.clone())),
+            )
             .into_tuple::<(String, String)>()
             .all(conn)
             .await?
@@ -349,14 +358,16 @@ async fn plan_aliases(
             continue;
         }
         let key = address_key(&value, &domain);
+        let this_run = format!("{}@{}", key.0, key.1);
+        if taken.aliases.contains(&this_run) {
+            entry.skip(Skip::Duplicate);
+            continue;
+        }
         if existing.contains(&key) {
             entry.skip(Skip::Conflict);
             continue;
         }
-        if !taken.aliases.insert(format!("{}@{}", key.0, key.1)) {
-            entry.skip(Skip::Duplicate);
-            continue;
-        }
+        taken.aliases.insert(this_run);
         entry.imported += 1;
         let account = accepted
             .get_mut(&php_id)

@@ -133,7 +133,10 @@ async fn import_tokens(
             Some(conn) => token::Entity::find()
                 .select_only()
                 .column(token::Column::Token)
-                .filter(token::Column::Token.is_in(read.iter().map(|r| r.0.clone())))
+                .filter(
+                    token::Column::Token
+                        .is_in(read.iter().filter(|r| fits(&r.0, 64)).map(|r| r.0.clone())),
+                )
                 .into_tuple::<String>()
                 .all(conn)
                 .await?
@@ -154,14 +157,15 @@ async fn import_tokens(
             }
             // MySQL compares tokens case-insensitively: so does the check.
             let key = value.to_lowercase();
+            if taken.tokens.contains(&key) {
+                entry.skip(Skip::Duplicate);
+                continue;
+            }
             if existing.contains(&key) {
                 entry.skip(Skip::AlreadyImported);
                 continue;
             }
-            if !taken.tokens.insert(key) {
-                entry.skip(Skip::Duplicate);
-                continue;
-            }
+            taken.tokens.insert(key);
             entry.imported += 1;
             let created_at = created_at.unwrap_or_else(long_ago);
             models.push(token::ActiveModel {

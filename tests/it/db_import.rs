@@ -778,3 +778,97 @@ async fn bad_sources_and_targets_fail_on_one_line_and_write_nothing() {
     assert_eq!(counts(&report)["accounts"], (7, 7, 0), "{report}");
     assert!(!fresh.exists());
 }
+
+#[tokio::test]
+async fn imports_in_batches_and_leaves_out_what_does_not_fit() {
+    let php = Scratch::create(Dialect::Sqlite).await;
+    let mut statements = external_ddl(Dialect::Sqlite);
+    statements.extend(local_ddl(Dialect::Sqlite));
+    let columns = "id, username, domain, email, activated, ip_address, user_agent, creation_time";
+    statements.extend([
+        // More accounts than one batch holds, each with a clear password.
+        format!(
+            "INSERT INTO accounts ({columns}) WITH RECURSIVE n(i) AS \
+             (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1100) \
+             SELECT i, 'user' || i, '{DOMAIN}', NULL, 1, '192.0.2.1', 'ua', \
+             '2021-06-01 10:00:00' FROM n"
+        ),
+        "INSERT INTO passwords (account_id, password, algorithm) \
+         SELECT id, 'secret-' || id, 'CLRTXT' FROM accounts"
+            .into(),
+        // In a later batch, the address of account 5.
+        format!(
+            "INSERT INTO accounts ({columns}) VALUES \
+             (1101, 'user5', '{DOMAIN}', NULL, 1, '192.0.2.1', 'ua', '2021-06-01 10:00:00')"
+        ),
+        "INSERT INTO passwords (account_id, password, algorithm) VALUES (1101, 'x', 'CLRTXT')"
+            .into(),
+        // A NUL in a username (PostgreSQL refuses it), an id past our
+        // column's range, a 4-byte character and an over-long user agent.
+        format!(
+            "INSERT INTO accounts ({columns}) VALUES \
+             (1102, 'bad' || char(0) || 'name', '{DOMAIN}', NULL, 1, '192.0.2.1', 'ua', '2021-06-01 10:00:00'), \
+             (3000000000, 'huge_id', '{DOMAIN}', NULL, 1, '192.0.2.1', 'ua', '2021-06-01 10:00:00'), \
+             (1103, 'emoji_user', '{DOMAIN}', 'smile😀@example.net', 0, '192.0.2.1', '{long}', \
+              '2021-06-01 10:00:00')",
+            long = "x".repeat(300)
+        ),
+    ]);
+    php.execute(&statements).await;
+    let app = TestApp::spawn().await;
+    let target = app.state.config.database_url.clone();
+    let args = vec![
+        "db".to_string(),
+        "import".into(),
+        "--from".into(),
+        php.url(),
+    ];
+
+    let expected = |imported: u64| {
+        let mut counts = HashMap::new();
+        counts.insert("accounts".to_string(), (1104, imported, 1104 - imported));
+        counts.insert(
+            "passwords".to_string(),
+            (1101, imported.min(1100), 1101 - imported.min(1100)),
+        );
+        counts
+    };
+    let only_accounts = |report: &str| {
+        let mut all = counts(report);
+        all.retain(|table, _| table == "accounts" || table == "passwords");
+        all
+    };
+    let mut dry = args.clone();
+    dry.push("--dry-run".into());
+    let report = stdout(&console(&target, &dry));
+    assert_eq!(only_accounts(&report), expected(1101), "{report}");
+    assert_eq!(app.count("accounts").await, 0);
+
+    let report = stdout(&console(&target, &args));
+    assert_eq!(only_accounts(&report), expected(1101), "{report}");
+    assert!(report.contains("accounts #1101 user5@sip.example.org: skipped, an earlier source account has this address"), "{report}");
+    assert!(report.contains("accounts #1102: skipped, its username does not fit our schema"));
+    assert!(report.contains("accounts #3000000000: skipped, its id is out of range"));
+    assert_eq!(app.count("accounts").await, 1101);
+    assert_eq!(app.count("passwords").await, 1100);
+
+    // The last batch's accounts authenticate like the first's.
+    for id in [1, 1100] {
+        let username = format!("user{id}");
+        let password = format!("secret-{id}");
+        assert_eq!(digest_status(&app, &username, DOMAIN, &password).await, 200);
+    }
+    use flexiapi::db::entities::account;
+    let emoji = account::Entity::find_by_id(1103)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(emoji.email.as_deref(), Some("smile😀@example.net"));
+    assert_eq!(emoji.user_agent, "x".repeat(255));
+    assert!(!emoji.activated);
+
+    let report = stdout(&console(&target, &args));
+    assert_eq!(only_accounts(&report), expected(0), "{report}");
+    assert_eq!(app.count("accounts").await, 1101);
+}
