@@ -751,6 +751,12 @@ async fn bad_sources_and_targets_fail_on_one_line_and_write_nothing() {
             }
             let stderr = failure(&console(&target, &args));
             assert!(stderr.contains(expected), "{from}: {stderr}");
+            // Refused before the target is even opened: none is created.
+            let fresh = tempfile::tempdir().unwrap();
+            let path = fresh.path().join("never.sqlite");
+            let stderr = failure(&console(&format!("sqlite://{}", path.display()), &args));
+            assert!(stderr.contains(expected), "{from}: {stderr}");
+            assert!(!path.exists(), "{from}: a target was created");
         }
     }
     // A local database is not enough on its own.
