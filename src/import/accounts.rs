@@ -57,12 +57,31 @@ impl PhpAccount {
         })
     }
 
+    /// Our row for this account, under `id` (its own). A user agent is
+    /// only informative: it is cut to our column rather than refused.
+    fn model(&self, id: i32) -> account::ActiveModel {
+        account::ActiveModel {
+            id: Set(id),
+            username: Set(self.username.clone()),
+            domain: Set(self.domain.clone()),
+            email: Set(self.email.clone()),
+            activated: Set(self.activated),
+            confirmation_key: Set(self.confirmation_key.clone()),
+            ip_address: Set(self.ip_address.clone()),
+            user_agent: Set(self.user_agent.chars().take(255).collect()),
+            creation_time: Set(self.creation_time),
+            expire_time: Set(self.expire_time),
+            phone: Set(None),
+            failed_code_attempts: Set(0),
+        }
+    }
+
     fn address(&self) -> String {
         format!("{}@{}", self.username, self.domain)
     }
 
-    /// The first value our columns cannot hold, if any. A user agent is
-    /// only informative: it is cut to fit rather than refused.
+    /// The first value our columns cannot hold, if any (a long user agent
+    /// is cut, see `model`).
     fn unfit_column(&self) -> Option<&'static str> {
         let optional = |v: &Option<String>, max| v.as_deref().is_none_or(|v| fits(v, max));
         if self.username.is_empty() || !fits(&self.username, 64) {
@@ -120,74 +139,16 @@ pub(super) async fn plan(
     for a in &php {
         let entry = report.table(PhpTable::Accounts);
         entry.read += 1;
-        let Ok(id) = i32::try_from(a.id) else {
-            entry.skip(Skip::Unfit);
-            report.conflicts.push(format!(
-                "accounts #{}: skipped, its id is out of range",
-                a.id
-            ));
-            continue;
-        };
-        if let Some(column) = a.unfit_column() {
-            entry.skip(Skip::Unfit);
-            report.conflicts.push(format!(
-                "accounts #{id}: skipped, its {column} does not fit our schema"
-            ));
-            continue;
-        }
-        let key = address_key(&a.username, &a.domain);
-        if let Some(existing) = by_id.get(&id) {
-            if *existing == key {
-                entry.skip(Skip::AlreadyImported);
-            } else {
-                entry.skip(Skip::Conflict);
-                report.conflicts.push(format!(
-                    "accounts #{id} {}: skipped, id {id} is another account in the target ({}@{})",
-                    a.address(),
-                    existing.0,
-                    existing.1
-                ));
+        match decide(a, &by_id, &by_address, taken) {
+            Ok(id) => {
+                entry.imported += 1;
+                accepted.insert(a.id, a.model(id));
             }
-            continue;
+            Err((why, line)) => {
+                entry.skip(why);
+                report.conflicts.extend(line);
+            }
         }
-        // This run first: an earlier batch's account is in the target
-        // only when the run is not a dry one.
-        if taken.addresses.contains(&key) {
-            entry.skip(Skip::Duplicate);
-            report.conflicts.push(format!(
-                "accounts #{id} {}: skipped, an earlier source account has this address",
-                a.address()
-            ));
-            continue;
-        }
-        if let Some(other) = by_address.get(&key) {
-            entry.skip(Skip::Conflict);
-            report.conflicts.push(format!(
-                "accounts #{id} {}: skipped, the target has this address as account #{other}",
-                a.address()
-            ));
-            continue;
-        }
-        taken.addresses.insert(key);
-        entry.imported += 1;
-        let user_agent: String = a.user_agent.chars().take(255).collect();
-        accepted.insert(
-            a.id,
-            account::ActiveModel {
-                id: Set(id),
-                username: Set(a.username.clone()),
-                domain: Set(a.domain.clone()),
-                email: Set(a.email.clone()),
-                activated: Set(a.activated),
-                confirmation_key: Set(a.confirmation_key.clone()),
-                ip_address: Set(a.ip_address.clone()),
-                user_agent: Set(user_agent),
-                creation_time: Set(a.creation_time),
-                expire_time: Set(a.expire_time),
-                phone: Set(None),
-                failed_code_attempts: Set(0),
-            },
-        );
     }
 
     let ids: Vec<i64> = php.iter().map(|a| a.id).collect();
@@ -209,6 +170,55 @@ pub(super) async fn plan(
     models.sort_by_key(|(id, _)| *id);
     batch.accounts = models.into_iter().map(|(_, model)| model).collect();
     Ok(batch)
+}
+
+/// The target id of `a` when it goes in (its own), or why it stays out
+/// and, for a clash worth naming, the report's line about it.
+fn decide(
+    a: &PhpAccount,
+    by_id: &HashMap<i32, (String, String)>,
+    by_address: &HashMap<(String, String), i32>,
+    taken: &mut Taken,
+) -> Result<i32, (Skip, Option<String>)> {
+    let Ok(id) = i32::try_from(a.id) else {
+        let line = format!("accounts #{}: skipped, its id is out of range", a.id);
+        return Err((Skip::Unfit, Some(line)));
+    };
+    if let Some(column) = a.unfit_column() {
+        let line = format!("accounts #{id}: skipped, its {column} does not fit our schema");
+        return Err((Skip::Unfit, Some(line)));
+    }
+    let key = address_key(&a.username, &a.domain);
+    if let Some(existing) = by_id.get(&id) {
+        if *existing == key {
+            return Err((Skip::AlreadyImported, None));
+        }
+        let line = format!(
+            "accounts #{id} {}: skipped, id {id} is another account in the target ({}@{})",
+            a.address(),
+            existing.0,
+            existing.1
+        );
+        return Err((Skip::Conflict, Some(line)));
+    }
+    // This run first: an earlier batch's account is in the target only
+    // when the run is not a dry one.
+    if taken.addresses.contains(&key) {
+        let line = format!(
+            "accounts #{id} {}: skipped, an earlier source account has this address",
+            a.address()
+        );
+        return Err((Skip::Duplicate, Some(line)));
+    }
+    if let Some(other) = by_address.get(&key) {
+        let line = format!(
+            "accounts #{id} {}: skipped, the target has this address as account #{other}",
+            a.address()
+        );
+        return Err((Skip::Conflict, Some(line)));
+    }
+    taken.addresses.insert(key);
+    Ok(id)
 }
 
 /// Target accounts with one of the batch's ids, and with one of its
