@@ -157,7 +157,7 @@ pub async fn db(config: &Config, command: DbCommand) -> anyhow::Result<()> {
                 None => None,
             };
             let source = PhpSource::open(main, local).await?;
-            let target = import_target(&config.database_url, dry_run).await?;
+            let target = import_target(config, dry_run).await?;
             let now = Clock::system().now_naive();
             let report = crate::import::run(&source, target.as_ref(), dry_run, now).await?;
             print!("{report}");
@@ -170,9 +170,10 @@ pub async fn db(config: &Config, command: DbCommand) -> anyhow::Result<()> {
 /// PHP service's. A dry run only reads it, and `None` stands for a target
 /// with nothing in it yet.
 async fn import_target(
-    url: &str,
+    config: &Config,
     dry_run: bool,
 ) -> anyhow::Result<Option<sea_orm::DatabaseConnection>> {
+    let url = config.database_url.as_str();
     let refuse_php = |kind: &DatabaseKind| -> anyhow::Result<()> {
         if matches!(kind, DatabaseKind::Php { .. }) {
             bail!(
@@ -194,7 +195,7 @@ async fn import_target(
         refuse_php(&kind)?;
         return Ok(matches!(kind, DatabaseKind::Ours { .. }).then_some(conn));
     }
-    let conn = crate::db::connect(url).await?;
+    let conn = crate::db::connect_with(url, &config.db_pool).await?;
     refuse_php(&inspect(&conn).await.map_err(describe)?)?;
     crate::db::migrate(&conn).await.map_err(describe)?;
     Ok(Some(conn))
