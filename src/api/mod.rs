@@ -3,6 +3,7 @@
 
 mod activation;
 mod admin_accounts;
+mod auth_tokens;
 mod client;
 pub mod devices;
 mod docs;
@@ -11,8 +12,10 @@ mod me;
 mod paginator;
 mod phone;
 mod ping;
+mod provisioning_tokens;
 mod public_accounts;
 mod tokens;
+mod turn;
 mod with_token;
 
 use axum::Router;
@@ -31,14 +34,20 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(public_accounts::router())
         .merge(tokens::router(state))
         .merge(with_token::router(state))
-        .merge(activation::router(state));
+        .merge(activation::router(state))
+        .merge(auth_tokens::public_router(state));
     let user = Router::new()
         .merge(me::router())
         .merge(phone::router())
         .merge(devices::router())
+        .merge(auth_tokens::user_router())
+        .merge(provisioning_tokens::user_router())
+        .merge(turn::router())
+        .merge(crate::provisioning::me_router())
         .route_layer(from_fn_with_state(state.clone(), require_user));
     let admin = Router::new()
         .merge(admin_accounts::router())
+        .merge(provisioning_tokens::admin_router())
         .route_layer(from_fn_with_state(state.clone(), require_admin));
     public.merge(user).merge(admin)
 }

@@ -15,6 +15,7 @@ mod email_change;
 mod form;
 mod login;
 mod phone_login;
+mod qr_login;
 mod session;
 
 use askama::Template;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(api_key::router())
+        .merge(qr_login::router())
 }
 
 /// What the layout's navigation needs of the logged-in account.
