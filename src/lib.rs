@@ -15,6 +15,7 @@ pub mod console_accounts;
 pub mod db;
 pub mod email_change;
 pub mod error;
+pub mod import;
 pub mod input;
 pub mod notify;
 pub mod panel;

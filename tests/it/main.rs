@@ -14,6 +14,7 @@ mod backends;
 mod bad_input;
 mod console;
 mod console_admin;
+mod db_import;
 mod db_outage;
 mod digest_client;
 mod email_change;
