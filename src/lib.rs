@@ -11,6 +11,7 @@ pub mod clock;
 pub mod codes;
 pub mod config;
 pub mod console;
+pub mod creation_tokens;
 pub mod db;
 pub mod email_change;
 pub mod error;

@@ -1,6 +1,8 @@
 //! The REST API under `/api`, one module per resource. Public, user and
 //! admin routes are grouped so that each group gets its guard once.
 
+mod account_creation_tokens;
+mod account_recovery_tokens;
 mod activation;
 mod admin_accounts;
 mod client;
@@ -12,6 +14,7 @@ mod paginator;
 mod phone;
 mod ping;
 mod public_accounts;
+pub mod push_token;
 mod tokens;
 mod with_token;
 
@@ -31,7 +34,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(public_accounts::router())
         .merge(tokens::router(state))
         .merge(with_token::router(state))
-        .merge(activation::router(state));
+        .merge(activation::router(state))
+        .merge(account_creation_tokens::public_router(state))
+        .merge(account_recovery_tokens::router(state));
     let user = Router::new()
         .merge(me::router())
         .merge(phone::router())
@@ -39,6 +44,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route_layer(from_fn_with_state(state.clone(), require_user));
     let admin = Router::new()
         .merge(admin_accounts::router())
+        .merge(account_creation_tokens::admin_router())
         .route_layer(from_fn_with_state(state.clone(), require_admin));
     public.merge(user).merge(admin)
 }

@@ -14,8 +14,9 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::entities::{
-    account, activation_expiration, admin, alias, api_key, email_changed, nonce, panel_session,
-    password, phone_change_code, phone_login_code,
+    account, account_creation_token, account_recovery_token, activation_expiration, admin, alias,
+    api_key, email_changed, nonce, panel_session, password, phone_change_code, phone_login_code,
+    recovery_code, reset_password_token,
 };
 use crate::auth::digest::Algorithm;
 use crate::clock::format_datetime;
@@ -632,7 +633,11 @@ pub async fn delete(conn: &DatabaseConnection, account_id: i32) -> Result<bool, 
         phone_change_code,
         phone_login_code,
         activation_expiration,
-        panel_session
+        panel_session,
+        account_creation_token,
+        account_recovery_token,
+        recovery_code,
+        reset_password_token
     );
     let deleted = account::Entity::delete_by_id(account_id).exec(&txn).await?;
     txn.commit().await?;

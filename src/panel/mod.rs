@@ -10,6 +10,7 @@
 mod account;
 mod admin;
 mod api_key;
+mod creation_request;
 mod csrf;
 mod email_change;
 mod form;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(api_key::router())
+        .merge(creation_request::router())
 }
 
 /// What the layout's navigation needs of the logged-in account.
