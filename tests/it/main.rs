@@ -1,6 +1,7 @@
 //! One integration test binary: each module covers an area, each test boots
 //! the real server on a free port with a fresh SQLite file.
 
+mod account_creation_tokens;
 mod activation;
 mod admin_accounts;
 mod auth;
