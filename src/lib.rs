@@ -20,6 +20,7 @@ pub mod notify;
 pub mod panel;
 pub mod provisioning;
 pub mod rate_limit;
+pub mod recovery;
 pub mod registrar;
 pub mod secrets;
 pub mod self_service;

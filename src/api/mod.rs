@@ -5,6 +5,7 @@ mod account_creation_tokens;
 mod account_recovery_tokens;
 mod activation;
 mod admin_accounts;
+mod admin_emails;
 mod client;
 pub mod devices;
 mod docs;
@@ -45,6 +46,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let admin = Router::new()
         .merge(admin_accounts::router())
         .merge(account_creation_tokens::admin_router())
+        .merge(admin_emails::router())
         .route_layer(from_fn_with_state(state.clone(), require_admin));
     public.merge(user).merge(admin)
 }

@@ -16,6 +16,7 @@ mod email_change;
 mod form;
 mod login;
 mod phone_login;
+mod recovery;
 mod session;
 
 use askama::Template;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(api_key::router())
         .merge(creation_request::router())
+        .merge(recovery::router())
 }
 
 /// What the layout's navigation needs of the logged-in account.
