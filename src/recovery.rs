@@ -271,12 +271,12 @@ pub async fn find_reset_token(
         return Ok(None);
     }
     let now = state.clock.now_naive();
-    Ok(reset_password_token::Entity::find()
+    reset_password_token::Entity::find()
         .filter(reset_password_token::Column::TokenHash.eq(secrets::sha256_hex(given)))
         .filter(reset_password_token::Column::Used.eq(false))
         .filter(reset_password_token::Column::ExpiresAt.gt(now))
         .one(&state.db)
-        .await?)
+        .await
 }
 
 /// Uses the reset token `given` to replace the account's password, in one

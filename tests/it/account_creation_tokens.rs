@@ -374,16 +374,19 @@ async fn request_tokens_refuse_bad_input_and_forged_forms() {
     assert_eq!(post(&app, USING, &using).await.status(), 404);
 }
 
+/// The forms the captcha fake received.
+type Calls = Arc<Mutex<Vec<HashMap<String, String>>>>;
+
 /// hCaptcha's siteverify, in the test: `success` for the response
 /// `solved` with our secret; every request recorded.
 struct CaptchaFake {
     url: String,
-    calls: Arc<Mutex<Vec<HashMap<String, String>>>>,
+    calls: Calls,
 }
 
 impl CaptchaFake {
     async fn start() -> Self {
-        let calls: Arc<Mutex<Vec<HashMap<String, String>>>> = Arc::default();
+        let calls: Calls = Arc::default();
         let app = axum::Router::new()
             .route("/siteverify", axum::routing::post(verify))
             .with_state(calls.clone());
@@ -395,7 +398,7 @@ impl CaptchaFake {
 }
 
 async fn verify(
-    State(calls): State<Arc<Mutex<Vec<HashMap<String, String>>>>>,
+    State(calls): State<Calls>,
     Form(form): Form<HashMap<String, String>>,
 ) -> axum::Json<Value> {
     let solved = form.get("secret").map(String::as_str) == Some("captcha-secret")

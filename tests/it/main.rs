@@ -21,6 +21,7 @@ mod phone;
 mod ping;
 mod provisioning;
 mod rate_limit;
+mod recovery;
 mod registrar;
 mod self_service_backends;
 mod sms;
