@@ -19,7 +19,7 @@ use sea_orm::{
 use crate::auth::digest::Algorithm;
 use crate::codes::CodeKind;
 use crate::db::accounts;
-use crate::db::entities::{account, recovery_code, reset_password_token};
+use crate::db::entities::{account, account_recovery_token, recovery_code, reset_password_token};
 use crate::error::{ApiError, ApiResult};
 use crate::notify::{mails, sms};
 use crate::secrets;
@@ -310,4 +310,47 @@ pub async fn reset_password(
     txn.commit().await?;
     tracing::info!(account_id = account.id, "password reset");
     Ok(Some(account))
+}
+
+/// The unused recovery token `given` pushed to a device less than
+/// `APP_TOKEN_LIFETIME_MINUTES` ago (`/recovery/phone/{token}`).
+pub async fn find_recovery_token(
+    state: &AppState,
+    given: &str,
+) -> Result<Option<account_recovery_token::Model>, DbErr> {
+    if !crate::creation_tokens::is_well_formed(given) {
+        return Ok(None);
+    }
+    let live_since =
+        state.clock.now_naive() - Duration::minutes(state.config.token_lifetime_minutes);
+    account_recovery_token::Entity::find()
+        .filter(account_recovery_token::Column::TokenHash.eq(secrets::sha256_hex(given)))
+        .filter(account_recovery_token::Column::Used.eq(false))
+        .filter(account_recovery_token::Column::CreatedAt.gt(live_since))
+        .one(&state.db)
+        .await
+}
+
+/// Uses a recovery token for one code request, linking it to the account
+/// when one matched; false when another request used it first.
+pub async fn use_recovery_token(
+    state: &AppState,
+    id: i32,
+    account_id: Option<i32>,
+) -> Result<bool, DbErr> {
+    let changed = account_recovery_token::Entity::update_many()
+        .col_expr(account_recovery_token::Column::Used, Expr::value(true))
+        .col_expr(
+            account_recovery_token::Column::AccountId,
+            Expr::value(account_id),
+        )
+        .col_expr(
+            account_recovery_token::Column::UpdatedAt,
+            Expr::value(state.clock.now_naive()),
+        )
+        .filter(account_recovery_token::Column::Id.eq(id))
+        .filter(account_recovery_token::Column::Used.eq(false))
+        .exec(&state.db)
+        .await?;
+    Ok(changed.rows_affected == 1)
 }

@@ -15,11 +15,12 @@
 //! `/recovery`) and counts against the `panel-login` limit per client
 //! address; sending is also limited per account (`crate::recovery`).
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/recovery/email", get(show_email).post(request_email))
         .route("/recovery/email/code", post(submit_email_code))
         .route("/recovery/phone", get(show_phone).post(request_phone))
+        .route("/recovery/phone/{token}", get(show_phone_with_token))
         .route("/recovery/phone/code", post(submit_phone_code))
         .route(
             "/recovery/password/{token}",
@@ -54,12 +56,13 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// What a recovery form shows back: the method and the person's input.
+/// What a recovery form shows back: the person's input.
 #[derive(Default)]
 struct Shown<'a> {
     username: &'a str,
     email: &'a str,
     phone: &'a str,
+    recovery_token: Option<&'a str>,
 }
 
 impl<'a> Shown<'a> {
@@ -76,6 +79,8 @@ impl<'a> Shown<'a> {
             username: value("username"),
             email: value("email"),
             phone: value("phone"),
+            recovery_token: field(form, "account_recovery_token")
+                .filter(|t| crate::creation_tokens::is_well_formed(t)),
         }
     }
 }
@@ -90,6 +95,8 @@ struct RequestPage<'a> {
     username: &'a str,
     email_value: &'a str,
     phone: &'a str,
+    /// The recovery token the app was pushed, sent back with the form.
+    recovery_token: Option<&'a str>,
     error: Option<&'a str>,
 }
 
@@ -138,6 +145,7 @@ fn request_form(
                 username: shown.username,
                 email_value: shown.email,
                 phone: shown.phone,
+                recovery_token: shown.recovery_token,
                 error,
             },
         )
@@ -209,6 +217,52 @@ async fn show_phone(State(state): State<AppState>, headers: HeaderMap) -> Respon
     )
 }
 
+/// `GET /recovery/phone/{account_recovery_token}[?phone=+NUMBER]`: the
+/// page a Linphone app opens with the token it was pushed; `404` unless
+/// the token is live. Submitting the form uses the token.
+async fn show_phone_with_token(
+    State(state): State<AppState>,
+    Path(given): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(page) = phone_disabled(&state) {
+        return page;
+    }
+    match recovery::find_recovery_token(&state, &given).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return token_gone(&state),
+        Err(err) => return error_page(&state.config.app_name, None, err.into()),
+    }
+    let phone = query
+        .get("phone")
+        .map(String::as_str)
+        .filter(|p| crate::input::rules::is_phone(p))
+        .unwrap_or_default();
+    let shown = Shown {
+        phone,
+        recovery_token: Some(&given),
+        ..Shown::default()
+    };
+    request_form(
+        &state,
+        &headers,
+        StatusCode::OK,
+        Method::Phone,
+        &shown,
+        None,
+    )
+}
+
+fn token_gone(state: &AppState) -> Response {
+    message_page(
+        &state.config.app_name,
+        StatusCode::NOT_FOUND,
+        "Not found",
+        "This recovery link is unknown, used or expired.",
+    )
+}
+
 /// The account the request names, if any, once its fields are valid.
 enum Named<'a> {
     Email { username: &'a str, email: &'a str },
@@ -263,10 +317,29 @@ async fn request_code(
             return request_form(&state, &headers, status, method, &shown, Some(&message));
         }
     };
-    let sent = match find_account(&state, &named).await {
-        Ok(Some(account)) => recovery::send_code(&state, account, method).await,
-        Ok(None) => Ok(()),
-        Err(err) => Err(err.into()),
+    let account = match find_account(&state, &named).await {
+        Ok(account) => account,
+        Err(err) => return error_page(&state.config.app_name, None, err.into()),
+    };
+    // A recovery token given with the form is used by this request,
+    // whether or not an account matched.
+    if let Some(given) = field(&form, "account_recovery_token") {
+        let used = match recovery::find_recovery_token(&state, given).await {
+            Ok(Some(token)) => {
+                recovery::use_recovery_token(&state, token.id, account.as_ref().map(|a| a.id)).await
+            }
+            Ok(None) => Ok(false),
+            Err(err) => Err(err),
+        };
+        match used {
+            Ok(true) => {}
+            Ok(false) => return token_gone(&state),
+            Err(err) => return error_page(&state.config.app_name, None, err.into()),
+        }
+    }
+    let sent = match account {
+        Some(account) => recovery::send_code(&state, account, method).await,
+        None => Ok(()),
     };
     if let Err(err) = sent {
         return error_page(&state.config.app_name, None, err);

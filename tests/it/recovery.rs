@@ -488,3 +488,63 @@ async fn recovery_tokens_are_pushed_with_the_token_limits() {
     assert_eq!(response.status(), 503);
     assert!(recovery_rows(&app).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_pushed_recovery_token_opens_the_phone_page_once() {
+    let pusher = FakePusher::succeeding();
+    let d = Delivery::spawn(&[("APP_FLEXISIP_PUSHER_PATH", pusher.path.to_str().unwrap())]).await;
+    let account = d.app.account_with_phone("phone_user", PHONE).await;
+    let response = d
+        .app
+        .post("/api/account_recovery_tokens/send-by-push")
+        .json(&device("recover-page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let argv = pusher.argv();
+    let payload: Value = serde_json::from_str(argv.last().unwrap()).unwrap();
+    let token = payload["token"].as_str().unwrap().to_string();
+
+    let mut browser = Browser::new(&d.app);
+    assert_eq!(
+        browser.get("/recovery/phone/0123456789abc").await.status,
+        404
+    );
+    assert_eq!(browser.get("/recovery/phone/%00").await.status, 404);
+    let path = format!("/recovery/phone/{token}?phone=%2B33633333333");
+    let page = browser.get(&path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains(&format!("value=\"{PHONE}\"")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&token));
+
+    let form_token = page.token();
+    let fields = [
+        ("_token", form_token.as_str()),
+        ("phone", PHONE),
+        ("account_recovery_token", token.as_str()),
+    ];
+    let sent = browser.post("/recovery/phone", &fields).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let code = texted_code(&d, 0).await;
+    let rows = recovery_rows(&d.app).await;
+    assert!(rows[0].used);
+    assert_eq!(rows[0].account_id, Some(account.id));
+
+    // The token served once.
+    assert_eq!(browser.get(&path).await.status, 404);
+    let form_token = browser.token_of("/recovery/phone").await;
+    let fields = [
+        ("_token", form_token.as_str()),
+        ("phone", PHONE),
+        ("account_recovery_token", token.as_str()),
+    ];
+    assert_eq!(browser.post("/recovery/phone", &fields).await.status, 404);
+
+    let page = code_by_phone(&mut browser, PHONE, &code).await;
+    set_new_password(&mut browser, &page, "pushed-new-secret").await;
+}
