@@ -104,6 +104,17 @@ async fn a_pushed_token_creates_one_account_and_only_one() {
         "{body}"
     );
     assert_eq!(app.count("accounts").await, 1);
+
+    // The token goes with its account.
+    let admin = app.admin().await;
+    let path = format!("/api/accounts/{}", account["id"]);
+    let response = app
+        .as_key(&admin, Method::DELETE, &path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(rows(&app).await.is_empty());
 }
 
 #[tokio::test]
