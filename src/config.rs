@@ -575,6 +575,41 @@ mod tests {
     }
 
     #[test]
+    fn self_service_settings_follow_php_meanings() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.account_creation_token_expiration_minutes, None);
+        assert_eq!(c.account_creation_token_retry_minutes, 60);
+        assert_eq!(c.recovery_code_expiration_minutes, Some(10));
+        assert!(c.hcaptcha.is_none());
+        let c = config(&[
+            ("APP_ACCOUNT_CREATION_TOKEN_EXPIRATION_MINUTES", "15"),
+            ("APP_RECOVERY_CODE_EXPIRATION_MINUTES", "0"),
+            ("HCAPTCHA_SITEKEY", "site"),
+            ("HCAPTCHA_SECRET", "secret"),
+        ])
+        .unwrap();
+        assert_eq!(c.account_creation_token_expiration_minutes, Some(15));
+        assert_eq!(c.recovery_code_expiration_minutes, None);
+        let captcha = c.hcaptcha.unwrap();
+        assert_eq!(captcha.verify_url, "https://api.hcaptcha.com/siteverify");
+        assert!(!format!("{captcha:?}").contains("secret\""));
+        for (pairs, named) in [
+            (&[("HCAPTCHA_SITEKEY", "site")][..], "HCAPTCHA_SECRET"),
+            (&[("HCAPTCHA_SECRET", "secret")][..], "HCAPTCHA_SITEKEY"),
+            (
+                &[("HCAPTCHA_VERIFY_URL", "ftp://x")][..],
+                "HCAPTCHA_VERIFY_URL",
+            ),
+            (
+                &[("APP_API_ACCOUNT_CREATION_TOKEN_RETRY_MINUTES", "-1")][..],
+                "APP_API_ACCOUNT_CREATION_TOKEN_RETRY_MINUTES",
+            ),
+        ] {
+            assert_eq!(config(pairs).unwrap_err().variable, named);
+        }
+    }
+
+    #[test]
     fn invalid_values_name_the_variable() {
         for (name, value) in [
             ("APP_LISTEN", "nowhere"),
