@@ -17,6 +17,7 @@ mod form;
 mod login;
 mod phone_login;
 mod recovery;
+mod reset_password;
 mod session;
 
 use askama::Template;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(api_key::router())
         .merge(creation_request::router())
         .merge(recovery::router())
+        .merge(reset_password::router())
 }
 
 /// What the layout's navigation needs of the logged-in account.
