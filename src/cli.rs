@@ -78,6 +78,10 @@ pub enum AccountsCommand {
     SetAdmin { id: i32 },
     /// Print a new API key for an account, replacing its old one.
     ApiKey { sip_address: String },
+    /// Delete the API keys issued to devices and unused for MINUTES
+    /// (default: APP_API_KEY_EXPIRATION_MINUTES), and those past their own
+    /// expiry; panel and console keys stay (artisan accounts:clear-api-keys).
+    ClearApiKeys { minutes: Option<u32> },
     /// List (or with --apply delete) accounts never activated after DAYS
     /// (artisan accounts:clear-unconfirmed).
     ClearUnconfirmed {

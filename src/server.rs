@@ -63,12 +63,15 @@ pub fn app(state: AppState) -> Router {
 
 /// Prefixes of the routes whose next path segment is a secret: a
 /// provisioning key (it provisions and activates the account), an e-mail
-/// change link, an account creation request, a pushed recovery token or a
-/// password reset link. The longer prefix comes first.
-const SECRET_SEGMENT_AFTER: [&str; 6] = [
+/// change link, an auth token, an account creation request, a pushed
+/// recovery token or a password reset link. The longer prefix comes first.
+const SECRET_SEGMENT_AFTER: [&str; 9] = [
     "/provisioning/qrcode/",
     "/provisioning/",
     "/accounts/email/confirm/",
+    "/api/accounts/auth_token/",
+    "/api/accounts/me/api_key/",
+    "/auth_tokens/qrcode/",
     "/creation_request/",
     "/recovery/phone/",
     "/recovery/password/",
@@ -202,6 +205,18 @@ mod tests {
         assert_eq!(
             loggable_path("/recovery/phone/code"),
             "/recovery/phone/code"
+        );
+        assert_eq!(
+            loggable_path("/api/accounts/auth_token/t0k3n/attach"),
+            "/api/accounts/auth_token/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/api/accounts/me/api_key/t0k3n"),
+            "/api/accounts/me/api_key/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/api/accounts/me/api_key"),
+            "/api/accounts/me/api_key"
         );
         assert_eq!(loggable_path("/provisioning"), "/provisioning");
         assert_eq!(loggable_path("/provisioning/"), "/provisioning/");

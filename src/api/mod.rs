@@ -6,6 +6,7 @@ mod account_recovery_tokens;
 mod activation;
 mod admin_accounts;
 mod admin_emails;
+mod auth_tokens;
 mod client;
 pub mod devices;
 mod docs;
@@ -14,9 +15,11 @@ mod me;
 mod paginator;
 mod phone;
 mod ping;
+mod provisioning_tokens;
 mod public_accounts;
 pub mod push_token;
 mod tokens;
+mod turn;
 mod with_token;
 
 use axum::Router;
@@ -37,16 +40,22 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(with_token::router(state))
         .merge(activation::router(state))
         .merge(account_creation_tokens::public_router(state))
-        .merge(account_recovery_tokens::router(state));
+        .merge(account_recovery_tokens::router(state))
+        .merge(auth_tokens::public_router(state));
     let user = Router::new()
         .merge(me::router())
         .merge(phone::router())
         .merge(devices::router())
+        .merge(auth_tokens::user_router())
+        .merge(provisioning_tokens::user_router())
+        .merge(turn::router())
+        .merge(crate::provisioning::me_router())
         .route_layer(from_fn_with_state(state.clone(), require_user));
     let admin = Router::new()
         .merge(admin_accounts::router())
         .merge(account_creation_tokens::admin_router())
         .merge(admin_emails::router())
+        .merge(provisioning_tokens::admin_router())
         .route_layer(from_fn_with_state(state.clone(), require_admin));
     public.merge(user).merge(admin)
 }

@@ -16,6 +16,7 @@ mod email_change;
 mod form;
 mod login;
 mod phone_login;
+mod qr_login;
 mod recovery;
 mod reset_password;
 mod session;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(creation_request::router())
         .merge(recovery::router())
         .merge(reset_password::router())
+        .merge(qr_login::router())
 }
 
 /// What the layout's navigation needs of the logged-in account.

@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod login;
 mod phone_login;
+mod qr_login;
 
 use std::collections::HashMap;
 
