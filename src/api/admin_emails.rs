@@ -8,11 +8,8 @@ use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Duration;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::codes::{CodeKind, KEY_LENGTH};
 use crate::db::accounts;
 use crate::db::entities::account;
 use crate::error::{ApiError, ApiResult};
@@ -70,26 +67,20 @@ async fn send_reset_password_email(
     send(&state, account.id, mail).await
 }
 
-/// The link is today's `confirmation_key` provisioning (SPEC §8): the
-/// account's pending 13-character key, or a new one.
+/// As PHP: a fresh provisioning token (replacing the account's previous
+/// one; its activation key is left as it is), its link and QR code.
 async fn send_provisioning_email(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let (account, email) = recipient(&state, &id).await?;
-    let key = match account.confirmation_key.clone() {
-        Some(key) if key.len() == KEY_LENGTH => key,
-        _ => {
-            let key = CodeKind::Key.generate();
-            account::Entity::update_many()
-                .col_expr(account::Column::ConfirmationKey, Expr::value(key.clone()))
-                .col_expr(account::Column::FailedCodeAttempts, Expr::value(0))
-                .filter(account::Column::Id.eq(account.id))
-                .exec(&state.db)
-                .await?;
-            key
-        }
-    };
+    let key = crate::provisioning::tokens::issue(
+        &state.db,
+        account.id,
+        state.clock.now_naive(),
+        state.config.provisioning_token_expiration_minutes,
+    )
+    .await?;
     let base = &state.config.app_url;
     let link = format!("{base}/provisioning/{key}");
     let qrcode_link = format!("{base}/provisioning/qrcode/{key}");

@@ -437,17 +437,34 @@ async fn an_admin_mails_the_provisioning_link() {
     assert!(html.contains(&link));
     assert!(html.contains(&link.replace("/provisioning/", "/provisioning/qrcode/")));
 
-    let xml = d
-        .app
-        .client
-        .get(&link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(xml.contains("sip:prov_user@sip.example.org"), "{xml}");
+    // A provisioning token, not the activation key.
+    let key = link.strip_prefix(&prefix).unwrap();
+    assert_eq!(key.len(), 20, "{key}");
+    assert!(provisioned(&d.app, &link).await);
+    // Single use.
+    assert!(!provisioned(&d.app, &link).await);
+
+    // A new mail replaces the previous link.
+    assert_eq!(admin_post(&d.app, &admin, &path).await.status(), 200);
+    let first = d.smtp.next_mail(MAIL_WAIT).await.unwrap().text().unwrap();
+    assert_eq!(admin_post(&d.app, &admin, &path).await.status(), 200);
+    let second = d.smtp.next_mail(MAIL_WAIT).await.unwrap().text().unwrap();
+    let link_of = |text: &str| {
+        text.split_whitespace()
+            .find(|w| w.starts_with(&prefix) && !w.contains("qrcode"))
+            .unwrap()
+            .to_string()
+    };
+    assert!(!provisioned(&d.app, &link_of(&first)).await);
+    assert!(provisioned(&d.app, &link_of(&second)).await);
+}
+
+/// Whether the provisioning XML at `link` carries the test account.
+async fn provisioned(app: &TestApp, link: &str) -> bool {
+    let response = app.client.get(link).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let xml = response.text().await.unwrap();
+    xml.contains("sip:prov_user@sip.example.org")
 }
 
 async fn recovery_rows(app: &TestApp) -> Vec<account_recovery_token::Model> {
