@@ -50,7 +50,7 @@ impl Method {
     }
 }
 
-/// The activated account of `username` in `APP_SIP_DOMAIN` whose e-mail
+/// The activated, unblocked account of `username` in `APP_SIP_DOMAIN` whose e-mail
 /// is `email` (compared without case, the same on every backend).
 pub async fn find_by_email(
     state: &AppState,
@@ -60,15 +60,17 @@ pub async fn find_by_email(
     let found = accounts::find_by_address(&state.db, username, &state.config.sip_domain).await?;
     Ok(found.filter(|a| {
         a.activated
+            && !a.blocked
             && a.email
                 .as_deref()
                 .is_some_and(|stored| stored.eq_ignore_ascii_case(email))
     }))
 }
 
-/// The activated account whose phone or alias is `phone`.
+/// The activated, unblocked account whose phone or alias is `phone`.
 pub async fn find_by_phone(state: &AppState, phone: &str) -> Result<Option<account::Model>, DbErr> {
-    accounts::find_activated_by_phone(&state.db, phone).await
+    let found = accounts::find_activated_by_phone(&state.db, phone).await?;
+    Ok(found.filter(|a| !a.blocked))
 }
 
 /// Sends a new code to `account` by `method` (replacing a pending one),

@@ -29,7 +29,7 @@ use crate::secrets;
 use crate::state::AppState;
 
 const TOKEN_MESSAGE: &str = "Please provide a valid account_creation_token.";
-/// The DTMF protocols PHP accepts (the field is validated, not stored).
+/// The DTMF protocols PHP accepts.
 const DTMF_PROTOCOLS: [&str; 3] = ["sipinfo", "sipmessage", "rfc2833"];
 
 /// Public routes, each limited per client address.
@@ -152,7 +152,8 @@ async fn create_account(
     let username = fields::username(&mut v);
     let password = fields::password(&mut v);
     let algorithm = fields::algorithm(&mut v);
-    if let Some(dtmf) = v.optional_string("dtmf_protocol") {
+    let dtmf_protocol = v.optional_string("dtmf_protocol");
+    if let Some(dtmf) = dtmf_protocol {
         v.check(
             "dtmf_protocol",
             DTMF_PROTOCOLS.contains(&dtmf),
@@ -179,6 +180,7 @@ async fn create_account(
         domain: &state.config.sip_domain,
         password: Some((password, algorithm)),
         activated: false,
+        dtmf_protocol,
         confirmation_key: Some(secrets::random_alphanumeric(CONFIRMATION_KEY_LENGTH)),
         ip_address: &ip_address,
         user_agent: &state.config.app_name,

@@ -5,7 +5,10 @@ mod account_creation_tokens;
 mod account_recovery_tokens;
 mod activation;
 mod admin_accounts;
+mod admin_devices;
 mod admin_emails;
+mod admin_search;
+pub mod admin_update;
 mod auth_tokens;
 mod client;
 pub mod devices;
@@ -28,7 +31,9 @@ use axum::middleware::from_fn_with_state;
 use crate::auth::{require_admin, require_user};
 use crate::state::AppState;
 
-pub use admin_accounts::{CONFIRMATION_KEY_LENGTH, create_account, validate_account_fields};
+pub use admin_accounts::{
+    CONFIRMATION_KEY_LENGTH, create_account, insert_account, validate_account_fields,
+};
 pub use client::Client;
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -56,6 +61,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(account_creation_tokens::admin_router())
         .merge(admin_emails::router())
         .merge(provisioning_tokens::admin_router())
+        .merge(admin_update::router())
+        .merge(admin_search::router())
+        .merge(admin_devices::router())
         .route_layer(from_fn_with_state(state.clone(), require_admin));
     public.merge(user).merge(admin)
 }

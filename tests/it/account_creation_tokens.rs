@@ -276,7 +276,15 @@ async fn bad_inputs_are_422_naming_the_field() {
     }
     let mut body = account_body("good_user", &token);
     body["dtmf_protocol"] = json!("rfc2833");
-    assert_eq!(post(&app, CREATE, &body).await.status(), 200);
+    let response = post(&app, CREATE, &body).await;
+    assert_eq!(response.status(), 200);
+    let id = json(response).await["id"].as_i64().unwrap() as i32;
+    let stored = flexiapi::db::entities::account::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.dtmf_protocol.as_deref(), Some("rfc2833"));
     // Not JSON.
     let response = app
         .post(CREATE)

@@ -5,11 +5,17 @@
 mod account_creation_tokens;
 mod activation;
 mod admin_accounts;
+mod admin_block;
+mod admin_devices;
+mod admin_search;
+mod admin_update;
 mod auth;
 mod auth_tokens;
 mod backends;
 mod bad_input;
 mod console;
+mod console_admin;
+mod db_import;
 mod db_outage;
 mod digest_client;
 mod email_change;

@@ -565,3 +565,28 @@ async fn a_pushed_recovery_token_opens_the_phone_page_once() {
     let page = code_by_phone(&mut browser, PHONE, &code).await;
     set_new_password(&mut browser, &page, "pushed-new-secret").await;
 }
+
+#[tokio::test]
+async fn a_blocked_account_is_not_recovered() {
+    let mut d = Delivery::spawn(&[]).await;
+    let account = d.app.account("lost_user", "SHA-256", false).await;
+    set_email(&d.app, &account, EMAIL).await;
+    let row = account::Entity::find_by_id(account.id)
+        .one(&d.app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut active = row.into_active_model();
+    active.blocked = Set(true);
+    active.update(&d.app.state.db).await.unwrap();
+
+    let mut browser = Browser::new(&d.app);
+    let page = ask_by_email(&mut browser, "lost_user", EMAIL).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        d.smtp
+            .next_mail(StdDuration::from_millis(500))
+            .await
+            .is_none()
+    );
+}
