@@ -1,12 +1,21 @@
 //! The REST API under `/api`, one module per resource. Public, user and
 //! admin routes are grouped so that each group gets its guard once.
 
+mod account_actions;
+pub mod account_lists;
+mod account_types;
 mod activation;
 mod admin_accounts;
 mod client;
+mod contacts;
+mod contacts_lists;
 pub mod devices;
+mod dictionary;
 mod docs;
+pub mod external_accounts;
 pub(crate) mod fields;
+pub(crate) mod list_fields;
+mod lookup;
 mod me;
 mod paginator;
 mod phone;
@@ -36,9 +45,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(me::router())
         .merge(phone::router())
         .merge(devices::router())
+        .merge(contacts::router())
         .route_layer(from_fn_with_state(state.clone(), require_user));
     let admin = Router::new()
         .merge(admin_accounts::router())
+        .merge(account_types::router())
+        .merge(account_actions::router())
+        .merge(dictionary::router())
+        .merge(external_accounts::router())
+        .merge(contacts_lists::router())
         .route_layer(from_fn_with_state(state.clone(), require_admin));
     public.merge(user).merge(admin)
 }

@@ -14,8 +14,9 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::entities::{
-    account, activation_expiration, admin, alias, api_key, email_changed, nonce, panel_session,
-    password, phone_change_code, phone_login_code,
+    account, account_account_type, account_action, account_contacts_list, account_dictionary_entry,
+    activation_expiration, admin, alias, api_key, contacts_list_contact, email_changed,
+    external_account, nonce, panel_session, password, phone_change_code, phone_login_code,
 };
 use crate::auth::digest::Algorithm;
 use crate::clock::format_datetime;
@@ -632,8 +633,17 @@ pub async fn delete(conn: &DatabaseConnection, account_id: i32) -> Result<bool, 
         phone_change_code,
         phone_login_code,
         activation_expiration,
-        panel_session
+        panel_session,
+        account_account_type,
+        account_action,
+        account_dictionary_entry,
+        external_account,
+        account_contacts_list
     );
+    contacts_list_contact::Entity::delete_many()
+        .filter(contacts_list_contact::Column::ContactId.eq(account_id))
+        .exec(&txn)
+        .await?;
     let deleted = account::Entity::delete_by_id(account_id).exec(&txn).await?;
     txn.commit().await?;
     Ok(deleted.rows_affected == 1)

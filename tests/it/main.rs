@@ -1,14 +1,20 @@
 //! One integration test binary: each module covers an area, each test boots
 //! the real server on a free port with a fresh SQLite file.
 
+mod account_columns;
+mod account_types;
+mod actions;
 mod activation;
 mod admin_accounts;
 mod auth;
 mod backends;
 mod bad_input;
 mod console;
+mod contacts_lists;
+mod dictionary;
 mod digest_client;
 mod email_change;
+mod external_account;
 mod helpers;
 mod mail;
 mod me;
@@ -23,4 +29,5 @@ mod self_service_backends;
 mod sms;
 mod smtp_server;
 mod tokens;
+mod vcard;
 mod with_token;
