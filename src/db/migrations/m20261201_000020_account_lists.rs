@@ -220,10 +220,16 @@ impl MigrationTrait for Migration {
             .await?;
         // Dictionary keys are case-sensitive on every backend: MariaDB's
         // default collation would make `Foo` and `foo` one key.
-        let mut key = string_len(AccountDictionaryEntries::Key, 191);
-        if mysql {
-            key.extra("CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
-        }
+        let key = if mysql {
+            ColumnDef::new(AccountDictionaryEntries::Key)
+                .custom(Alias::new(
+                    "VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+                ))
+                .not_null()
+                .to_owned()
+        } else {
+            string_len(AccountDictionaryEntries::Key, 191)
+        };
         manager
             .create_table(
                 Table::create()
