@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::{list_fields, lookup};
-use crate::db::entities::account;
+use crate::db::entities::{account, account_action};
 use crate::db::{self, account_actions, account_extras};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
 const KEY_TAKEN: &str = "The key has already been taken.";
 
 /// The account of the path, refused when it has no DTMF protocol.
-async fn account_with_dtmf(state: &AppState, raw: &str) -> ApiResult<account::Model> {
+pub async fn account_with_dtmf(state: &AppState, raw: &str) -> ApiResult<account::Model> {
     let account = lookup::account(state, raw).await?;
     let extras = account_extras::of_account(&state.db, account.id).await?;
     if extras.dtmf_protocol.is_none() {
@@ -79,16 +79,27 @@ async fn store(
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     let account = account_with_dtmf(&state, &id).await?;
-    let (key, code) = validated(&body)?;
+    let created = create(&state, account.id, &body).await?;
+    Ok(Json(account_actions::to_json(&created)))
+}
+
+/// Adds an action from a body or form with `key` and `code` to an account
+/// already checked to have a DTMF protocol (shared with the panel).
+pub async fn create(
+    state: &AppState,
+    account_id: i32,
+    body: &JsonObject,
+) -> ApiResult<account_action::Model> {
+    let (key, code) = validated(body)?;
     let txn = db::begin_write(&state.db).await?;
-    if account_actions::key_taken(&txn, account.id, &key, None).await? {
+    if account_actions::key_taken(&txn, account_id, &key, None).await? {
         return Err(ApiError::field("key", KEY_TAKEN));
     }
-    let created = account_actions::insert(&txn, account.id, &key, &code, state.clock.now_naive())
+    let created = account_actions::insert(&txn, account_id, &key, &code, state.clock.now_naive())
         .await
         .map_err(key_conflict)?;
     txn.commit().await?;
-    Ok(Json(account_actions::to_json(&created)))
+    Ok(created)
 }
 
 async fn update(

@@ -60,8 +60,9 @@ fn key_conflict(err: sea_orm::DbErr) -> ApiError {
     }
 }
 
-async fn store(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Value>> {
-    let key = validated_key(&body)?;
+/// Creates a type from a body or form with `key` (shared with the panel).
+pub async fn create(state: &AppState, body: &JsonObject) -> ApiResult<account_type::Model> {
+    let key = validated_key(body)?;
     let txn = db::begin_write(&state.db).await?;
     if account_types::key_taken(&txn, &key, None).await? {
         return Err(ApiError::field("key", KEY_TAKEN));
@@ -70,7 +71,11 @@ async fn store(State(state): State<AppState>, body: JsonObject) -> ApiResult<Jso
         .await
         .map_err(key_conflict)?;
     txn.commit().await?;
-    Ok(Json(account_types::to_json(&created)))
+    Ok(created)
+}
+
+async fn store(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Value>> {
+    Ok(Json(account_types::to_json(&create(&state, &body).await?)))
 }
 
 async fn update(
@@ -107,20 +112,7 @@ async fn attach(
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &account).await?;
     let kind = find(&state, &type_id).await?;
-    if account_types::is_attached(&state.db, account.id, kind.id).await? {
-        return Err(ApiError::Forbidden(
-            "The account already has this type.".into(),
-        ));
-    }
-    account_types::attach(&state.db, account.id, kind.id, state.clock.now_naive())
-        .await
-        .map_err(|err| {
-            if db::is_unique_violation(&err) {
-                ApiError::Forbidden("The account already has this type.".into())
-            } else {
-                err.into()
-            }
-        })?;
+    give(&state, account.id, kind.id).await?;
     Ok(Json(json!({})))
 }
 
@@ -130,10 +122,33 @@ async fn detach(
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &account).await?;
     let kind = find(&state, &type_id).await?;
-    if !account_types::detach(&state.db, account.id, kind.id).await? {
+    take(&state, account.id, kind.id).await?;
+    Ok(Json(json!({})))
+}
+
+/// Gives a type to an account (shared with the panel).
+pub async fn give(state: &AppState, account_id: i32, type_id: i32) -> ApiResult<()> {
+    let refused = || ApiError::Forbidden("The account already has this type.".into());
+    if account_types::is_attached(&state.db, account_id, type_id).await? {
+        return Err(refused());
+    }
+    account_types::attach(&state.db, account_id, type_id, state.clock.now_naive())
+        .await
+        .map_err(|err| {
+            if db::is_unique_violation(&err) {
+                refused()
+            } else {
+                err.into()
+            }
+        })
+}
+
+/// Takes a type from an account (shared with the panel).
+pub async fn take(state: &AppState, account_id: i32, type_id: i32) -> ApiResult<()> {
+    if !account_types::detach(&state.db, account_id, type_id).await? {
         return Err(ApiError::Forbidden(
             "The account does not have this type.".into(),
         ));
     }
-    Ok(Json(json!({})))
+    Ok(())
 }

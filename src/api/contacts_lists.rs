@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::{list_fields, lookup};
 use crate::db::contacts_lists::{self, ListView};
-use crate::db::{self};
+use crate::db::{self, entities::contacts_list};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::state::AppState;
@@ -63,10 +63,23 @@ async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResul
     Ok(Json(find(&state, &id).await?.to_json()))
 }
 
+/// Creates a list from a body or form (shared with the panel).
+pub async fn create(state: &AppState, body: &JsonObject) -> ApiResult<contacts_list::Model> {
+    let (title, description) = validate(body)?;
+    Ok(contacts_lists::insert(&state.db, &title, &description, state.clock.now_naive()).await?)
+}
+
+/// Changes a list's title and description (shared with the panel).
+pub async fn change(state: &AppState, id: i32, body: &JsonObject) -> ApiResult<()> {
+    let (title, description) = validate(body)?;
+    Ok(
+        contacts_lists::update(&state.db, id, &title, &description, state.clock.now_naive())
+            .await?,
+    )
+}
+
 async fn store(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Value>> {
-    let (title, description) = validate(&body)?;
-    let list =
-        contacts_lists::insert(&state.db, &title, &description, state.clock.now_naive()).await?;
+    let list = create(&state, &body).await?;
     Ok(Json(
         ListView {
             list,
@@ -82,15 +95,7 @@ async fn update(
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     let existing = find(&state, &id).await?;
-    let (title, description) = validate(&body)?;
-    contacts_lists::update(
-        &state.db,
-        existing.list.id,
-        &title,
-        &description,
-        state.clock.now_naive(),
-    )
-    .await?;
+    change(&state, existing.list.id, &body).await?;
     Ok(Json(find(&state, &id).await?.to_json()))
 }
 
@@ -121,12 +126,7 @@ async fn add_contact(
 ) -> ApiResult<Json<Value>> {
     let list = find(&state, &list_id).await?;
     let contact = lookup::account(&state, &contact_id).await?;
-    if contacts_lists::has_contact(&state.db, list.list.id, contact.id).await? {
-        return Err(ApiError::Forbidden(ALREADY_CONTACT.into()));
-    }
-    contacts_lists::add_contact(&state.db, list.list.id, contact.id, state.clock.now_naive())
-        .await
-        .map_err(|err| already(err, ALREADY_CONTACT))?;
+    put_contact(&state, list.list.id, contact.id).await?;
     Ok(Json(json!({})))
 }
 
@@ -136,9 +136,7 @@ async fn remove_contact(
 ) -> ApiResult<Json<Value>> {
     let list = find(&state, &list_id).await?;
     let contact = lookup::account(&state, &contact_id).await?;
-    if !contacts_lists::remove_contact(&state.db, list.list.id, contact.id).await? {
-        return Err(ApiError::Forbidden(NOT_CONTACT.into()));
-    }
+    drop_contact(&state, list.list.id, contact.id).await?;
     Ok(Json(json!({})))
 }
 
@@ -148,12 +146,7 @@ async fn subscribe(
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &account).await?;
     let list = find(&state, &list_id).await?;
-    if contacts_lists::is_subscribed(&state.db, account.id, list.list.id).await? {
-        return Err(ApiError::Forbidden(ALREADY_SUBSCRIBED.into()));
-    }
-    contacts_lists::subscribe(&state.db, account.id, list.list.id, state.clock.now_naive())
-        .await
-        .map_err(|err| already(err, ALREADY_SUBSCRIBED))?;
+    give(&state, account.id, list.list.id).await?;
     Ok(Json(json!({})))
 }
 
@@ -163,8 +156,40 @@ async fn unsubscribe(
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &account).await?;
     let list = find(&state, &list_id).await?;
-    if !contacts_lists::unsubscribe(&state.db, account.id, list.list.id).await? {
+    take(&state, account.id, list.list.id).await?;
+    Ok(Json(json!({})))
+}
+
+/// Puts an account in a list (shared with the panel).
+pub async fn put_contact(state: &AppState, list_id: i32, contact_id: i32) -> ApiResult<()> {
+    if contacts_lists::has_contact(&state.db, list_id, contact_id).await? {
+        return Err(ApiError::Forbidden(ALREADY_CONTACT.into()));
+    }
+    contacts_lists::add_contact(&state.db, list_id, contact_id, state.clock.now_naive())
+        .await
+        .map_err(|err| already(err, ALREADY_CONTACT))
+}
+
+pub async fn drop_contact(state: &AppState, list_id: i32, contact_id: i32) -> ApiResult<()> {
+    if !contacts_lists::remove_contact(&state.db, list_id, contact_id).await? {
+        return Err(ApiError::Forbidden(NOT_CONTACT.into()));
+    }
+    Ok(())
+}
+
+/// Gives a list to an account (shared with the panel).
+pub async fn give(state: &AppState, account_id: i32, list_id: i32) -> ApiResult<()> {
+    if contacts_lists::is_subscribed(&state.db, account_id, list_id).await? {
+        return Err(ApiError::Forbidden(ALREADY_SUBSCRIBED.into()));
+    }
+    contacts_lists::subscribe(&state.db, account_id, list_id, state.clock.now_naive())
+        .await
+        .map_err(|err| already(err, ALREADY_SUBSCRIBED))
+}
+
+pub async fn take(state: &AppState, account_id: i32, list_id: i32) -> ApiResult<()> {
+    if !contacts_lists::unsubscribe(&state.db, account_id, list_id).await? {
         return Err(ApiError::Forbidden(NOT_SUBSCRIBED.into()));
     }
-    Ok(Json(json!({})))
+    Ok(())
 }

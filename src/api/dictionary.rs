@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-fn checked_key(key: &str) -> ApiResult<&str> {
+pub fn checked_key(key: &str) -> ApiResult<&str> {
     if list_fields::is_dictionary_key(key) {
         Ok(key)
     } else {
@@ -65,7 +65,19 @@ async fn set(
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
-    let key = checked_key(&key)?;
+    let value = set_entry(&state, account.id, &key, &body).await?;
+    Ok(Json(json!({ "key": key, "value": value })))
+}
+
+/// Sets `key` to the body's or form's `value` (shared with the panel);
+/// returns the value.
+pub async fn set_entry(
+    state: &AppState,
+    account_id: i32,
+    key: &str,
+    body: &JsonObject,
+) -> ApiResult<String> {
+    let key = checked_key(key)?;
     let mut v = body.validator();
     let value = v.required_string("value");
     if let Some(value) = value {
@@ -82,8 +94,8 @@ async fn set(
     }
     v.finish()?;
     let value = value.unwrap_or_default();
-    dictionary::set(&state.db, account.id, key, value, state.clock.now_naive()).await?;
-    Ok(Json(json!({ "key": key, "value": value })))
+    dictionary::set(&state.db, account_id, key, value, state.clock.now_naive()).await?;
+    Ok(value.to_string())
 }
 
 async fn destroy(

@@ -1,16 +1,16 @@
 //! The REST API under `/api`, one module per resource. Public, user and
 //! admin routes are grouped so that each group gets its guard once.
 
-mod account_actions;
+pub mod account_actions;
 pub mod account_lists;
-mod account_types;
+pub mod account_types;
 mod activation;
 mod admin_accounts;
 mod client;
 mod contacts;
-mod contacts_lists;
+pub mod contacts_lists;
 pub mod devices;
-mod dictionary;
+pub mod dictionary;
 mod docs;
 pub mod external_accounts;
 pub(crate) mod fields;

@@ -278,3 +278,20 @@ pub async fn contacts_of_subscriber(
     }
     query.all(conn).await
 }
+
+/// The accounts a list is given to, ordered by id.
+pub async fn subscribers(
+    conn: &impl ConnectionTrait,
+    list_id: i32,
+) -> Result<Vec<account::Model>, DbErr> {
+    let subscribed = Query::select()
+        .column(account_contacts_list::Column::AccountId)
+        .from(account_contacts_list::Entity)
+        .and_where(Expr::col(account_contacts_list::Column::ContactsListId).eq(list_id))
+        .to_owned();
+    account::Entity::find()
+        .filter(account::Column::Id.in_subquery(subscribed))
+        .order_by_asc(account::Column::Id)
+        .all(conn)
+        .await
+}

@@ -8,11 +8,14 @@
 //! functions as the API (`crate::self_service`, `crate::email_change`).
 
 mod account;
+mod account_settings;
 mod admin;
 mod api_key;
 mod csrf;
 mod email_change;
 mod form;
+mod items;
+mod lists;
 mod login;
 mod phone_login;
 mod session;
@@ -33,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(api_key::router())
+        .merge(lists::router())
+        .merge(account_settings::router())
 }
 
 /// What the layout's navigation needs of the logged-in account.

@@ -4,6 +4,7 @@
 
 mod account;
 mod admin;
+mod lists;
 mod login;
 mod phone_login;
 
