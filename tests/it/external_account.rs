@@ -179,6 +179,14 @@ async fn one_address_per_external_account() {
     assert_eq!(response.status(), 422);
     assert!(json(response).await["errors"]["username"].is_array());
     assert_eq!(app.count("external_accounts").await, 1);
+    // SIP user parts are case-sensitive, on every backend.
+    let mut other_case = body();
+    other_case["username"] = json!("Remote.User");
+    assert_eq!(
+        store(&app, &admin, second.id, &other_case).await.status(),
+        200
+    );
+    assert_eq!(app.count("external_accounts").await, 2);
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! One integration test binary: each module covers an area, each test boots
-//! the real server on a free port with a fresh SQLite file.
+//! the real server on a free port with a fresh database of the backend
+//! `FLEXIAPI_TEST_DB` names (SQLite unless it says `mariadb` or `postgres`).
 
 mod account_columns;
 mod account_types;
@@ -15,6 +16,7 @@ mod dictionary;
 mod digest_client;
 mod email_change;
 mod external_account;
+mod flexisip_sql;
 mod helpers;
 mod mail;
 mod me;
@@ -28,6 +30,8 @@ mod registrar;
 mod self_service_backends;
 mod sms;
 mod smtp_server;
+mod test_db;
 mod tokens;
+mod types;
 mod vcard;
 mod with_token;

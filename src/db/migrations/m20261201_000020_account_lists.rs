@@ -143,6 +143,21 @@ fn index(
     index.to_owned()
 }
 
+/// A required string compared byte for byte (a binary collation on
+/// MariaDB/MySQL; the other backends already compare so).
+fn exact_string(column: impl IntoIden, length: u32, mysql: bool) -> ColumnDef {
+    if mysql {
+        ColumnDef::new(column)
+            .custom(Alias::new(format!(
+                "VARCHAR({length}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+            )))
+            .not_null()
+            .to_owned()
+    } else {
+        string_len(column, length)
+    }
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -218,18 +233,10 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // Dictionary keys are case-sensitive on every backend: MariaDB's
-        // default collation would make `Foo` and `foo` one key.
-        let key = if mysql {
-            ColumnDef::new(AccountDictionaryEntries::Key)
-                .custom(Alias::new(
-                    "VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
-                ))
-                .not_null()
-                .to_owned()
-        } else {
-            string_len(AccountDictionaryEntries::Key, 191)
-        };
+        // Dictionary keys and external usernames are case-sensitive on
+        // every backend: MariaDB's default collation would make `Foo` and
+        // `foo` one.
+        let key = exact_string(AccountDictionaryEntries::Key, 191, mysql);
         manager
             .create_table(
                 Table::create()
@@ -256,7 +263,7 @@ impl MigrationTrait for Migration {
                     .table(ExternalAccounts::Table)
                     .col(pk_auto(ExternalAccounts::Id))
                     .col(integer(ExternalAccounts::AccountId))
-                    .col(string_len(ExternalAccounts::Username, 64))
+                    .col(exact_string(ExternalAccounts::Username, 64, mysql))
                     .col(string_len(ExternalAccounts::Domain, 64))
                     .col(string_len(ExternalAccounts::Password, 255))
                     .col(string_len(ExternalAccounts::Algorithm, 10))
