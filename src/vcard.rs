@@ -57,7 +57,8 @@ impl Default for VCard {
     }
 }
 
-/// Escapes a text value: backslash, comma, semicolon and line breaks.
+/// Escapes a text value: backslash, comma, semicolon and line breaks;
+/// drops the other control characters.
 pub fn escape(value: &str) -> String {
     let mut escaped = String::with_capacity(value.len());
     let mut chars = value.chars().peekable();
@@ -73,6 +74,8 @@ pub fn escape(value: &str) -> String {
                 escaped.push_str("\\n");
             }
             '\n' => escaped.push_str("\\n"),
+            // Other control characters have no place in a vCard line.
+            c if c.is_control() => {}
             c => escaped.push(c),
         }
     }
@@ -104,6 +107,7 @@ mod tests {
     #[test]
     fn escapes_text() {
         assert_eq!(escape("a,b;c\\d\ne\r\nf"), "a\\,b\\;c\\\\d\\ne\\nf");
+        assert_eq!(escape("a\u{0}b\tc\u{7f}"), "abc");
     }
 
     #[test]

@@ -117,6 +117,8 @@ async fn unknown_ids_and_non_admins() {
     for (method, path) in [
         (Method::GET, "/api/account_types/999"),
         (Method::GET, "/api/account_types/abc"),
+        (Method::GET, "/api/account_types/99999999999999999999"),
+        (Method::GET, "/api/account_types/-1"),
         (Method::PUT, "/api/account_types/999"),
         (Method::DELETE, "/api/account_types/999"),
         (Method::POST, "/api/accounts/999/types/1"),
