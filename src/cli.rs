@@ -78,6 +78,10 @@ pub enum AccountsCommand {
     SetAdmin { id: i32 },
     /// Print a new API key for an account, replacing its old one.
     ApiKey { sip_address: String },
+    /// Delete the API keys issued to devices and unused for MINUTES
+    /// (default: APP_API_KEY_EXPIRATION_MINUTES), and those past their own
+    /// expiry; panel and console keys stay (artisan accounts:clear-api-keys).
+    ClearApiKeys { minutes: Option<u32> },
     /// List (or with --apply delete) accounts never activated after DAYS
     /// (artisan accounts:clear-unconfirmed).
     ClearUnconfirmed {
@@ -101,19 +105,22 @@ pub async fn run(cli: Cli, mut config: Config) -> anyhow::Result<()> {
                 config.listen = listen;
             }
             let listen = config.listen;
-            let state = AppState::build(config, Clock::system()).await?;
-            if !crate::db::accounts::any_admin(&state.db).await? {
-                tracing::info!(
-                    "no admin account yet: create one with `flexiapi accounts create USERNAME \
-                     --password-stdin --activated --admin --api-key`"
-                );
-            }
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
             tracing::info!(address = %listen, "flexiapi listening");
-            crate::serve(listener, state).await?;
-            Ok(())
+            crate::server::serve_when_ready(listener, async {
+                let state = AppState::build_waiting_for_database(config, Clock::system()).await?;
+                // A hint only: a failure here must not stop the start.
+                if let Ok(false) = crate::db::accounts::any_admin(&state.db).await {
+                    tracing::info!(
+                        "no admin account yet: create one with `flexiapi accounts create \
+                         USERNAME --password-stdin --activated --admin --api-key`"
+                    );
+                }
+                Ok(state)
+            })
+            .await
         }
         Command::Accounts(command) => {
             let state = AppState::build(config, Clock::system()).await?;
@@ -124,7 +131,7 @@ pub async fn run(cli: Cli, mut config: Config) -> anyhow::Result<()> {
             crate::console::clear_nonces(&state, minutes).await
         }
         Command::Migrate => {
-            let db = crate::db::connect(&config.database_url).await?;
+            let db = crate::db::connect_with(&config.database_url, &config.db_pool).await?;
             crate::db::migrate(&db).await?;
             println!("Migrations applied.");
             Ok(())

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::client_address::IpRange;
 
@@ -74,10 +75,38 @@ pub struct OvhConfig {
     pub sender: Option<String>,
 }
 
+/// The database pool (`DB_POOL_MAX`, `DB_*_TIMEOUT_SECONDS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DbPoolConfig {
+    /// Most connections held open; `None`: 4 on SQLite (one writer at a
+    /// time anyway), 32 on a server.
+    pub max_connections: Option<u32>,
+    /// How long one attempt to reach the database at start may take.
+    pub connect_timeout: Duration,
+    /// How long a request waits for a pooled connection (opening a new one
+    /// included) before it gets `503`.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for DbPoolConfig {
+    fn default() -> Self {
+        DbPoolConfig {
+            max_connections: None,
+            connect_timeout: Duration::from_secs(10),
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A request is cut after this many seconds (`408`), so a wait for a
+/// database connection must end sooner for the client to see the `503`.
+pub const REQUEST_TIMEOUT_SECONDS: u64 = 30;
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub listen: SocketAddr,
     pub database_url: String,
+    pub db_pool: DbPoolConfig,
     pub app_name: String,
     /// Public base URL without trailing slash.
     pub app_url: String,
@@ -108,7 +137,23 @@ pub struct Config {
     pub tokens_per_device: u32,
     pub token_lifetime_minutes: i64,
     pub nonce_lifetime_minutes: i64,
+    /// Minutes without use after which a key issued to a device through
+    /// the API expires; None: never.
+    pub api_key_expiration_minutes: Option<i64>,
+    /// Validity of a provisioning token; None: until used or replaced.
+    pub provisioning_token_expiration_minutes: Option<i64>,
+    /// coturn's REST API shared secret and address; None: no TURN service.
+    pub turn: Option<TurnConfig>,
     pub log_filter: String,
+}
+
+/// coturn's REST API (`use-auth-secret` / `static-auth-secret`).
+#[derive(Clone, Debug)]
+pub struct TurnConfig {
+    /// host[:port], announced as `turn:HOST`.
+    pub host: String,
+    pub secret: Secret,
+    pub ttl_minutes: i64,
 }
 
 /// Reads variables from a map (the environment merged over `.env`).
@@ -142,6 +187,15 @@ impl Vars<'_> {
                 .parse()
                 .map_err(|_| invalid(name, format!("expected a number, got {v:?}"))),
         }
+    }
+
+    /// A duration in minutes where unset or `0` means "no limit".
+    fn optional_minutes(&self, name: &str) -> Result<Option<i64>, ConfigError> {
+        let minutes: i32 = self.number(name, 0)?;
+        if minutes < 0 {
+            return Err(invalid(name, "must be 0 (no limit) or more"));
+        }
+        Ok((minutes > 0).then_some(minutes.into()))
     }
 
     fn positive(&self, name: &str, default: u32) -> Result<u32, ConfigError> {
@@ -207,6 +261,7 @@ impl Config {
         Ok(Config {
             listen,
             database_url: database_url(&vars)?,
+            db_pool: db_pool(&vars)?,
             app_name: vars.string("APP_NAME", "FlexiAPI"),
             app_url,
             app_key: vars.get("APP_KEY").map(|k| Secret(k.to_string())),
@@ -238,6 +293,10 @@ impl Config {
             tokens_per_device: vars.positive("APP_TOKENS_PER_DEVICE", 4)?,
             token_lifetime_minutes: vars.positive("APP_TOKEN_LIFETIME_MINUTES", 1440)? as i64,
             nonce_lifetime_minutes: vars.positive("APP_NONCE_LIFETIME_MINUTES", 60)? as i64,
+            api_key_expiration_minutes: vars.optional_minutes("APP_API_KEY_EXPIRATION_MINUTES")?,
+            provisioning_token_expiration_minutes: vars
+                .optional_minutes("APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES")?,
+            turn: turn_config(&vars)?,
             log_filter: vars.string("RUST_LOG", "info"),
         })
     }
@@ -246,6 +305,44 @@ impl Config {
     pub fn realm_for<'a>(&'a self, domain: &'a str) -> &'a str {
         self.account_realm.as_deref().unwrap_or(domain)
     }
+}
+
+/// `COTURN_*`: host and secret go together; a TTL of 0 turns the service
+/// off, as in the PHP service.
+fn turn_config(vars: &Vars) -> Result<Option<TurnConfig>, ConfigError> {
+    let ttl_minutes: i32 = vars.number("COTURN_SESSION_TTL_MINUTES", 1440)?;
+    if ttl_minutes < 0 {
+        return Err(invalid(
+            "COTURN_SESSION_TTL_MINUTES",
+            "must be 0 (off) or more",
+        ));
+    }
+    let host = vars.get("COTURN_SERVER_HOST");
+    let secret = vars.get("COTURN_STATIC_AUTH_SECRET");
+    let (host, secret) = match (host, secret) {
+        (None, None) => return Ok(None),
+        (Some(host), Some(secret)) => (host, secret),
+        (None, Some(_)) => {
+            return Err(invalid(
+                "COTURN_SERVER_HOST",
+                "required with COTURN_STATIC_AUTH_SECRET",
+            ));
+        }
+        (Some(_), None) => {
+            return Err(invalid(
+                "COTURN_STATIC_AUTH_SECRET",
+                "required with COTURN_SERVER_HOST",
+            ));
+        }
+    };
+    if host.contains(|c: char| c.is_whitespace() || c.is_control() || c == '/') {
+        return Err(invalid("COTURN_SERVER_HOST", "expected host[:port]"));
+    }
+    Ok((ttl_minutes > 0).then(|| TurnConfig {
+        host: host.to_string(),
+        secret: Secret(secret.to_string()),
+        ttl_minutes: ttl_minutes.into(),
+    }))
 }
 
 /// `APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP`: `projectId:path` pairs
@@ -338,6 +435,34 @@ fn database_url(vars: &Vars) -> Result<String, ConfigError> {
         _ => String::new(),
     };
     Ok(format!("{scheme}://{credentials}{host}{port}/{database}"))
+}
+
+fn db_pool(vars: &Vars) -> Result<DbPoolConfig, ConfigError> {
+    let defaults = DbPoolConfig::default();
+    let max_connections = match vars.get("DB_POOL_MAX") {
+        None => None,
+        Some(_) => Some(vars.positive("DB_POOL_MAX", 1)?),
+    };
+    let seconds = |d: Duration| d.as_secs() as u32;
+    let connect = vars.positive(
+        "DB_CONNECT_TIMEOUT_SECONDS",
+        seconds(defaults.connect_timeout),
+    )?;
+    let acquire = vars.positive(
+        "DB_ACQUIRE_TIMEOUT_SECONDS",
+        seconds(defaults.acquire_timeout),
+    )?;
+    if u64::from(acquire) >= REQUEST_TIMEOUT_SECONDS {
+        return Err(invalid(
+            "DB_ACQUIRE_TIMEOUT_SECONDS",
+            format!("must be below the {REQUEST_TIMEOUT_SECONDS}-second request timeout"),
+        ));
+    }
+    Ok(DbPoolConfig {
+        max_connections,
+        connect_timeout: Duration::from_secs(connect.into()),
+        acquire_timeout: Duration::from_secs(acquire.into()),
+    })
 }
 
 fn redis_url(vars: &Vars) -> Result<Option<Secret>, ConfigError> {
@@ -467,11 +592,81 @@ mod tests {
             ("APP_TRUSTED_PROXIES", "10.0.0.0/40"),
             ("APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP", "929724111839"),
             ("APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP", "a:/k.json :/x.json"),
+            ("APP_API_KEY_EXPIRATION_MINUTES", "-1"),
+            ("APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES", "soon"),
+            ("COTURN_SESSION_TTL_MINUTES", "-5"),
+            ("DB_POOL_MAX", "0"),
+            ("DB_POOL_MAX", "lots"),
+            ("DB_CONNECT_TIMEOUT_SECONDS", "0"),
+            ("DB_CONNECT_TIMEOUT_SECONDS", "1.5"),
+            ("DB_ACQUIRE_TIMEOUT_SECONDS", "-1"),
+            ("DB_ACQUIRE_TIMEOUT_SECONDS", "30"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.variable, name, "{value}");
             assert!(err.to_string().contains(name));
         }
+    }
+
+    #[test]
+    fn optional_minutes_and_turn() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.api_key_expiration_minutes, None);
+        assert_eq!(c.provisioning_token_expiration_minutes, None);
+        assert!(c.turn.is_none());
+        let c = config(&[
+            ("APP_API_KEY_EXPIRATION_MINUTES", "0"),
+            ("APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES", "30"),
+            ("COTURN_SERVER_HOST", "turn.example.org:3478"),
+            ("COTURN_STATIC_AUTH_SECRET", "s3cret"),
+        ])
+        .unwrap();
+        assert_eq!(c.api_key_expiration_minutes, None);
+        assert_eq!(c.provisioning_token_expiration_minutes, Some(30));
+        let turn = c.turn.unwrap();
+        assert_eq!(
+            (turn.host.as_str(), turn.ttl_minutes),
+            ("turn.example.org:3478", 1440)
+        );
+        assert!(!format!("{turn:?}").contains("s3cret"));
+        let off = config(&[
+            ("COTURN_SERVER_HOST", "turn.example.org"),
+            ("COTURN_STATIC_AUTH_SECRET", "s3cret"),
+            ("COTURN_SESSION_TTL_MINUTES", "0"),
+        ])
+        .unwrap();
+        assert!(off.turn.is_none());
+        // Host and secret go together; the error names the missing one.
+        let err = config(&[("COTURN_STATIC_AUTH_SECRET", "s3cret")]).unwrap_err();
+        assert_eq!(err.variable, "COTURN_SERVER_HOST");
+        assert!(!err.to_string().contains("s3cret"));
+        let err = config(&[("COTURN_SERVER_HOST", "turn.example.org")]).unwrap_err();
+        assert_eq!(err.variable, "COTURN_STATIC_AUTH_SECRET");
+        let err = config(&[
+            ("COTURN_SERVER_HOST", "turn.example.org/x"),
+            ("COTURN_STATIC_AUTH_SECRET", "s3cret"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "COTURN_SERVER_HOST");
+    }
+
+    #[test]
+    fn database_pool_settings() {
+        assert_eq!(config(&[]).unwrap().db_pool, DbPoolConfig::default());
+        let c = config(&[
+            ("DB_POOL_MAX", "64"),
+            ("DB_CONNECT_TIMEOUT_SECONDS", "3"),
+            ("DB_ACQUIRE_TIMEOUT_SECONDS", "29"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.db_pool,
+            DbPoolConfig {
+                max_connections: Some(64),
+                connect_timeout: Duration::from_secs(3),
+                acquire_timeout: Duration::from_secs(29),
+            }
+        );
     }
 
     #[test]

@@ -84,6 +84,21 @@ pub async fn accounts(state: &AppState, command: AccountsCommand) -> anyhow::Res
             println!("{key}");
             Ok(())
         }
+        AccountsCommand::ClearApiKeys { minutes } => {
+            // 0 clears nothing by age, as in the PHP command.
+            let minutes = match minutes {
+                Some(minutes) => (minutes > 0).then_some(i64::from(minutes)),
+                None => state.config.api_key_expiration_minutes,
+            };
+            let removed = api_key::clear(&state.db, minutes, state.clock.now_naive()).await?;
+            match minutes {
+                Some(minutes) => println!(
+                    "{removed} API key(s) deleted (unused for {minutes} minutes, or expired)."
+                ),
+                None => println!("{removed} expired API key(s) deleted."),
+            }
+            Ok(())
+        }
         AccountsCommand::ClearUnconfirmed { days, apply } => {
             let before = state.clock.now_naive() - chrono::Duration::days(days.into());
             let unconfirmed = accounts::unconfirmed_before(&state.db, before).await?;

@@ -1,12 +1,16 @@
 //! The HTTP application: routes, middleware stack, graceful serving.
 
 use std::borrow::Cow;
+use std::future::{Future, IntoFuture};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Request, StatusCode};
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnRequest, TraceLayer};
 use tracing::Level;
@@ -28,7 +32,7 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
+            Duration::from_secs(crate::config::REQUEST_TIMEOUT_SECONDS),
         ))
         // One line per request: method, path (never the query, and never a
         // path segment that is a secret), status and latency.
@@ -60,10 +64,13 @@ pub fn app(state: AppState) -> Router {
 /// Prefixes of the routes whose next path segment is a secret: a
 /// provisioning key (it provisions and activates the account) or an e-mail
 /// change link. The longer prefix comes first.
-const SECRET_SEGMENT_AFTER: [&str; 3] = [
+const SECRET_SEGMENT_AFTER: [&str; 6] = [
     "/provisioning/qrcode/",
     "/provisioning/",
     "/accounts/email/confirm/",
+    "/api/accounts/auth_token/",
+    "/api/accounts/me/api_key/",
+    "/auth_tokens/qrcode/",
 ];
 
 /// `path` as it may be logged: a secret segment becomes `[redacted]`.
@@ -84,6 +91,56 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
+}
+
+/// The `503` message while the service waits for its database at start.
+pub const STARTING: &str = "The service is starting: waiting for the database.";
+
+/// Serves on `listener` at once, but answers every request (`/api/ping`
+/// included, so a load balancer keeps the node out) with `503` until
+/// `ready` yields the state; then serves the application, until SIGTERM or
+/// SIGINT. An error of `ready` stops the server.
+///
+/// Binding first makes a taken port fail the start at once, and clients
+/// of a node still waiting for its database get a `503` they can retry
+/// rather than a refused connection.
+pub async fn serve_when_ready(
+    listener: TcpListener,
+    ready: impl Future<Output = anyhow::Result<AppState>>,
+) -> anyhow::Result<()> {
+    let application: Arc<OnceLock<Router>> = Arc::default();
+    let dispatch = {
+        let application = application.clone();
+        tower::service_fn(move |request: Request<Body>| {
+            // One atomic load per request once the state is there.
+            let router = application.get().cloned();
+            async move {
+                match router {
+                    Some(router) => router.oneshot(request).await,
+                    None => Ok(message_response(StatusCode::SERVICE_UNAVAILABLE, STARTING)),
+                }
+            }
+        })
+    };
+    let serving = axum::serve(
+        listener,
+        Router::new()
+            .fallback_service(dispatch)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .into_future();
+    tokio::pin!(serving);
+    tokio::select! {
+        state = ready => {
+            let _ = application.set(app(state?));
+            tracing::info!("database ready: serving");
+        }
+        // Stopped while still waiting for the database.
+        stopped = &mut serving => return Ok(stopped?),
+    }
+    serving.await?;
+    Ok(())
 }
 
 async fn shutdown_signal() {
@@ -122,6 +179,18 @@ mod tests {
         assert_eq!(
             loggable_path("/accounts/email/confirm/s3cr3t"),
             "/accounts/email/confirm/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/api/accounts/auth_token/t0k3n/attach"),
+            "/api/accounts/auth_token/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/api/accounts/me/api_key/t0k3n"),
+            "/api/accounts/me/api_key/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/api/accounts/me/api_key"),
+            "/api/accounts/me/api_key"
         );
         assert_eq!(loggable_path("/provisioning"), "/provisioning");
         assert_eq!(loggable_path("/provisioning/"), "/provisioning/");

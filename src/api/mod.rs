@@ -6,6 +6,7 @@ pub mod account_lists;
 pub mod account_types;
 mod activation;
 mod admin_accounts;
+mod auth_tokens;
 mod client;
 mod contacts;
 pub mod contacts_lists;
@@ -20,8 +21,10 @@ mod me;
 mod paginator;
 mod phone;
 mod ping;
+mod provisioning_tokens;
 mod public_accounts;
 mod tokens;
+mod turn;
 mod with_token;
 
 use axum::Router;
@@ -40,15 +43,21 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(public_accounts::router())
         .merge(tokens::router(state))
         .merge(with_token::router(state))
-        .merge(activation::router(state));
+        .merge(activation::router(state))
+        .merge(auth_tokens::public_router(state));
     let user = Router::new()
         .merge(me::router())
         .merge(phone::router())
         .merge(devices::router())
         .merge(contacts::router())
+        .merge(auth_tokens::user_router())
+        .merge(provisioning_tokens::user_router())
+        .merge(turn::router())
+        .merge(crate::provisioning::me_router())
         .route_layer(from_fn_with_state(state.clone(), require_user));
     let admin = Router::new()
         .merge(admin_accounts::router())
+        .merge(provisioning_tokens::admin_router())
         .merge(account_types::router())
         .merge(account_actions::router())
         .merge(dictionary::router())

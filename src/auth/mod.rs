@@ -6,6 +6,7 @@
 //! Digest challenge to the response.
 
 pub mod api_key;
+pub mod auth_token;
 pub mod digest;
 pub mod nonces;
 pub mod passwords;
@@ -107,8 +108,16 @@ async fn authenticate(
     let mut challenge = None;
     if let Some(key) = headers.get("x-api-key") {
         let key = key.to_str().unwrap_or_default();
-        if !api_key::matches(record.api_key_hash.as_deref(), key) {
+        let stored = record.api_key.as_ref();
+        if !api_key::matches(stored.map(|k| k.hash.as_str()), key) {
             return Err(unauthorized("Unauthorized", Vec::new()));
+        }
+        if let Some(stored) = stored {
+            let now = state.clock.now_naive();
+            if api_key::is_expired(stored, now) {
+                return Err(unauthorized("Unauthorized", Vec::new()));
+            }
+            api_key::touch(&state.db, stored, now).await?;
         }
     } else if let Some(authorization) = headers.get(header::AUTHORIZATION) {
         let passwords = accounts::passwords(&state.db, account.id).await?;

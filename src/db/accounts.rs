@@ -15,8 +15,9 @@ use serde_json::{Value, json};
 
 use super::entities::{
     account, account_account_type, account_action, account_contacts_list, account_dictionary_entry,
-    activation_expiration, admin, alias, api_key, contacts_list_contact, email_changed,
+    activation_expiration, admin, alias, api_key, auth_token, contacts_list_contact, email_changed,
     external_account, nonce, panel_session, password, phone_change_code, phone_login_code,
+    provisioning_token,
 };
 use crate::auth::digest::Algorithm;
 use crate::clock::format_datetime;
@@ -226,8 +227,19 @@ pub async fn view(
 pub struct AuthRecord {
     pub account: account::Model,
     pub admin: bool,
-    /// SHA-256 of the account's API key, if it has one.
-    pub api_key_hash: Option<String>,
+    /// The account's API key, if it has one.
+    pub api_key: Option<ApiKeyRecord>,
+}
+
+/// What checking an API key needs of its row.
+#[derive(Clone, Debug)]
+pub struct ApiKeyRecord {
+    pub id: i32,
+    /// SHA-256 of the key.
+    pub hash: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub expires_after_last_used_minutes: Option<i32>,
 }
 
 pub async fn find_for_auth(
@@ -246,8 +258,27 @@ pub async fn find_for_auth(
     let query = Query::select()
         .columns(account::Column::iter().map(|c| (account::Entity, c)))
         .expr_as(
+            Expr::col((api_key::Entity, api_key::Column::Id)),
+            Alias::new("api_key_id"),
+        )
+        .expr_as(
             Expr::col((api_key::Entity, api_key::Column::Key)),
             Alias::new("api_key_hash"),
+        )
+        .expr_as(
+            Expr::col((api_key::Entity, api_key::Column::CreatedAt)),
+            Alias::new("api_key_created_at"),
+        )
+        .expr_as(
+            Expr::col((api_key::Entity, api_key::Column::LastUsedAt)),
+            Alias::new("api_key_last_used_at"),
+        )
+        .expr_as(
+            Expr::col((
+                api_key::Entity,
+                api_key::Column::ExpiresAfterLastUsedMinutes,
+            )),
+            Alias::new("api_key_expires_after"),
         )
         .expr_as(
             SimpleExpr::SubQuery(None, Box::new(admins.into_sub_query_statement())),
@@ -269,10 +300,21 @@ pub async fn find_for_auth(
         return Ok(None);
     };
     let admin_rows: i64 = row.try_get("", "admin_rows")?;
+    let api_key_id: Option<i32> = row.try_get("", "api_key_id")?;
+    let api_key = match api_key_id {
+        Some(id) => Some(ApiKeyRecord {
+            id,
+            hash: row.try_get("", "api_key_hash")?,
+            created_at: row.try_get("", "api_key_created_at")?,
+            last_used_at: row.try_get("", "api_key_last_used_at")?,
+            expires_after_last_used_minutes: row.try_get("", "api_key_expires_after")?,
+        }),
+        None => None,
+    };
     Ok(Some(AuthRecord {
         account: account::Model::from_query_result(&row, "")?,
         admin: admin_rows > 0,
-        api_key_hash: row.try_get("", "api_key_hash")?,
+        api_key,
     }))
 }
 
@@ -634,6 +676,8 @@ pub async fn delete(conn: &DatabaseConnection, account_id: i32) -> Result<bool, 
         phone_login_code,
         activation_expiration,
         panel_session,
+        auth_token,
+        provisioning_token,
         account_account_type,
         account_action,
         account_dictionary_entry,

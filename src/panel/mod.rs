@@ -18,6 +18,7 @@ mod items;
 mod lists;
 mod login;
 mod phone_login;
+mod qr_login;
 mod session;
 
 use askama::Template;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(api_key::router())
+        .merge(qr_login::router())
         .merge(lists::router())
         .merge(account_settings::router())
 }

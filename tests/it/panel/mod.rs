@@ -7,6 +7,7 @@ mod admin;
 mod lists;
 mod login;
 mod phone_login;
+mod qr_login;
 
 use std::collections::HashMap;
 
