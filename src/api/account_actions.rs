@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{list_fields, lookup};
 use crate::db::entities::{account, account_action};
-use crate::db::{self, account_actions, account_extras};
+use crate::db::{self, account_actions};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::state::AppState;
@@ -28,8 +28,7 @@ const KEY_TAKEN: &str = "The key has already been taken.";
 /// The account of the path, refused when it has no DTMF protocol.
 pub async fn account_with_dtmf(state: &AppState, raw: &str) -> ApiResult<account::Model> {
     let account = lookup::account(state, raw).await?;
-    let extras = account_extras::of_account(&state.db, account.id).await?;
-    if extras.dtmf_protocol.is_none() {
+    if account.dtmf_protocol.is_none() {
         return Err(ApiError::Forbidden(
             "The account has no DTMF protocol.".into(),
         ));

@@ -30,3 +30,21 @@ pub async fn types_and_dictionaries(
         })
         .collect())
 }
+
+/// The admin account object of `view` with its `types` and `dictionary`
+/// (FlexiAPI 2.x shows both on an account).
+pub async fn admin_object(
+    conn: &impl ConnectionTrait,
+    config: &crate::config::Config,
+    view: &crate::db::accounts::AccountView,
+) -> Result<Value, DbErr> {
+    let id = view.account.id;
+    let (types, dictionary) = types_and_dictionaries(conn, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_else(|| (json!([]), json!({})));
+    let mut value = view.to_admin_json(config);
+    value["types"] = types;
+    value["dictionary"] = dictionary;
+    Ok(value)
+}

@@ -14,7 +14,6 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::auth::AuthAccount;
-use crate::db::account_extras::{self, AccountExtras};
 use crate::db::entities::{account, account_action, account_type};
 use crate::db::{account_actions, account_types, contacts_lists};
 use crate::error::{ApiError, ApiResult};
@@ -33,34 +32,30 @@ pub fn router() -> Router<AppState> {
 /// A contact with what its JSON and vCard show.
 pub struct Contact {
     pub account: account::Model,
-    pub extras: AccountExtras,
     pub types: Vec<account_type::Model>,
     /// Only for contacts with a DTMF protocol (actions need one).
     pub actions: Vec<account_action::Model>,
 }
 
-/// Loads contacts with three queries whatever their number.
+/// Loads contacts with two queries whatever their number.
 pub async fn load(
     conn: &impl ConnectionTrait,
     accounts: Vec<account::Model>,
 ) -> Result<Vec<Contact>, sea_orm::DbErr> {
     let ids: Vec<i32> = accounts.iter().map(|a| a.id).collect();
-    let mut extras = account_extras::of_accounts(conn, &ids).await?;
     let mut types = account_types::of_accounts(conn, &ids).await?;
     let mut actions: HashMap<i32, Vec<account_action::Model>> =
         account_actions::of_accounts(conn, &ids).await?;
     Ok(accounts
         .into_iter()
         .map(|account| {
-            let extras = extras.remove(&account.id).unwrap_or_default();
-            let actions = if extras.dtmf_protocol.is_some() {
+            let actions = if account.dtmf_protocol.is_some() {
                 actions.remove(&account.id).unwrap_or_default()
             } else {
                 Vec::new()
             };
             Contact {
                 types: types.remove(&account.id).unwrap_or_default(),
-                extras,
                 actions,
                 account,
             }
@@ -75,8 +70,8 @@ impl Contact {
             "username": self.account.username,
             "domain": self.account.domain,
             "activated": self.account.activated,
-            "display_name": self.extras.display_name,
-            "dtmf_protocol": self.extras.dtmf_protocol,
+            "display_name": self.account.display_name,
+            "dtmf_protocol": self.account.dtmf_protocol,
             "types": self.types.iter().map(account_types::to_json).collect::<Vec<_>>(),
             "actions": self.actions.iter().map(account_actions::to_json).collect::<Vec<_>>(),
         })
@@ -91,13 +86,13 @@ impl Contact {
             .raw_property("IMPP", &format!("sip:{address}"))
             .text_property(
                 "FN",
-                self.extras
+                self.account
                     .display_name
                     .as_deref()
                     .filter(|name| !name.is_empty())
                     .unwrap_or(&address),
             );
-        if let Some(protocol) = &self.extras.dtmf_protocol {
+        if let Some(protocol) = &self.account.dtmf_protocol {
             card.text_property("X-LINPHONE-ACCOUNT-DTMF-PROTOCOL", protocol);
         }
         for kind in &self.types {

@@ -6,6 +6,9 @@ pub mod account_lists;
 pub mod account_types;
 mod activation;
 mod admin_accounts;
+mod admin_devices;
+mod admin_search;
+pub mod admin_update;
 mod auth_tokens;
 mod client;
 mod contacts;
@@ -33,7 +36,9 @@ use axum::middleware::from_fn_with_state;
 use crate::auth::{require_admin, require_user};
 use crate::state::AppState;
 
-pub use admin_accounts::{CONFIRMATION_KEY_LENGTH, create_account, validate_account_fields};
+pub use admin_accounts::{
+    CONFIRMATION_KEY_LENGTH, create_account, insert_account, validate_account_fields,
+};
 pub use client::Client;
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -58,6 +63,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let admin = Router::new()
         .merge(admin_accounts::router())
         .merge(provisioning_tokens::admin_router())
+        .merge(admin_update::router())
+        .merge(admin_search::router())
+        .merge(admin_devices::router())
         .merge(account_types::router())
         .merge(account_actions::router())
         .merge(dictionary::router())

@@ -101,7 +101,8 @@ async fn authenticate(
         .await?
         .ok_or_else(|| ApiError::NotFound("Account not found".into()))?;
     let account = record.account;
-    if !account.activated {
+    // Deactivated and blocked accounts are refused alike, even with a key.
+    if !account.may_authenticate() {
         return Err(unauthorized("Unauthorized", Vec::new()));
     }
 

@@ -15,9 +15,7 @@ use super::session::AdminSession;
 use crate::api::{account_actions as actions_api, account_types as types_api};
 use crate::api::{dictionary as dictionary_api, external_accounts as external_api};
 use crate::db::entities::account;
-use crate::db::{
-    account_actions, account_extras, account_types, accounts, dictionary, external_accounts,
-};
+use crate::db::{account_actions, account_types, accounts, dictionary, external_accounts};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -166,10 +164,7 @@ async fn actions_page(
 ) -> Response {
     let content = async {
         let account = target(&state, &raw).await?;
-        let protocol = account_extras::of_account(&state.db, account.id)
-            .await?
-            .dtmf_protocol;
-        let Some(protocol) = protocol else {
+        let Some(protocol) = account.dtmf_protocol.clone() else {
             return Ok(Content {
                 title: title("DTMF actions", &account),
                 back: back(),

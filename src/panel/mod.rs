@@ -1,6 +1,7 @@
 //! Server-rendered pages that work without JavaScript (SPEC §9): login
 //! (SIP address and password, or phone number and SMS code), the account's
-//! own page, the admin account list and the API key form,
+//! own page, the admin account list and each account's admin page (edit,
+//! block, devices), the API key form,
 //! and the e-mail change confirmation link.
 //!
 //! Sessions are server-side (`session.rs`), every POST form carries the
@@ -10,6 +11,7 @@
 mod account;
 mod account_settings;
 mod admin;
+mod admin_account;
 mod api_key;
 mod csrf;
 mod email_change;
@@ -36,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(phone_login::router())
         .merge(account::router())
         .merge(admin::router())
+        .merge(admin_account::router())
         .merge(api_key::router())
         .merge(qr_login::router())
         .merge(lists::router())

@@ -1,5 +1,6 @@
 //! Sets the FlexiAPI 2.x account columns (`dtmf_protocol`, `display_name`)
-//! with a plain UPDATE, as `PUT /api/accounts/{id}` will once it lands.
+//! with a plain UPDATE: a test of contacts or actions then does not depend
+//! on the rules of `PUT /api/accounts/{id}`.
 
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, Query};

@@ -265,4 +265,24 @@ async fn types_and_dictionaries_for_many_accounts() {
         (json!([{"id": kind["id"], "key": "door"}]), json!({}))
     );
     assert_eq!(map[&second.id], (json!([]), json!({"theme": "dark"})));
+
+    // The admin account object shows both.
+    let shown = json(
+        app.as_key(&admin, Method::GET, &format!("/api/accounts/{}", first.id))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(shown["types"], json!([{"id": kind["id"], "key": "door"}]));
+    assert_eq!(shown["dictionary"], json!({}));
+    let shown = json(
+        app.as_key(&admin, Method::GET, &format!("/api/accounts/{}", second.id))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(shown["types"], json!([]));
+    assert_eq!(shown["dictionary"], json!({"theme": "dark"}));
 }

@@ -1,10 +1,6 @@
 //! Account types, DTMF actions, dictionary entries, external accounts and
 //! contacts lists (FlexiAPI 2.x). Every row that belongs to an account
 //! goes with it (ON DELETE CASCADE); pivots are unique per pair.
-//!
-//! `accounts.dtmf_protocol` and `accounts.display_name` are added only when
-//! missing: the account-update migration (m20261201_000010) adds them too,
-//! and whichever runs first wins.
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -22,8 +18,6 @@ impl MigrationName for Migration {
 enum Accounts {
     Table,
     Id,
-    DtmfProtocol,
-    DisplayName,
 }
 
 #[derive(DeriveIden)]
@@ -162,29 +156,6 @@ fn exact_string(column: impl IntoIden, length: u32, mysql: bool) -> ColumnDef {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let mysql = manager.get_database_backend() == DbBackend::MySql;
-        for (column, def) in [
-            (
-                Accounts::DtmfProtocol,
-                string_len_null(Accounts::DtmfProtocol, 32),
-            ),
-            (
-                Accounts::DisplayName,
-                string_len_null(Accounts::DisplayName, 255),
-            ),
-        ] {
-            if !manager.has_column("accounts", &column.to_string()).await? {
-                let mut def = def;
-                manager
-                    .alter_table(
-                        Table::alter()
-                            .table(Accounts::Table)
-                            .add_column(&mut def)
-                            .to_owned(),
-                    )
-                    .await?;
-            }
-        }
-
         manager
             .create_table(
                 Table::create()
@@ -434,7 +405,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // The two account columns stay: the update migration may own them.
         for table in [
             ContactsListContact::Table.into_iden(),
             AccountContactsList::Table.into_iden(),
