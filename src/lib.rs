@@ -29,6 +29,7 @@ pub mod self_service;
 pub mod server;
 pub mod sip;
 pub mod state;
+pub mod vcard;
 
 pub use server::{app, serve};
 pub use state::AppState;

@@ -1,8 +1,11 @@
 //! The REST API under `/api`, one module per resource. Public, user and
 //! admin routes are grouped so that each group gets its guard once.
 
+pub mod account_actions;
 mod account_creation_tokens;
+pub mod account_lists;
 mod account_recovery_tokens;
+pub mod account_types;
 mod activation;
 mod admin_accounts;
 mod admin_devices;
@@ -11,9 +14,15 @@ mod admin_search;
 pub mod admin_update;
 mod auth_tokens;
 mod client;
+mod contacts;
+pub mod contacts_lists;
 pub mod devices;
+pub mod dictionary;
 mod docs;
+pub mod external_accounts;
 pub(crate) mod fields;
+pub(crate) mod list_fields;
+mod lookup;
 mod me;
 mod paginator;
 mod phone;
@@ -51,6 +60,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(me::router())
         .merge(phone::router())
         .merge(devices::router())
+        .merge(contacts::router())
         .merge(auth_tokens::user_router())
         .merge(provisioning_tokens::user_router())
         .merge(turn::router())
@@ -64,6 +74,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(admin_update::router())
         .merge(admin_search::router())
         .merge(admin_devices::router())
+        .merge(account_types::router())
+        .merge(account_actions::router())
+        .merge(dictionary::router())
+        .merge(external_accounts::router())
+        .merge(contacts_lists::router())
         .route_layer(from_fn_with_state(state.clone(), require_admin));
     public.merge(user).merge(admin)
 }

@@ -1,8 +1,13 @@
 //! Database access: one code path for SQLite, MariaDB/MySQL and PostgreSQL,
 //! the backend chosen from `DATABASE_URL`.
 
+pub mod account_actions;
+pub mod account_types;
 pub mod accounts;
+pub mod contacts_lists;
+pub mod dictionary;
 pub mod entities;
+pub mod external_accounts;
 pub mod kind;
 pub mod migrations;
 pub mod settings;

@@ -9,6 +9,7 @@
 //! functions as the API (`crate::self_service`, `crate::email_change`).
 
 mod account;
+mod account_settings;
 mod admin;
 mod admin_account;
 mod api_key;
@@ -16,6 +17,8 @@ mod creation_request;
 mod csrf;
 mod email_change;
 mod form;
+mod items;
+mod lists;
 mod login;
 mod phone_login;
 mod qr_login;
@@ -44,6 +47,8 @@ pub fn router() -> Router<AppState> {
         .merge(recovery::router())
         .merge(reset_password::router())
         .merge(qr_login::router())
+        .merge(lists::router())
+        .merge(account_settings::router())
 }
 
 /// What the layout's navigation needs of the logged-in account.
