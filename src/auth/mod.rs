@@ -65,9 +65,10 @@ async fn guard(state: AppState, mut req: Request, next: Next, admin_only: bool) 
     }
     req.extensions_mut().insert(authenticated.account);
     let mut response = next.run(req).await;
-    if let Some(challenge) = authenticated
-        .challenge
-        .and_then(|c| HeaderValue::from_str(&c).ok())
+    for challenge in authenticated
+        .challenges
+        .iter()
+        .filter_map(|c| HeaderValue::from_str(c).ok())
     {
         response
             .headers_mut()
@@ -78,8 +79,9 @@ async fn guard(state: AppState, mut req: Request, next: Next, admin_only: bool) 
 
 struct Authenticated {
     account: AuthAccount,
-    /// The challenge to send back after a Digest success (same nonce).
-    challenge: Option<String>,
+    /// The challenges to send back after a Digest success: the same nonce,
+    /// one per algorithm the account can use (SPEC §5.1).
+    challenges: Vec<String>,
 }
 
 async fn authenticate(
@@ -104,7 +106,7 @@ async fn authenticate(
         return Err(unauthorized("Unauthorized", Vec::new()));
     }
 
-    let mut challenge = None;
+    let mut success_challenges = Vec::new();
     if let Some(key) = headers.get("x-api-key") {
         let key = key.to_str().unwrap_or_default();
         if !api_key::matches(record.api_key_hash.as_deref(), key) {
@@ -120,12 +122,12 @@ async fn authenticate(
         match (outcome, credentials) {
             (Ok(()), Some(c)) => {
                 let realm = state.config.realm_for(&account.domain);
-                challenge = Some(digest::challenge(
-                    realm,
-                    c.algorithm,
-                    &c.nonce,
-                    &state.digest_opaque,
-                ));
+                success_challenges = offered_algorithms(&passwords)
+                    .into_iter()
+                    .map(|algorithm| {
+                        digest::challenge(realm, algorithm, &c.nonce, &state.digest_opaque)
+                    })
+                    .collect();
             }
             (outcome, _) => {
                 let message = outcome.err().unwrap_or("Unauthorized");
@@ -142,7 +144,7 @@ async fn authenticate(
     let admin = state.config.everyone_is_admin || record.admin;
     Ok(Authenticated {
         account: AuthAccount { account, admin },
-        challenge,
+        challenges: success_challenges,
     })
 }
 
