@@ -1,12 +1,16 @@
 use std::io::IsTerminal;
 
 use clap::Parser;
+use clap::error::ErrorKind;
 use flexiapi::cli::{Cli, Command, run};
 use flexiapi::config::Config;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return argument_error(err),
+    };
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -38,8 +42,56 @@ async fn main() -> std::process::ExitCode {
     match run(cli, config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("flexiapi: {err:#}");
+            eprintln!("flexiapi: {}", one_line(&format!("{err:#}")));
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `--help` and `--version` print as clap writes them; any other argument
+/// error becomes one line on stderr with the usage hint (SPEC §4).
+fn argument_error(err: clap::Error) -> std::process::ExitCode {
+    let rendered = err.render().to_string();
+    let line = match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = err.print();
+            return std::process::ExitCode::SUCCESS;
+        }
+        // A command group without its subcommand: clap would print the
+        // whole help; its usage line says enough.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let usage = rendered.lines().find(|l| l.starts_with("Usage:"));
+            condensed(&format!(
+                "error: a subcommand is required\n{}",
+                usage.unwrap_or("")
+            ))
+        }
+        _ => condensed(&rendered),
+    };
+    eprintln!("flexiapi: {line}");
+    std::process::ExitCode::from(2)
+}
+
+/// clap's several-line message as one line: the error, its context, then
+/// `(usage: …; try '--help')`.
+fn condensed(rendered: &str) -> String {
+    let mut message = Vec::new();
+    let mut usage = None;
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(rest) = line.strip_prefix("Usage:") {
+            usage = Some(rest.trim());
+        } else if !line.starts_with("For more information") {
+            message.push(line.strip_prefix("error:").unwrap_or(line).trim());
+        }
+    }
+    let message = message.join(" ");
+    match usage {
+        Some(usage) => format!("{message} (usage: {usage}; try '--help')"),
+        None => format!("{message} (try '--help')"),
+    }
+}
+
+/// An error message on one line, whatever its causes put in it.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }

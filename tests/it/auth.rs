@@ -247,7 +247,12 @@ async fn clear_text_passwords_offer_md5_then_sha256() {
         assert_eq!(response.status(), 200);
         let again = challenges(&response);
         let algorithms: Vec<_> = again.iter().map(|c| c.algorithm.as_str()).collect();
-        assert_eq!(algorithms, ["MD5", "SHA-256"], "after {}", offered[used].algorithm);
+        assert_eq!(
+            algorithms,
+            ["MD5", "SHA-256"],
+            "after {}",
+            offered[used].algorithm
+        );
         assert!(again.iter().all(|c| c.nonce == offered[0].nonce));
     }
 }
