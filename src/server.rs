@@ -6,6 +6,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Request, StatusCode};
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnRequest, TraceLayer};
@@ -17,10 +19,16 @@ use crate::state::AppState;
 
 /// The whole application; shared by `serve` and the tests.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .merge(crate::api::router(&state))
         .merge(crate::panel::router())
         .merge(crate::provisioning::router())
+        .merge(crate::health::router());
+    // With METRICS_LISTEN, /metrics is served there only (`metrics_app`).
+    if state.config.metrics_listen.is_none() && state.config.metrics_token.is_some() {
+        router = router.route("/metrics", get(crate::metrics::metrics_handler));
+    }
+    router
         .fallback(|| async { message_response(StatusCode::NOT_FOUND, "Not Found") })
         .method_not_allowed_fallback(|| async {
             message_response(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
@@ -30,6 +38,7 @@ pub fn app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
+        .layer(from_fn_with_state(state.clone(), crate::metrics::track))
         // One line per request: method, path (never the query, and never a
         // path segment that is a secret), status and latency.
         .layer(
@@ -57,6 +66,14 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The application of the `METRICS_LISTEN` address: `/metrics` only.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(crate::metrics::metrics_handler))
+        .fallback(|| async { message_response(StatusCode::NOT_FOUND, "Not Found") })
+        .with_state(state)
+}
+
 /// Prefixes of the routes whose next path segment is a secret: a
 /// provisioning key (it provisions and activates the account) or an e-mail
 /// change link. The longer prefix comes first.
@@ -78,6 +95,16 @@ fn loggable_path(path: &str) -> Cow<'_, str> {
 
 /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    if let Some(address) = state.config.metrics_listen {
+        let metrics_listener = TcpListener::bind(address).await?;
+        tracing::info!(%address, "serving /metrics");
+        let metrics = metrics_app(state.clone());
+        tokio::spawn(async move {
+            if let Err(err) = axum::serve(metrics_listener, metrics).await {
+                tracing::error!(error = %err, "the metrics listener stopped");
+            }
+        });
+    }
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

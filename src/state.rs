@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::metrics::{Channel, Metrics};
 use crate::notify::{Mailer, Pusher, Sms};
 use crate::registrar::Registrar;
 
@@ -25,6 +26,8 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     pub sms: Arc<Sms>,
     pub pusher: Arc<Pusher>,
+    /// This server's Prometheus registry (`/metrics`).
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -37,16 +40,21 @@ impl AppState {
         crate::db::migrate(&db).await?;
         let app_key =
             crate::db::settings::app_key(&db, config.app_key.as_ref().map(|k| k.expose())).await?;
+        let metrics = Metrics::new();
         let mailer = Mailer::from_config(&config)
-            .map_err(|e| anyhow::anyhow!("MAIL_*: invalid mail settings: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("MAIL_*: invalid mail settings: {e}"))?
+            .counting_failures(metrics.delivery_failures(Channel::Mail));
         let sms = Sms::from_config(&config)
-            .map_err(|e| anyhow::anyhow!("OVH_APP_*: invalid SMS settings: {e}"))?;
-        let pusher = Pusher::from_config(&config);
+            .map_err(|e| anyhow::anyhow!("OVH_APP_*: invalid SMS settings: {e}"))?
+            .counting_failures(metrics.delivery_failures(Channel::Sms));
+        let pusher = Pusher::from_config(&config)
+            .counting_failures(metrics.delivery_failures(Channel::Push));
         Ok(AppState {
             db,
             mailer: Arc::new(mailer),
             sms: Arc::new(sms),
             pusher: Arc::new(pusher),
+            metrics: Arc::new(metrics),
             config: Arc::new(config),
             clock,
             digest_opaque: crate::auth::digest_opaque(&app_key).into(),

@@ -19,6 +19,7 @@ use chrono::Duration;
 use crate::db::accounts;
 use crate::db::entities::{account, password};
 use crate::error::{ApiError, ApiResult};
+use crate::metrics::AuthFailure;
 use crate::secrets;
 use crate::sip::SipAddress;
 use crate::state::AppState;
@@ -98,11 +99,15 @@ async fn authenticate(
         .ok()
         .and_then(SipAddress::parse_from_header)
         .ok_or_else(|| ApiError::field("from", "The from header must be a SIP address."))?;
-    let record = accounts::find_for_auth(&state.db, &address.username, &address.domain)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("Account not found".into()))?;
+    let Some(record) =
+        accounts::find_for_auth(&state.db, &address.username, &address.domain).await?
+    else {
+        state.metrics.auth_failure(AuthFailure::UnknownAccount);
+        return Err(ApiError::NotFound("Account not found".into()));
+    };
     let account = record.account;
     if !account.activated {
+        state.metrics.auth_failure(AuthFailure::Deactivated);
         return Err(unauthorized("Unauthorized", Vec::new()));
     }
 
@@ -110,6 +115,7 @@ async fn authenticate(
     if let Some(key) = headers.get("x-api-key") {
         let key = key.to_str().unwrap_or_default();
         if !api_key::matches(record.api_key_hash.as_deref(), key) {
+            state.metrics.auth_failure(AuthFailure::BadKey);
             return Err(unauthorized("Unauthorized", Vec::new()));
         }
     } else if let Some(authorization) = headers.get(header::AUTHORIZATION) {
@@ -117,7 +123,7 @@ async fn authenticate(
         let credentials = authorization.to_str().ok().and_then(Credentials::parse);
         let outcome = match &credentials {
             Some(c) => verify_digest(state, &account, &passwords, c, method, target).await?,
-            None => Err("Unauthorized"),
+            None => Err(AuthFailure::WrongResponse),
         };
         match (outcome, credentials) {
             (Ok(()), Some(c)) => {
@@ -130,9 +136,10 @@ async fn authenticate(
                     .collect();
             }
             (outcome, _) => {
-                let message = outcome.err().unwrap_or("Unauthorized");
+                let failure = outcome.err().unwrap_or(AuthFailure::WrongResponse);
+                state.metrics.auth_failure(failure);
                 let challenges = challenges(state, &account, &passwords).await?;
-                return Err(unauthorized(message, challenges));
+                return Err(unauthorized(digest_refusal(failure), challenges));
             }
         }
     } else {
@@ -146,6 +153,15 @@ async fn authenticate(
         account: AuthAccount { account, admin },
         challenges: success_challenges,
     })
+}
+
+/// The 401 message of a refused Digest answer (SPEC §5.1).
+fn digest_refusal(failure: AuthFailure) -> &'static str {
+    match failure {
+        AuthFailure::InvalidNonce => "Nonce invalid",
+        AuthFailure::ReplayedNonce => "Nonce replayed",
+        _ => "Unauthorized",
+    }
 }
 
 fn unauthorized(message: &'static str, challenges: Vec<String>) -> ApiError {
@@ -162,8 +178,8 @@ async fn verify_digest(
     credentials: &Credentials,
     method: &str,
     target: &str,
-) -> ApiResult<Result<(), &'static str>> {
-    // The inner error is the 401 message.
+) -> ApiResult<Result<(), AuthFailure>> {
+    // The inner error says why the answer is refused.
     let realm = state.config.realm_for(&account.domain);
     let well_formed = credentials.username == account.username
         && credentials.realm == realm
@@ -174,7 +190,7 @@ async fn verify_digest(
             .as_deref()
             .is_none_or(|o| secrets::constant_time_eq(o, &state.digest_opaque));
     if !well_formed {
-        return Ok(Err("Unauthorized"));
+        return Ok(Err(AuthFailure::WrongResponse));
     }
     let matches = passwords.iter().any(|stored| {
         stored_ha1(stored, credentials.algorithm, &account.username, realm).is_some_and(|ha1| {
@@ -185,7 +201,7 @@ async fn verify_digest(
         })
     });
     if !matches {
-        return Ok(Err("Unauthorized"));
+        return Ok(Err(AuthFailure::WrongResponse));
     }
     let lifetime = Duration::minutes(state.config.nonce_lifetime_minutes);
     let check = nonces::consume(
@@ -199,8 +215,8 @@ async fn verify_digest(
     .await?;
     Ok(match check {
         NonceCheck::Accepted => Ok(()),
-        NonceCheck::Invalid => Err("Nonce invalid"),
-        NonceCheck::Replayed => Err("Nonce replayed"),
+        NonceCheck::Invalid => Err(AuthFailure::InvalidNonce),
+        NonceCheck::Replayed => Err(AuthFailure::ReplayedNonce),
     })
 }
 

@@ -12,6 +12,7 @@ mod email_change;
 mod helpers;
 mod mail;
 mod me;
+mod monitoring;
 mod ovh_fake;
 mod panel;
 mod phone;
