@@ -17,6 +17,7 @@ mod ovh_fake;
 mod panel;
 mod phone;
 mod ping;
+mod properties;
 mod provisioning;
 mod rate_limit;
 mod registrar;
