@@ -4,73 +4,16 @@
 //! tables (FLEXISIP.md §3).
 
 use reqwest::Method;
-use sea_orm::{ConnectionTrait, Database, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 
 use crate::digest_client::{authorization, challenges};
 use crate::helpers::{TestApp, json};
+use crate::test_db::{Backend, TestDb};
 
-pub(crate) const MARIADB: &str = "mysql://root@127.0.0.1:3306";
-pub(crate) const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432";
-
-/// A database created for one test on a real server.
-pub(crate) struct ServerDatabase {
-    server: &'static str,
-    admin_db: &'static str,
-    name: String,
-}
-
-impl ServerDatabase {
-    pub(crate) async fn create(server: &'static str) -> Self {
-        let admin_db = if server == POSTGRES {
-            "postgres"
-        } else {
-            "mysql"
-        };
-        let name = format!(
-            "flexiapi_it_{}_{}",
-            std::process::id(),
-            flexiapi::secrets::random_alphanumeric(8).to_lowercase()
-        );
-        let admin = Database::connect(format!("{server}/{admin_db}"))
-            .await
-            .unwrap_or_else(|e| panic!("{server} must be running for these tests: {e}"));
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .unwrap();
-        ServerDatabase {
-            server,
-            admin_db,
-            name,
-        }
-    }
-
-    pub(crate) fn url(&self) -> String {
-        format!("{}/{}", self.server, self.name)
-    }
-
-    pub(crate) async fn drop(self, app: TestApp) {
-        app.state.db.clone().close().await.unwrap();
-        let admin = Database::connect(format!("{}/{}", self.server, self.admin_db))
-            .await
-            .unwrap();
-        // The server task may still hold a pooled connection: force on PostgreSQL.
-        let force = if self.server == POSTGRES {
-            " WITH (FORCE)"
-        } else {
-            ""
-        };
-        admin
-            .execute_unprepared(&format!("DROP DATABASE {}{force}", self.name))
-            .await
-            .unwrap();
-    }
-}
-
-async fn exercise(server: &'static str) {
-    let database = ServerDatabase::create(server).await;
-    let app = TestApp::spawn_with(&[("DATABASE_URL", &database.url())]).await;
+async fn exercise(backend: Backend) {
+    let database = TestDb::on(backend);
+    let app = TestApp::spawn_with(&[("DATABASE_URL", database.url())]).await;
     // Migrations are idempotent.
     flexiapi::db::migrate(&app.state.db).await.unwrap();
 
@@ -190,16 +133,14 @@ async fn exercise(server: &'static str) {
     assert_eq!(app.count("aliases").await, 0);
     assert_eq!(app.count("nonces").await, 0);
     assert_eq!(app.count("passwords").await, 1);
-
-    database.drop(app).await;
 }
 
 #[tokio::test]
 async fn mariadb() {
-    exercise(MARIADB).await;
+    exercise(Backend::MariaDb).await;
 }
 
 #[tokio::test]
 async fn postgresql() {
-    exercise(POSTGRES).await;
+    exercise(Backend::Postgres).await;
 }

@@ -1,4 +1,4 @@
-//! Console commands, run as the real binary against a SQLite file.
+//! Console commands, run as the real binary against the test database.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -6,15 +6,18 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 use crate::helpers::account_keys;
+use crate::test_db::TestDb;
 
 struct Console {
     dir: tempfile::TempDir,
+    database: TestDb,
 }
 
 impl Console {
     fn new() -> Self {
         Console {
             dir: tempfile::tempdir().unwrap(),
+            database: TestDb::new(),
         }
     }
 
@@ -24,14 +27,10 @@ impl Console {
             .args(args)
             .current_dir(self.dir.path())
             .env_clear()
-            .env("DATABASE_URL", format!("sqlite://{}", self.db_path()))
+            .env("DATABASE_URL", self.database.url())
             .env("RUST_LOG", "warn")
             .env("APP_SIP_DOMAIN", "sip.example.org");
         command
-    }
-
-    fn db_path(&self) -> String {
-        self.dir.path().join("console.sqlite").display().to_string()
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -58,9 +57,7 @@ impl Console {
     /// Rows in `table`, read from the console's database file.
     async fn count(&self, table: &str) -> i64 {
         use sea_orm::{ConnectionTrait, Database, Statement};
-        let db = Database::connect(format!("sqlite://{}", self.db_path()))
-            .await
-            .unwrap();
+        let db = Database::connect(self.database.url()).await.unwrap();
         let row = db
             .query_one(Statement::from_string(
                 db.get_database_backend(),

@@ -1,4 +1,5 @@
-//! Test harness: a real server on 127.0.0.1:0 with its own SQLite file.
+//! Test harness: a real server on 127.0.0.1:0 with its own database, on
+//! the backend `FLEXIAPI_TEST_DB` names (see `test_db.rs`).
 
 #![allow(dead_code)]
 
@@ -9,11 +10,16 @@ use flexiapi::config::Config;
 use flexiapi::state::AppState;
 use tempfile::TempDir;
 
+use crate::test_db::TestDb;
+
 pub struct TestApp {
     pub base: String,
     pub state: AppState,
     pub client: reqwest::Client,
     pub dir: TempDir,
+    /// The database made for this app (none when the test gave its own
+    /// `DATABASE_URL`); dropped with the app.
+    database: Option<TestDb>,
 }
 
 impl TestApp {
@@ -22,16 +28,17 @@ impl TestApp {
     }
 
     /// Starts a server with these configuration variables over the test
-    /// defaults (SQLite file in a temporary directory, log mailer).
+    /// defaults (a fresh database of the test backend, log mailer).
     pub async fn spawn_with(vars: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let own_database = vars.iter().any(|(k, _)| *k == "DATABASE_URL");
+        let database = (!own_database).then(TestDb::new);
         let mut map: HashMap<String, String> = HashMap::new();
-        map.insert(
-            "DATABASE_URL".into(),
-            format!("sqlite://{}", dir.path().join("test.sqlite").display()),
-        );
+        if let Some(database) = &database {
+            map.insert("DATABASE_URL".into(), database.url().to_string());
+        }
         map.insert("APP_URL".into(), base.clone());
         map.insert("RUST_LOG".into(), "warn".into());
         for (k, v) in vars {
@@ -55,6 +62,7 @@ impl TestApp {
             state,
             client: reqwest::Client::new(),
             dir,
+            database,
         }
     }
 

@@ -1,5 +1,6 @@
 //! One integration test binary: each module covers an area, each test boots
-//! the real server on a free port with a fresh SQLite file.
+//! the real server on a free port with a fresh database of the backend
+//! `FLEXIAPI_TEST_DB` names (SQLite unless it says `mariadb` or `postgres`).
 
 mod activation;
 mod admin_accounts;
@@ -9,6 +10,7 @@ mod bad_input;
 mod console;
 mod digest_client;
 mod email_change;
+mod flexisip_sql;
 mod helpers;
 mod mail;
 mod me;
@@ -24,5 +26,7 @@ mod registrar;
 mod self_service_backends;
 mod sms;
 mod smtp_server;
+mod test_db;
 mod tokens;
+mod types;
 mod with_token;

@@ -4,13 +4,13 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::backends::{MARIADB, POSTGRES, ServerDatabase};
+use crate::test_db::{Backend, TestDb};
 use crate::with_token::{Delivery, body, stored_account, with};
 
-async fn exercise(server: &'static str) {
-    let database = ServerDatabase::create(server).await;
+async fn exercise(backend: Backend) {
+    let database = TestDb::on(backend);
     let url = database.url();
-    let d = Delivery::spawn(&[("DATABASE_URL", &url), ("APP_RATE_LIMIT_PER_MINUTE", "100")]).await;
+    let d = Delivery::spawn(&[("DATABASE_URL", url), ("APP_RATE_LIMIT_PER_MINUTE", "100")]).await;
 
     // One token, concurrent creations over a real pool: one account.
     let token = d.token().await;
@@ -104,8 +104,6 @@ async fn exercise(server: &'static str) {
         "+33699999999"
     );
     assert_eq!(d.app.count("aliases").await, 1);
-
-    database.drop(d.app).await;
 }
 
 async fn stored_account_by_phone(d: &Delivery) -> String {
@@ -122,10 +120,10 @@ async fn stored_account_by_phone(d: &Delivery) -> String {
 
 #[tokio::test]
 async fn mariadb() {
-    exercise(MARIADB).await;
+    exercise(Backend::MariaDb).await;
 }
 
 #[tokio::test]
 async fn postgresql() {
-    exercise(POSTGRES).await;
+    exercise(Backend::Postgres).await;
 }

@@ -7,6 +7,7 @@ mod m20210701_000001_flexiapi_tables;
 mod m20261128_000001_rate_limits;
 mod m20261130_000001_panel_sessions;
 mod m20261130_000002_phone_login_codes;
+mod m20261201_000001_mysql_text_rules;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_rate_limits::Migration),
             Box::new(m20261130_000001_panel_sessions::Migration),
             Box::new(m20261130_000002_phone_login_codes::Migration),
+            Box::new(m20261201_000001_mysql_text_rules::Migration),
         ]
     }
 }

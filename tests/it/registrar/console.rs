@@ -10,11 +10,11 @@ use super::fixtures::*;
 /// (no stray `.env`).
 async fn flexiapi(args: &[&str], vars: &[(&str, &str)]) -> Output {
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("x.sqlite").display());
+    let database = crate::test_db::TestDb::new();
     Command::new(env!("CARGO_BIN_EXE_flexiapi"))
         .args(args)
         .env_clear()
-        .env("DATABASE_URL", database)
+        .env("DATABASE_URL", database.url())
         .env("RUST_LOG", "warn")
         .envs(vars.iter().copied())
         .current_dir(dir.path())
