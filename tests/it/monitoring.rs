@@ -15,10 +15,10 @@ use tokio::io::copy_bidirectional;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
-use crate::backends::{POSTGRES, ServerDatabase};
 use crate::digest_client::{authorization, challenges};
 use crate::helpers::{TestApp, json};
 use crate::registrar::fixtures::{RedisServer, free_port, url as redis_url};
+use crate::test_db::{Backend, TestDb};
 use crate::tokens::FakePusher;
 use crate::with_token::{Delivery, body, with};
 
@@ -78,7 +78,7 @@ struct CuttableProxy {
 }
 
 impl CuttableProxy {
-    async fn start(upstream: &'static str) -> Self {
+    async fn start(upstream: String) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let open = Arc::new(AtomicBool::new(true));
@@ -90,8 +90,9 @@ impl CuttableProxy {
                     continue; // dropped at once
                 }
                 let cut = accept_cut.clone();
+                let upstream = upstream.clone();
                 tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(upstream).await else {
+                    let Ok(mut server) = TcpStream::connect(upstream.as_str()).await else {
                         return;
                     };
                     tokio::select! {
@@ -116,11 +117,23 @@ impl CuttableProxy {
 
 #[tokio::test]
 async fn ready_is_503_while_the_database_is_unreachable_and_200_once_it_is_back() {
-    let database = ServerDatabase::create(POSTGRES).await;
-    let proxy = CuttableProxy::start("127.0.0.1:5432").await;
+    // The test backend when it is a server, else PostgreSQL.
+    let backend = match Backend::from_env() {
+        Backend::Sqlite => Backend::Postgres,
+        server => server,
+    };
+    let database = TestDb::on(backend);
+    // `scheme://user@host:port/name`: the proxy takes host:port's place.
+    let upstream = database
+        .url()
+        .split_once('@')
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map(|(authority, _)| authority.to_string())
+        .unwrap();
+    let proxy = CuttableProxy::start(upstream.clone()).await;
     let url = database
         .url()
-        .replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
+        .replace(&upstream, &format!("127.0.0.1:{}", proxy.port));
     let app = TestApp::spawn_with(&[("DATABASE_URL", &url)]).await;
     assert_eq!(app.get("/ready").send().await.unwrap().status(), 200);
 
@@ -148,7 +161,8 @@ async fn ready_is_503_while_the_database_is_unreachable_and_200_once_it_is_back(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(status, 200, "ready again once the database is back");
-    database.drop(app).await;
+    app.state.db.clone().close().await.unwrap();
+    drop(database);
 }
 
 /// One scrape of `/metrics`, parsed.
