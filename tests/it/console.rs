@@ -270,6 +270,40 @@ fn a_failing_command_on_a_fresh_database_logs_no_migration_lines() {
     assert!(stderr.lines().count() > 1, "{stderr}");
 }
 
+#[test]
+fn warnings_of_a_failing_command_stay_out_of_its_one_line() {
+    let console = Console::new();
+    let nobody = crate::registrar::fixtures::free_port();
+    // Redis down: the registrar warns, and the command fails with one line.
+    let output = console
+        .command(&["devices", "list", "alice@sip.example.org"])
+        .env_remove("RUST_LOG")
+        .env("REDIS_URL", format!("redis://127.0.0.1:{nobody}/0"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr, "flexiapi: The registrar is unavailable: Redis cannot be reached\n",
+        "{stderr}"
+    );
+
+    // A command that succeeds still shows its warnings.
+    let output = console
+        .command(&["accounts", "create", "warned_user", "--password", "secret1"])
+        .env_remove("RUST_LOG")
+        .env(
+            "ACCOUNT_PROVISIONING_RC_FILE",
+            "/nonexistent/provisioning.rc",
+        )
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("WARN"), "{stderr}");
+    assert!(stderr.contains("ACCOUNT_PROVISIONING_RC_FILE"), "{stderr}");
+}
+
 #[tokio::test]
 async fn set_admin_api_key_clear_unconfirmed_and_clear_nonces() {
     let console = Console::new();
