@@ -101,19 +101,35 @@ pub async fn run(cli: Cli, mut config: Config) -> anyhow::Result<()> {
                 config.listen = listen;
             }
             let listen = config.listen;
-            let state = AppState::build(config, Clock::system()).await?;
-            if !crate::db::accounts::any_admin(&state.db).await? {
-                tracing::info!(
-                    "no admin account yet: create one with `flexiapi accounts create USERNAME \
-                     --password-stdin --activated --admin --api-key`"
-                );
-            }
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
             tracing::info!(address = %listen, "flexiapi listening");
-            crate::serve(listener, state).await?;
-            Ok(())
+            let metrics_listener = match config.metrics_listen {
+                None => None,
+                Some(address) => {
+                    let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
+                        anyhow::anyhow!("METRICS_LISTEN: cannot listen on {address}: {e}")
+                    })?;
+                    tracing::info!(%address, "serving /metrics");
+                    Some(listener)
+                }
+            };
+            crate::server::serve_when_ready(listener, async {
+                let state = AppState::build_waiting_for_database(config, Clock::system()).await?;
+                if let Some(listener) = metrics_listener {
+                    crate::server::spawn_metrics(listener, state.clone());
+                }
+                // A hint only: a failure here must not stop the start.
+                if let Ok(false) = crate::db::accounts::any_admin(&state.db).await {
+                    tracing::info!(
+                        "no admin account yet: create one with `flexiapi accounts create \
+                         USERNAME --password-stdin --activated --admin --api-key`"
+                    );
+                }
+                Ok(state)
+            })
+            .await
         }
         Command::Accounts(command) => {
             let state = AppState::build(config, Clock::system()).await?;
@@ -124,7 +140,7 @@ pub async fn run(cli: Cli, mut config: Config) -> anyhow::Result<()> {
             crate::console::clear_nonces(&state, minutes).await
         }
         Command::Migrate => {
-            let db = crate::db::connect(&config.database_url).await?;
+            let db = crate::db::connect_with(&config.database_url, &config.db_pool).await?;
             crate::db::migrate(&db).await?;
             println!("Migrations applied.");
             Ok(())

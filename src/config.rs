@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::client_address::IpRange;
 
@@ -74,10 +75,38 @@ pub struct OvhConfig {
     pub sender: Option<String>,
 }
 
+/// The database pool (`DB_POOL_MAX`, `DB_*_TIMEOUT_SECONDS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DbPoolConfig {
+    /// Most connections held open; `None`: 4 on SQLite (one writer at a
+    /// time anyway), 32 on a server.
+    pub max_connections: Option<u32>,
+    /// How long one attempt to reach the database at start may take.
+    pub connect_timeout: Duration,
+    /// How long a request waits for a pooled connection (opening a new one
+    /// included) before it gets `503`.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for DbPoolConfig {
+    fn default() -> Self {
+        DbPoolConfig {
+            max_connections: None,
+            connect_timeout: Duration::from_secs(10),
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A request is cut after this many seconds (`408`), so a wait for a
+/// database connection must end sooner for the client to see the `503`.
+pub const REQUEST_TIMEOUT_SECONDS: u64 = 30;
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub listen: SocketAddr,
     pub database_url: String,
+    pub db_pool: DbPoolConfig,
     pub app_name: String,
     /// Public base URL without trailing slash.
     pub app_url: String,
@@ -237,6 +266,7 @@ impl Config {
         Ok(Config {
             listen,
             database_url: database_url(&vars)?,
+            db_pool: db_pool(&vars)?,
             app_name: vars.string("APP_NAME", "FlexiAPI"),
             app_url,
             app_key: vars.get("APP_KEY").map(|k| Secret(k.to_string())),
@@ -372,6 +402,34 @@ fn database_url(vars: &Vars) -> Result<String, ConfigError> {
     Ok(format!("{scheme}://{credentials}{host}{port}/{database}"))
 }
 
+fn db_pool(vars: &Vars) -> Result<DbPoolConfig, ConfigError> {
+    let defaults = DbPoolConfig::default();
+    let max_connections = match vars.get("DB_POOL_MAX") {
+        None => None,
+        Some(_) => Some(vars.positive("DB_POOL_MAX", 1)?),
+    };
+    let seconds = |d: Duration| d.as_secs() as u32;
+    let connect = vars.positive(
+        "DB_CONNECT_TIMEOUT_SECONDS",
+        seconds(defaults.connect_timeout),
+    )?;
+    let acquire = vars.positive(
+        "DB_ACQUIRE_TIMEOUT_SECONDS",
+        seconds(defaults.acquire_timeout),
+    )?;
+    if u64::from(acquire) >= REQUEST_TIMEOUT_SECONDS {
+        return Err(invalid(
+            "DB_ACQUIRE_TIMEOUT_SECONDS",
+            format!("must be below the {REQUEST_TIMEOUT_SECONDS}-second request timeout"),
+        ));
+    }
+    Ok(DbPoolConfig {
+        max_connections,
+        connect_timeout: Duration::from_secs(connect.into()),
+        acquire_timeout: Duration::from_secs(acquire.into()),
+    })
+}
+
 fn redis_url(vars: &Vars) -> Result<Option<Secret>, ConfigError> {
     if let Some(url) = vars.get("REDIS_URL") {
         if !url.starts_with("redis://") {
@@ -499,11 +557,36 @@ mod tests {
             ("APP_TRUSTED_PROXIES", "10.0.0.0/40"),
             ("APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP", "929724111839"),
             ("APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP", "a:/k.json :/x.json"),
+            ("DB_POOL_MAX", "0"),
+            ("DB_POOL_MAX", "lots"),
+            ("DB_CONNECT_TIMEOUT_SECONDS", "0"),
+            ("DB_CONNECT_TIMEOUT_SECONDS", "1.5"),
+            ("DB_ACQUIRE_TIMEOUT_SECONDS", "-1"),
+            ("DB_ACQUIRE_TIMEOUT_SECONDS", "30"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.variable, name, "{value}");
             assert!(err.to_string().contains(name));
         }
+    }
+
+    #[test]
+    fn database_pool_settings() {
+        assert_eq!(config(&[]).unwrap().db_pool, DbPoolConfig::default());
+        let c = config(&[
+            ("DB_POOL_MAX", "64"),
+            ("DB_CONNECT_TIMEOUT_SECONDS", "3"),
+            ("DB_ACQUIRE_TIMEOUT_SECONDS", "29"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.db_pool,
+            DbPoolConfig {
+                max_connections: Some(64),
+                connect_timeout: Duration::from_secs(3),
+                acquire_timeout: Duration::from_secs(29),
+            }
+        );
     }
 
     #[test]

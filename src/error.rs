@@ -71,8 +71,18 @@ impl ApiError {
     }
 }
 
+/// The `503` message while the database cannot be reached.
+pub const DATABASE_UNAVAILABLE: &str = "The database is unavailable, try again later.";
+
+/// Every database error of a handler becomes an `ApiError` here: an
+/// unreachable database is a `503` the client may retry (logged as a
+/// warning, with its cause), anything else an internal error.
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
+        if crate::db::is_unreachable(&err) {
+            tracing::warn!(error = %err, "database unreachable");
+            return ApiError::Unavailable(DATABASE_UNAVAILABLE.to_string());
+        }
         ApiError::Internal(err.into())
     }
 }
@@ -152,6 +162,21 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(&body[..], br#"{"message":"Server Error"}"#);
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_database_is_a_503() {
+        let err = sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout);
+        let response = ApiError::from(err).into_response();
+        assert_eq!(response.status(), 503);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(value["message"], DATABASE_UNAVAILABLE);
+
+        let refused = sea_orm::DbErr::Custom("constraint".into());
+        assert_eq!(ApiError::from(refused).status(), 500);
     }
 
     #[tokio::test]

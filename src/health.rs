@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 
 use crate::registrar::Registrar;
 use crate::state::AppState;
@@ -23,8 +23,14 @@ pub fn router() -> Router<AppState> {
         .route("/ready", get(ready))
 }
 
-async fn health() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+async fn health() -> Response {
+    alive()
+}
+
+/// The `/health` answer, also given while the server waits for its
+/// database at start.
+pub fn alive() -> Response {
+    Json(json!({ "status": "ok" })).into_response()
 }
 
 async fn ready(State(state): State<AppState>) -> Response {

@@ -1,14 +1,18 @@
 //! The HTTP application: routes, middleware stack, graceful serving.
 
 use std::borrow::Cow;
+use std::future::{Future, IntoFuture};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Request, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnRequest, TraceLayer};
 use tracing::Level;
@@ -36,7 +40,7 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
+            Duration::from_secs(crate::config::REQUEST_TIMEOUT_SECONDS),
         ))
         .layer(from_fn_with_state(state.clone(), crate::metrics::track))
         // One line per request: method, path (never the query, and never a
@@ -74,6 +78,17 @@ pub fn metrics_app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Serves [`metrics_app`] on `listener` (bound at start, beside the main
+/// address, so that a taken port fails the start) until the process ends.
+pub fn spawn_metrics(listener: TcpListener, state: AppState) {
+    let metrics = metrics_app(state);
+    tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, metrics).await {
+            tracing::error!(error = %err, "the metrics listener stopped");
+        }
+    });
+}
+
 /// Prefixes of the routes whose next path segment is a secret: a
 /// provisioning key (it provisions and activates the account) or an e-mail
 /// change link. The longer prefix comes first.
@@ -95,22 +110,65 @@ fn loggable_path(path: &str) -> Cow<'_, str> {
 
 /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    if let Some(address) = state.config.metrics_listen {
-        let metrics_listener = TcpListener::bind(address).await?;
-        tracing::info!(%address, "serving /metrics");
-        let metrics = metrics_app(state.clone());
-        tokio::spawn(async move {
-            if let Err(err) = axum::serve(metrics_listener, metrics).await {
-                tracing::error!(error = %err, "the metrics listener stopped");
-            }
-        });
-    }
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
+}
+
+/// The `503` message while the service waits for its database at start.
+pub const STARTING: &str = "The service is starting: waiting for the database.";
+
+/// Serves on `listener` at once, but answers every request (`/api/ping`
+/// included, so a load balancer keeps the node out) with `503` until
+/// `ready` yields the state; then serves the application, until SIGTERM or
+/// SIGINT. An error of `ready` stops the server.
+///
+/// Binding first makes a taken port fail the start at once, and clients
+/// of a node still waiting for its database get a `503` they can retry
+/// rather than a refused connection.
+pub async fn serve_when_ready(
+    listener: TcpListener,
+    ready: impl Future<Output = anyhow::Result<AppState>>,
+) -> anyhow::Result<()> {
+    let application: Arc<OnceLock<Router>> = Arc::default();
+    let dispatch = {
+        let application = application.clone();
+        tower::service_fn(move |request: Request<Body>| {
+            // One atomic load per request once the state is there.
+            let router = application.get().cloned();
+            async move {
+                match router {
+                    Some(router) => router.oneshot(request).await,
+                    // The process is alive while it waits: a liveness
+                    // probe must not restart it (`/ready` says 503).
+                    None if request.uri().path() == "/health" => Ok(crate::health::alive()),
+                    None => Ok(message_response(StatusCode::SERVICE_UNAVAILABLE, STARTING)),
+                }
+            }
+        })
+    };
+    let serving = axum::serve(
+        listener,
+        Router::new()
+            .fallback_service(dispatch)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .into_future();
+    tokio::pin!(serving);
+    tokio::select! {
+        state = ready => {
+            let _ = application.set(app(state?));
+            tracing::info!("database ready: serving");
+        }
+        // Stopped while still waiting for the database.
+        stopped = &mut serving => return Ok(stopped?),
+    }
+    serving.await?;
+    Ok(())
 }
 
 async fn shutdown_signal() {

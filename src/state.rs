@@ -31,15 +31,24 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Connects to the database, applies migrations and builds the state.
+    /// Connects to the database (one attempt), applies migrations and
+    /// builds the state: for the console and the tests.
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
-        // Before the database: a malformed rc file is a configuration error.
+        Self::build_with(config, clock, false).await
+    }
+
+    /// As [`AppState::build`], but while the database cannot be reached
+    /// it tries again with a growing delay, logging each failure, for
+    /// `serve`. A configuration error still stops at once.
+    pub async fn build_waiting_for_database(config: Config, clock: Clock) -> anyhow::Result<Self> {
+        Self::build_with(config, clock, true).await
+    }
+
+    async fn build_with(config: Config, clock: Clock, wait: bool) -> anyhow::Result<Self> {
+        // Before the database: a malformed rc file or mail setting is a
+        // configuration error, never worth waiting for.
         let provisioning = crate::provisioning::RcFiles::load(&config)?;
         let registrar = Registrar::from_config(&config)?;
-        let db = crate::db::connect(&config.database_url).await?;
-        crate::db::migrate(&db).await?;
-        let app_key =
-            crate::db::settings::app_key(&db, config.app_key.as_ref().map(|k| k.expose())).await?;
         let metrics = Metrics::new();
         let mailer = Mailer::from_config(&config)
             .map_err(|e| anyhow::anyhow!("MAIL_*: invalid mail settings: {e}"))?
@@ -49,6 +58,14 @@ impl AppState {
             .counting_failures(metrics.delivery_failures(Channel::Sms));
         let pusher = Pusher::from_config(&config)
             .counting_failures(metrics.delivery_failures(Channel::Push));
+        let (db, app_key) = if wait {
+            crate::db::startup::retry_until_reachable(&config.database_url, || {
+                open_database(&config)
+            })
+            .await?
+        } else {
+            open_database(&config).await?
+        };
         Ok(AppState {
             db,
             mailer: Arc::new(mailer),
@@ -63,4 +80,13 @@ impl AppState {
             registrar,
         })
     }
+}
+
+/// Connects, migrates and reads the server secret.
+async fn open_database(config: &Config) -> anyhow::Result<(Db, Vec<u8>)> {
+    let db = crate::db::connect_with(&config.database_url, &config.db_pool).await?;
+    crate::db::migrate(&db).await?;
+    let app_key =
+        crate::db::settings::app_key(&db, config.app_key.as_ref().map(|k| k.expose())).await?;
+    Ok((db, app_key))
 }

@@ -5,11 +5,12 @@
 use chrono::{Duration, NaiveDateTime};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::db::entities::nonce;
+use crate::db::retry_lock_conflicts;
 use crate::secrets;
 
 /// Live nonces kept per account; older ones are dropped first.
@@ -25,8 +26,9 @@ pub enum NonceCheck {
 }
 
 /// Creates a nonce for `account_id`, pruning expired and surplus ones.
+/// Statements run outside any transaction (see `retry_lock_conflicts`).
 pub async fn issue(
-    conn: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     account_id: i32,
     now: NaiveDateTime,
     lifetime: Duration,
@@ -40,13 +42,32 @@ pub async fn issue(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(conn)
+    .insert(db)
     .await?;
+    match prune(db, account_id, inserted.id, now - lifetime).await {
+        // Concurrent challenges of one account prune the same rows and
+        // can deadlock on InnoDB; the other request does the work, and
+        // the next challenge prunes again.
+        Err(err) if crate::db::is_lock_conflict(&err) => {
+            tracing::debug!(error = %err, "nonce pruning left to a concurrent request");
+        }
+        other => other?,
+    }
+    Ok(value)
+}
 
+/// Drops the account's nonces unused since `expired_before`, and the
+/// oldest beyond the cap.
+async fn prune(
+    db: &DatabaseConnection,
+    account_id: i32,
+    newest_id: i32,
+    expired_before: NaiveDateTime,
+) -> Result<(), DbErr> {
     nonce::Entity::delete_many()
         .filter(nonce::Column::AccountId.eq(account_id))
-        .filter(nonce::Column::UpdatedAt.lt(now - lifetime))
-        .exec(conn)
+        .filter(nonce::Column::UpdatedAt.lt(expired_before))
+        .exec(db)
         .await?;
     // The oldest id still within the cap; everything older goes.
     let keep_from: Option<i32> = nonce::Entity::find()
@@ -57,50 +78,54 @@ pub async fn issue(
         .offset(MAX_LIVE_PER_ACCOUNT - 1)
         .limit(1)
         .into_tuple()
-        .one(conn)
+        .one(db)
         .await?;
-    if let Some(keep_from) = keep_from.filter(|id| *id < inserted.id) {
+    if let Some(keep_from) = keep_from.filter(|id| *id < newest_id) {
         nonce::Entity::delete_many()
             .filter(nonce::Column::AccountId.eq(account_id))
             .filter(nonce::Column::Id.lt(keep_from))
-            .exec(conn)
+            .exec(db)
             .await?;
     }
-    Ok(value)
+    Ok(())
 }
 
 /// Accepts `nc` for `value` only if it is larger than the stored one, in
 /// one conditional UPDATE: of concurrent requests with the same `nc`, on any
 /// number of nodes, exactly one succeeds.
 pub async fn consume(
-    conn: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     account_id: i32,
     value: &str,
     nc: i64,
     now: NaiveDateTime,
     lifetime: Duration,
 ) -> Result<NonceCheck, DbErr> {
-    let updated = nonce::Entity::update_many()
-        .col_expr(nonce::Column::Nc, Expr::value(nc))
-        .col_expr(nonce::Column::UpdatedAt, Expr::value(now))
-        .filter(nonce::Column::Nonce.eq(value))
-        .filter(nonce::Column::AccountId.eq(account_id))
-        .filter(nonce::Column::Nc.lt(nc))
-        .filter(nonce::Column::UpdatedAt.gte(now - lifetime))
-        .exec(conn)
-        .await?;
+    // A deadlock victim wrote nothing, so running the UPDATE again keeps
+    // the exactly-once guarantee.
+    let updated = retry_lock_conflicts(db, |db| {
+        nonce::Entity::update_many()
+            .col_expr(nonce::Column::Nc, Expr::value(nc))
+            .col_expr(nonce::Column::UpdatedAt, Expr::value(now))
+            .filter(nonce::Column::Nonce.eq(value))
+            .filter(nonce::Column::AccountId.eq(account_id))
+            .filter(nonce::Column::Nc.lt(nc))
+            .filter(nonce::Column::UpdatedAt.gte(now - lifetime))
+            .exec(db)
+    })
+    .await?;
     if updated.rows_affected == 1 {
         return Ok(NonceCheck::Accepted);
     }
     let existing = nonce::Entity::find()
         .filter(nonce::Column::Nonce.eq(value))
         .filter(nonce::Column::AccountId.eq(account_id))
-        .one(conn)
+        .one(db)
         .await?;
     let Some(existing) = existing else {
         return Ok(NonceCheck::Invalid);
     };
-    nonce::Entity::delete_by_id(existing.id).exec(conn).await?;
+    retry_lock_conflicts(db, |db| nonce::Entity::delete_by_id(existing.id).exec(db)).await?;
     if existing.updated_at < now - lifetime {
         Ok(NonceCheck::Invalid)
     } else {

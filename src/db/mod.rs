@@ -5,17 +5,21 @@ pub mod accounts;
 pub mod entities;
 pub mod migrations;
 pub mod settings;
+pub mod startup;
 
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use sea_orm::sqlx;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqlErr, TransactionTrait,
+    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, RuntimeErr, SqlErr, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
+
+use crate::config::DbPoolConfig;
 
 pub use sea_orm::DatabaseConnection as Db;
 
@@ -43,10 +47,46 @@ pub async fn reachable(db: &DatabaseConnection, timeout: Duration) -> bool {
     matches!(tokio::time::timeout(timeout, db.ping()).await, Ok(Ok(())))
 }
 
-/// Opens a pool on `url`. A SQLite file is created when missing, but its
+/// Opens a pool on `url` with the default pool settings.
+pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, &DbPoolConfig::default()).await
+}
+
+/// Opens a pool on `url`: one attempt to reach the database, bounded by the
+/// connect timeout. A SQLite file is created when missing, but its
 /// directory must exist: a typo never silently yields an empty database
 /// elsewhere.
-pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect_with(url: &str, pool: &DbPoolConfig) -> anyhow::Result<DatabaseConnection> {
+    let options = connect_options(url, pool)?;
+    // sqlx bounds the opening of a connection by the pool's acquire
+    // timeout only, which is kept short for requests. The first contact
+    // gets the (longer) connect timeout through a pool of its own; the
+    // real pool then opens its connections on demand.
+    let mut probe = options.clone();
+    probe
+        .max_connections(1)
+        .min_connections(1)
+        .connect_lazy(false)
+        .acquire_timeout(pool.connect_timeout);
+    let reached = tokio::time::timeout(pool.connect_timeout, Database::connect(probe))
+        .await
+        .unwrap_or(Err(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)))
+        .with_context(|| {
+            format!(
+                "DATABASE_URL: cannot connect to the database {}",
+                redacted_url(url)
+            )
+        })?;
+    // Closing only frees the probe's connection; the error is moot.
+    let _ = reached.close().await;
+    Database::connect(options)
+        .await
+        .context("DATABASE_URL: cannot open the database pool")
+}
+
+/// The pool options for `url`: backend-specific settings, then the
+/// operator's pool size and timeouts.
+fn connect_options(url: &str, pool: &DbPoolConfig) -> anyhow::Result<ConnectOptions> {
     let mut url = url.to_string();
     let sqlite = url.starts_with("sqlite:");
     if sqlite {
@@ -82,8 +122,8 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 
     let mut options = ConnectOptions::new(url);
     options
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30))
+        .acquire_timeout(pool.acquire_timeout)
+        .connect_lazy(true)
         .sqlx_logging(false);
     if sqlite {
         // WAL lets readers run beside the one writer; NORMAL sync keeps
@@ -91,7 +131,7 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         // per write. Writers wait for each other (busy timeout); write
         // transactions take the lock first (`begin_write`).
         options
-            .max_connections(4)
+            .max_connections(pool.max_connections.unwrap_or(4))
             .min_connections(1)
             // A connection to a local file cannot go stale: no ping (a
             // round trip to sqlx's worker thread) before every query.
@@ -103,11 +143,69 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                     .foreign_keys(true)
             });
     } else {
-        options.max_connections(32).min_connections(1);
+        // The ping before each use (sqlx's default) finds the connections
+        // a database restart broke, so they are replaced rather than
+        // failing a request.
+        options
+            .max_connections(pool.max_connections.unwrap_or(32))
+            .min_connections(1);
     }
-    Database::connect(options)
-        .await
-        .context("DATABASE_URL: cannot connect to the database")
+    Ok(options)
+}
+
+/// `url` with its password replaced by `***`, for logs and messages.
+pub fn redacted_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            if credentials.contains(':') {
+                format!("{scheme}://{user}:***@{host}{path}")
+            } else {
+                format!("{scheme}://{user}@{host}{path}")
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
+/// True when `err` means the database cannot be reached (down, restarting,
+/// network cut, no free connection within the acquire timeout) rather than
+/// a refused statement: the request may succeed later, so it gets `503`.
+pub fn is_unreachable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            sqlx_unreachable(e)
+        }
+        _ => false,
+    }
+}
+
+fn sqlx_unreachable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // PostgreSQL: connection exceptions (class 08), the server
+            // shutting down or starting (57P01-57P03), too many
+            // connections (53300). MariaDB/MySQL: too many connections
+            // (1040), server shutdown (1053), connection killed (1927).
+            code.starts_with("08")
+                || matches!(
+                    code.as_ref(),
+                    "57P01" | "57P02" | "57P03" | "53300" | "1040" | "1053" | "1927"
+                )
+        }),
+        _ => false,
+    }
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock
@@ -128,7 +226,85 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     migrations::Migrator::up(db, None).await
 }
 
+/// True when the server rolled the statement back to break a deadlock
+/// (InnoDB's 1213, PostgreSQL's 40P01) or a serialization conflict
+/// (40001): nothing was written, and the statement may simply run again.
+pub fn is_lock_conflict(err: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx::Error::Database(db)))
+    | DbErr::Query(RuntimeErr::SqlxError(sqlx::Error::Database(db)))) = err
+    else {
+        return false;
+    };
+    db.code()
+        .is_some_and(|code| matches!(code.as_ref(), "1213" | "40P01" | "40001"))
+}
+
+/// Runs one statement outside any transaction, again (at most twice more)
+/// when the server picked it as a deadlock's victim: concurrent requests
+/// on the same rows (e.g. one account's nonces) can deadlock on InnoDB
+/// even in single statements. Inside a transaction a deadlock rolls the
+/// whole transaction back, so this takes the pool, never a transaction.
+pub async fn retry_lock_conflicts<'a, T, F, Fut>(
+    db: &'a DatabaseConnection,
+    mut statement: F,
+) -> Result<T, DbErr>
+where
+    F: FnMut(&'a DatabaseConnection) -> Fut,
+    Fut: std::future::Future<Output = Result<T, DbErr>>,
+{
+    let mut attempts = 1;
+    loop {
+        match statement(db).await {
+            Err(err) if attempts < 3 && is_lock_conflict(&err) => attempts += 1,
+            result => return result,
+        }
+    }
+}
+
 /// True when `err` is a unique-constraint violation (a lost race on insert).
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_the_log() {
+        assert_eq!(
+            redacted_url("postgres://flexi:s3cr%40t@db.example.org:5432/flexisip"),
+            "postgres://flexi:***@db.example.org:5432/flexisip"
+        );
+        assert_eq!(
+            redacted_url("mysql://root@127.0.0.1:3306/x"),
+            "mysql://root@127.0.0.1:3306/x"
+        );
+        assert_eq!(
+            redacted_url("mysql://u:p@ss@host/db?ssl-mode=disabled"),
+            "mysql://u:***@host/db?ssl-mode=disabled"
+        );
+        assert_eq!(
+            redacted_url("sqlite://flexiapi.sqlite"),
+            "sqlite://flexiapi.sqlite"
+        );
+    }
+
+    #[test]
+    fn connection_failures_are_unreachable_statement_errors_are_not() {
+        let io = || sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert!(is_unreachable(&DbErr::ConnectionAcquire(
+            ConnAcquireErr::Timeout
+        )));
+        assert!(is_unreachable(&DbErr::Conn(RuntimeErr::SqlxError(io()))));
+        assert!(is_unreachable(&DbErr::Query(RuntimeErr::SqlxError(io()))));
+        assert!(is_unreachable(&DbErr::Exec(RuntimeErr::SqlxError(
+            sqlx::Error::PoolTimedOut
+        ))));
+        assert!(!is_unreachable(&DbErr::Query(RuntimeErr::SqlxError(
+            sqlx::Error::RowNotFound
+        ))));
+        assert!(!is_unreachable(&DbErr::RecordNotFound("x".into())));
+        assert!(!is_unreachable(&DbErr::Custom("x".into())));
+    }
 }

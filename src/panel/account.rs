@@ -153,7 +153,8 @@ async fn done(state: &AppState, session: &Session, outcome: ApiResult<String>) -
             Ok(()) => see_other("/account"),
             Err(err) => error_page(&state.config.app_name, Some(session.nav()), err.into()),
         },
-        Err(err @ ApiError::Internal(_)) => {
+        // Without a working database the account page cannot be drawn again.
+        Err(err @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => {
             error_page(&state.config.app_name, Some(session.nav()), err)
         }
         Err(err) => {

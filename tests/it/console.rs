@@ -385,7 +385,10 @@ async fn serve_answers_then_exits_zero_on_sigterm() {
     let url = format!("http://{address}/api/ping");
     let mut answered = false;
     for _ in 0..100 {
-        if let Ok(response) = reqwest::get(&url).await {
+        // 503 while it opens its database, then 200.
+        if let Ok(response) = reqwest::get(&url).await
+            && response.status() == 200
+        {
             assert_eq!(response.text().await.unwrap(), "pong");
             answered = true;
             break;

@@ -5,19 +5,16 @@
 //! even with other tests running in the same process.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::json;
-use tokio::io::copy_bidirectional;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
 
 use crate::digest_client::{authorization, challenges};
 use crate::helpers::{TestApp, json};
+use crate::node::Node;
 use crate::registrar::fixtures::{RedisServer, free_port, url as redis_url};
+use crate::tcp_proxy::TcpProxy;
 use crate::test_db::{Backend, TestDb};
 use crate::tokens::FakePusher;
 use crate::with_token::{Delivery, body, with};
@@ -69,55 +66,9 @@ async fn ready_is_503_while_redis_is_down_and_200_once_it_is_back() {
     redis.stop().await;
 }
 
-/// A TCP proxy in front of a database server that can be cut: while cut it
-/// drops every connection, open or new, as a failed network would.
-struct CuttableProxy {
-    port: u16,
-    open: Arc<AtomicBool>,
-    cut: Arc<Notify>,
-}
-
-impl CuttableProxy {
-    async fn start(upstream: String) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let open = Arc::new(AtomicBool::new(true));
-        let cut = Arc::new(Notify::new());
-        let (accept_open, accept_cut) = (open.clone(), cut.clone());
-        tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                if !accept_open.load(Ordering::SeqCst) {
-                    continue; // dropped at once
-                }
-                let cut = accept_cut.clone();
-                let upstream = upstream.clone();
-                tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(upstream.as_str()).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = copy_bidirectional(&mut client, &mut server) => {}
-                        _ = cut.notified() => {}
-                    }
-                });
-            }
-        });
-        CuttableProxy { port, open, cut }
-    }
-
-    fn cut(&self) {
-        self.open.store(false, Ordering::SeqCst);
-        self.cut.notify_waiters();
-    }
-
-    fn restore(&self) {
-        self.open.store(true, Ordering::SeqCst);
-    }
-}
-
-#[tokio::test]
-async fn ready_is_503_while_the_database_is_unreachable_and_200_once_it_is_back() {
-    // The test backend when it is a server, else PostgreSQL.
+/// A database on the test backend's server (PostgreSQL under SQLite), and
+/// a proxy in front of it, off; the URL through the proxy.
+async fn database_behind_a_proxy() -> (TestDb, TcpProxy, String) {
     let backend = match Backend::from_env() {
         Backend::Sqlite => Backend::Postgres,
         server => server,
@@ -130,14 +81,25 @@ async fn ready_is_503_while_the_database_is_unreachable_and_200_once_it_is_back(
         .and_then(|(_, rest)| rest.split_once('/'))
         .map(|(authority, _)| authority.to_string())
         .unwrap();
-    let proxy = CuttableProxy::start(upstream.clone()).await;
+    let proxy = TcpProxy::new(&upstream).await;
     let url = database
         .url()
-        .replace(&upstream, &format!("127.0.0.1:{}", proxy.port));
+        .replacen(&upstream, &proxy.addr.to_string(), 1);
+    (database, proxy, url)
+}
+
+async fn status_of(client: &reqwest::Client, url: &str) -> u16 {
+    client.get(url).send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn ready_is_503_while_the_database_is_unreachable_and_200_once_it_is_back() {
+    let (database, mut proxy, url) = database_behind_a_proxy().await;
+    proxy.on().await;
     let app = TestApp::spawn_with(&[("DATABASE_URL", &url)]).await;
     assert_eq!(app.get("/ready").send().await.unwrap().status(), 200);
 
-    proxy.cut();
+    proxy.off().await;
     let started = std::time::Instant::now();
     let response = app.get("/ready").send().await.unwrap();
     assert_eq!(response.status(), 503);
@@ -151,10 +113,10 @@ async fn ready_is_503_while_the_database_is_unreachable_and_200_once_it_is_back(
     // The process itself is alive.
     assert_eq!(app.get("/health").send().await.unwrap().status(), 200);
 
-    proxy.restore();
+    proxy.on().await;
     let mut status = 0;
     for _ in 0..20 {
-        status = app.get("/ready").send().await.unwrap().status().as_u16();
+        status = status_of(&app.client, &app.url("/ready")).await;
         if status == 200 {
             break;
         }
@@ -162,6 +124,32 @@ async fn ready_is_503_while_the_database_is_unreachable_and_200_once_it_is_back(
     }
     assert_eq!(status, 200, "ready again once the database is back");
     app.state.db.clone().close().await.unwrap();
+    drop(database);
+}
+
+#[tokio::test]
+async fn while_serve_waits_for_its_database_it_is_alive_but_not_ready() {
+    let (database, mut proxy, url) = database_behind_a_proxy().await;
+    let node = Node::start(&[
+        ("DATABASE_URL", url.as_str()),
+        ("DB_CONNECT_TIMEOUT_SECONDS", "1"),
+    ])
+    .await;
+    node.wait_for_log(
+        "database unreachable, trying again",
+        1,
+        Duration::from_secs(20),
+    )
+    .await;
+    let health = node.client.get(node.url("/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(json(health).await, json!({"status": "ok"}));
+    assert_eq!(status_of(&node.client, &node.url("/ready")).await, 503);
+
+    proxy.on().await;
+    node.wait_ready(Duration::from_secs(30)).await;
+    assert_eq!(status_of(&node.client, &node.url("/ready")).await, 200);
+    drop(node);
     drop(database);
 }
 
@@ -471,54 +459,32 @@ async fn failed_pushes_mails_and_sms_are_counted() {
     assert_eq!(delivery_failures(&after, "push"), 0.0);
 }
 
-#[test]
-fn metrics_listen_serves_metrics_there_and_not_on_the_main_address() {
-    let (app_port, metrics_port) = (free_port(), free_port());
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_flexiapi"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{app_port}")])
-        .current_dir(dir.path())
-        .env_clear()
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("m.sqlite").display()),
-        )
-        .env("METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
+#[tokio::test]
+async fn metrics_listen_serves_metrics_there_and_not_on_the_main_address() {
+    let metrics_address = format!("127.0.0.1:{}", free_port());
+    let node = Node::spawn(&[("METRICS_LISTEN", metrics_address.as_str())]).await;
+    let metrics = format!("http://{metrics_address}");
+    assert_eq!(status_of(&node.client, &node.url("/api/ping")).await, 200);
+    assert_eq!(
+        status_of(&node.client, &node.url("/metrics")).await,
+        404,
+        "not on the main listener"
+    );
+    let response = node
+        .client
+        .get(format!("{metrics}/metrics"))
+        .send()
+        .await
         .unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let outcome = runtime.block_on(async {
-        let main = format!("http://127.0.0.1:{app_port}");
-        let metrics = format!("http://127.0.0.1:{metrics_port}");
-        let mut up = false;
-        for _ in 0..100 {
-            if reqwest::get(format!("{main}/health")).await.is_ok() {
-                up = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert!(up, "the server never answered");
-        reqwest::get(format!("{main}/api/ping")).await.unwrap();
-        let on_main = reqwest::get(format!("{main}/metrics")).await.unwrap();
-        let on_metrics = reqwest::get(format!("{metrics}/metrics")).await.unwrap();
-        let other = reqwest::get(format!("{metrics}/api/ping")).await.unwrap();
-        (
-            on_main.status(),
-            on_metrics.status(),
-            on_metrics.text().await.unwrap(),
-            other.status(),
-        )
-    });
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let (on_main, on_metrics, text, other) = outcome;
-    assert_eq!(on_main, 404, "not on the main listener");
-    assert_eq!(on_metrics, 200);
-    assert_eq!(other, 404, "the metrics listener serves /metrics only");
-    let scrape = Scrape::parse(&text);
-    assert_eq!(requests(&scrape, "GET", "/api/ping", "200"), 1.0);
+    assert_eq!(response.status(), 200);
+    let scrape = Scrape::parse(&response.text().await.unwrap());
+    // wait_ready's pings and ours.
+    assert!(requests(&scrape, "GET", "/api/ping", "200") >= 2.0);
+    // The main listener has no /metrics route: its 404 is unmatched.
+    assert_eq!(requests(&scrape, "GET", "unmatched", "404"), 1.0);
+    assert_eq!(
+        status_of(&node.client, &format!("{metrics}/api/ping")).await,
+        404,
+        "the metrics listener serves /metrics only"
+    );
 }
