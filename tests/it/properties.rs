@@ -15,9 +15,15 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
+/// 400 cases per property in every `cargo test`; `PROPTEST_CASES` asks for
+/// more in a longer run.
 fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(400);
     ProptestConfig {
-        cases: 400,
+        cases,
         // Shrinking is bounded too, so a failure never hangs the run.
         max_shrink_iters: 2000,
         ..ProptestConfig::default()
