@@ -36,6 +36,9 @@ pub enum Command {
     /// Manage Digest state.
     #[command(subcommand)]
     Digest(DigestCommand),
+    /// Databases: what one holds, and the import of a PHP FlexiAPI's.
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Devices registered with Flexisip's registrar.
     Devices {
         #[command(subcommand)]
@@ -78,6 +81,10 @@ pub enum AccountsCommand {
     SetAdmin { id: i32 },
     /// Print a new API key for an account, replacing its old one.
     ApiKey { sip_address: String },
+    /// Delete the API keys issued to devices and unused for MINUTES
+    /// (default: APP_API_KEY_EXPIRATION_MINUTES), and those past their own
+    /// expiry; panel and console keys stay (artisan accounts:clear-api-keys).
+    ClearApiKeys { minutes: Option<u32> },
     /// List (or with --apply delete) accounts never activated after DAYS
     /// (artisan accounts:clear-unconfirmed).
     ClearUnconfirmed {
@@ -85,12 +92,51 @@ pub enum AccountsCommand {
         #[arg(long)]
         apply: bool,
     },
+    /// Print an account (by id or SIP address) as the admin API shows it.
+    Show { account: String },
+    /// Block an account: every authentication path refuses it.
+    Block { id: i32 },
+    /// Unblock an account.
+    Unblock { id: i32 },
+    /// Activate an account.
+    Activate { id: i32 },
+    /// Deactivate an account.
+    Deactivate { id: i32 },
+    /// Create every account of a JSON list (objects with the fields of
+    /// `POST /api/accounts`, and an optional `domain`), all or none.
+    Seed { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum DigestCommand {
     /// Remove nonces unused for MINUTES (artisan digest:clear-nonces).
     ClearNonces { minutes: u32 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Copy a PHP FlexiAPI database (mid-2021 schema) into DATABASE_URL's,
+    /// printing what was read, imported and skipped per table. A second
+    /// run adds nothing.
+    Import {
+        /// The PHP service's database (the one holding accounts and
+        /// passwords): sqlite://, mysql:// or postgres:// URL.
+        #[arg(long)]
+        from: String,
+        /// Its local database, when admins, API keys, tokens and the other
+        /// Laravel tables live apart (mid-2021's default SQLite file).
+        #[arg(long)]
+        from_local: Option<String>,
+        /// Read and count everything, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Tell whether a database is flexiapi's, PHP FlexiAPI's or empty.
+    Check {
+        /// The database to look at (default: DATABASE_URL).
+        #[arg(long)]
+        url: Option<String>,
+    },
 }
 
 /// Runs the parsed command; the error is printed by `main` as one line.
@@ -145,6 +191,7 @@ pub async fn run(cli: Cli, mut config: Config) -> anyhow::Result<()> {
             println!("Migrations applied.");
             Ok(())
         }
+        Command::Db(command) => crate::console::db(&config, command).await,
         Command::Devices { command } => {
             crate::registrar::cli::run(command, &config, &Clock::system()).await
         }

@@ -141,7 +141,23 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     /// Separate address serving `/metrics` (then not on `listen`).
     pub metrics_listen: Option<SocketAddr>,
+    /// Minutes without use after which a key issued to a device through
+    /// the API expires; None: never.
+    pub api_key_expiration_minutes: Option<i64>,
+    /// Validity of a provisioning token; None: until used or replaced.
+    pub provisioning_token_expiration_minutes: Option<i64>,
+    /// coturn's REST API shared secret and address; None: no TURN service.
+    pub turn: Option<TurnConfig>,
     pub log_filter: String,
+}
+
+/// coturn's REST API (`use-auth-secret` / `static-auth-secret`).
+#[derive(Clone, Debug)]
+pub struct TurnConfig {
+    /// host[:port], announced as `turn:HOST`.
+    pub host: String,
+    pub secret: Secret,
+    pub ttl_minutes: i64,
 }
 
 /// A shorter `METRICS_TOKEN` could be guessed.
@@ -178,6 +194,15 @@ impl Vars<'_> {
                 .parse()
                 .map_err(|_| invalid(name, format!("expected a number, got {v:?}"))),
         }
+    }
+
+    /// A duration in minutes where unset or `0` means "no limit".
+    fn optional_minutes(&self, name: &str) -> Result<Option<i64>, ConfigError> {
+        let minutes: i32 = self.number(name, 0)?;
+        if minutes < 0 {
+            return Err(invalid(name, "must be 0 (no limit) or more"));
+        }
+        Ok((minutes > 0).then_some(minutes.into()))
     }
 
     fn positive(&self, name: &str, default: u32) -> Result<u32, ConfigError> {
@@ -300,6 +325,10 @@ impl Config {
             nonce_lifetime_minutes: vars.positive("APP_NONCE_LIFETIME_MINUTES", 60)? as i64,
             metrics_token,
             metrics_listen,
+            api_key_expiration_minutes: vars.optional_minutes("APP_API_KEY_EXPIRATION_MINUTES")?,
+            provisioning_token_expiration_minutes: vars
+                .optional_minutes("APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES")?,
+            turn: turn_config(&vars)?,
             log_filter: vars.string("RUST_LOG", "info"),
         })
     }
@@ -308,6 +337,44 @@ impl Config {
     pub fn realm_for<'a>(&'a self, domain: &'a str) -> &'a str {
         self.account_realm.as_deref().unwrap_or(domain)
     }
+}
+
+/// `COTURN_*`: host and secret go together; a TTL of 0 turns the service
+/// off, as in the PHP service.
+fn turn_config(vars: &Vars) -> Result<Option<TurnConfig>, ConfigError> {
+    let ttl_minutes: i32 = vars.number("COTURN_SESSION_TTL_MINUTES", 1440)?;
+    if ttl_minutes < 0 {
+        return Err(invalid(
+            "COTURN_SESSION_TTL_MINUTES",
+            "must be 0 (off) or more",
+        ));
+    }
+    let host = vars.get("COTURN_SERVER_HOST");
+    let secret = vars.get("COTURN_STATIC_AUTH_SECRET");
+    let (host, secret) = match (host, secret) {
+        (None, None) => return Ok(None),
+        (Some(host), Some(secret)) => (host, secret),
+        (None, Some(_)) => {
+            return Err(invalid(
+                "COTURN_SERVER_HOST",
+                "required with COTURN_STATIC_AUTH_SECRET",
+            ));
+        }
+        (Some(_), None) => {
+            return Err(invalid(
+                "COTURN_STATIC_AUTH_SECRET",
+                "required with COTURN_SERVER_HOST",
+            ));
+        }
+    };
+    if host.contains(|c: char| c.is_whitespace() || c.is_control() || c == '/') {
+        return Err(invalid("COTURN_SERVER_HOST", "expected host[:port]"));
+    }
+    Ok((ttl_minutes > 0).then(|| TurnConfig {
+        host: host.to_string(),
+        secret: Secret(secret.to_string()),
+        ttl_minutes: ttl_minutes.into(),
+    }))
 }
 
 /// `APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP`: `projectId:path` pairs
@@ -557,6 +624,9 @@ mod tests {
             ("APP_TRUSTED_PROXIES", "10.0.0.0/40"),
             ("APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP", "929724111839"),
             ("APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP", "a:/k.json :/x.json"),
+            ("APP_API_KEY_EXPIRATION_MINUTES", "-1"),
+            ("APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES", "soon"),
+            ("COTURN_SESSION_TTL_MINUTES", "-5"),
             ("DB_POOL_MAX", "0"),
             ("DB_POOL_MAX", "lots"),
             ("DB_CONNECT_TIMEOUT_SECONDS", "0"),
@@ -568,6 +638,48 @@ mod tests {
             assert_eq!(err.variable, name, "{value}");
             assert!(err.to_string().contains(name));
         }
+    }
+
+    #[test]
+    fn optional_minutes_and_turn() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.api_key_expiration_minutes, None);
+        assert_eq!(c.provisioning_token_expiration_minutes, None);
+        assert!(c.turn.is_none());
+        let c = config(&[
+            ("APP_API_KEY_EXPIRATION_MINUTES", "0"),
+            ("APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES", "30"),
+            ("COTURN_SERVER_HOST", "turn.example.org:3478"),
+            ("COTURN_STATIC_AUTH_SECRET", "s3cret"),
+        ])
+        .unwrap();
+        assert_eq!(c.api_key_expiration_minutes, None);
+        assert_eq!(c.provisioning_token_expiration_minutes, Some(30));
+        let turn = c.turn.unwrap();
+        assert_eq!(
+            (turn.host.as_str(), turn.ttl_minutes),
+            ("turn.example.org:3478", 1440)
+        );
+        assert!(!format!("{turn:?}").contains("s3cret"));
+        let off = config(&[
+            ("COTURN_SERVER_HOST", "turn.example.org"),
+            ("COTURN_STATIC_AUTH_SECRET", "s3cret"),
+            ("COTURN_SESSION_TTL_MINUTES", "0"),
+        ])
+        .unwrap();
+        assert!(off.turn.is_none());
+        // Host and secret go together; the error names the missing one.
+        let err = config(&[("COTURN_STATIC_AUTH_SECRET", "s3cret")]).unwrap_err();
+        assert_eq!(err.variable, "COTURN_SERVER_HOST");
+        assert!(!err.to_string().contains("s3cret"));
+        let err = config(&[("COTURN_SERVER_HOST", "turn.example.org")]).unwrap_err();
+        assert_eq!(err.variable, "COTURN_STATIC_AUTH_SECRET");
+        let err = config(&[
+            ("COTURN_SERVER_HOST", "turn.example.org/x"),
+            ("COTURN_STATIC_AUTH_SECRET", "s3cret"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "COTURN_SERVER_HOST");
     }
 
     #[test]

@@ -7,10 +7,14 @@ use serde_json::{Map, json};
 
 use crate::api::{create_account, validate_account_fields};
 use crate::auth::{api_key, nonces};
-use crate::cli::AccountsCommand;
-use crate::clock::format_datetime;
+use crate::cli::{AccountsCommand, DbCommand};
+use crate::clock::{Clock, format_datetime};
+use crate::config::Config;
+use crate::console_accounts::{self, StateChange, change_state};
 use crate::db::accounts;
+use crate::db::kind::{DatabaseKind, inspect};
 use crate::error::ApiError;
+use crate::import::PhpSource;
 use crate::input::JsonObject;
 use crate::sip::SipAddress;
 use crate::state::AppState;
@@ -84,6 +88,21 @@ pub async fn accounts(state: &AppState, command: AccountsCommand) -> anyhow::Res
             println!("{key}");
             Ok(())
         }
+        AccountsCommand::ClearApiKeys { minutes } => {
+            // 0 clears nothing by age, as in the PHP command.
+            let minutes = match minutes {
+                Some(minutes) => (minutes > 0).then_some(i64::from(minutes)),
+                None => state.config.api_key_expiration_minutes,
+            };
+            let removed = api_key::clear(&state.db, minutes, state.clock.now_naive()).await?;
+            match minutes {
+                Some(minutes) => println!(
+                    "{removed} API key(s) deleted (unused for {minutes} minutes, or expired)."
+                ),
+                None => println!("{removed} expired API key(s) deleted."),
+            }
+            Ok(())
+        }
         AccountsCommand::ClearUnconfirmed { days, apply } => {
             let before = state.clock.now_naive() - chrono::Duration::days(days.into());
             let unconfirmed = accounts::unconfirmed_before(&state.db, before).await?;
@@ -109,6 +128,14 @@ pub async fn accounts(state: &AppState, command: AccountsCommand) -> anyhow::Res
             }
             Ok(())
         }
+        AccountsCommand::Show { account } => console_accounts::show(state, &account).await,
+        AccountsCommand::Block { id } => change_state(state, id, StateChange::Block).await,
+        AccountsCommand::Unblock { id } => change_state(state, id, StateChange::Unblock).await,
+        AccountsCommand::Activate { id } => change_state(state, id, StateChange::Activate).await,
+        AccountsCommand::Deactivate { id } => {
+            change_state(state, id, StateChange::Deactivate).await
+        }
+        AccountsCommand::Seed { file } => console_accounts::seed(state, &file).await,
     }
 }
 
@@ -117,6 +144,85 @@ pub async fn clear_nonces(state: &AppState, minutes: u32) -> anyhow::Result<()> 
     let removed = nonces::clear_older_than(&state.db, before).await?;
     println!("{removed} nonce(s) removed.");
     Ok(())
+}
+
+pub async fn db(config: &Config, command: DbCommand) -> anyhow::Result<()> {
+    match command {
+        DbCommand::Check { url } => {
+            let (option, url) = match &url {
+                Some(url) => ("--url", url.as_str()),
+                None => ("DATABASE_URL", config.database_url.as_str()),
+            };
+            let conn = crate::db::connect_read_only(url)
+                .await
+                .map_err(|e| anyhow!("{option}: {e}"))?;
+            let kind = inspect(&conn)
+                .await
+                .map_err(|e| anyhow!("{option}: {}", crate::db::one_line(&e.to_string())))?;
+            println!("{}", kind.describe());
+            Ok(())
+        }
+        DbCommand::Import {
+            from,
+            from_local,
+            dry_run,
+        } => {
+            // Every check of the sources and the target comes before the
+            // first write.
+            let main = crate::db::connect_read_only(&from)
+                .await
+                .map_err(|e| anyhow!("--from: {e}"))?;
+            let local = match &from_local {
+                Some(url) => Some(
+                    crate::db::connect_read_only(url)
+                        .await
+                        .map_err(|e| anyhow!("--from-local: {e}"))?,
+                ),
+                None => None,
+            };
+            let source = PhpSource::open(main, local).await?;
+            let target = import_target(config, dry_run).await?;
+            let now = Clock::system().now_naive();
+            let report = crate::import::run(&source, target.as_ref(), dry_run, now).await?;
+            print!("{report}");
+            Ok(())
+        }
+    }
+}
+
+/// The database imported into: ours or empty (migrated first), never the
+/// PHP service's. A dry run only reads it, and `None` stands for a target
+/// with nothing in it yet.
+async fn import_target(
+    config: &Config,
+    dry_run: bool,
+) -> anyhow::Result<Option<sea_orm::DatabaseConnection>> {
+    let url = config.database_url.as_str();
+    let refuse_php = |kind: &DatabaseKind| -> anyhow::Result<()> {
+        if matches!(kind, DatabaseKind::Php { .. }) {
+            bail!(
+                "DATABASE_URL: this is a PHP FlexiAPI database; import into a new (empty) database"
+            );
+        }
+        Ok(())
+    };
+    let describe =
+        |e: sea_orm::DbErr| anyhow!("DATABASE_URL: {}", crate::db::one_line(&e.to_string()));
+    if dry_run {
+        if url.starts_with("sqlite:") && crate::db::sqlite_path(url).is_some_and(|p| !p.exists()) {
+            return Ok(None);
+        }
+        let conn = crate::db::connect_read_only(url)
+            .await
+            .map_err(|e| anyhow!("DATABASE_URL: {e}"))?;
+        let kind = inspect(&conn).await.map_err(describe)?;
+        refuse_php(&kind)?;
+        return Ok(matches!(kind, DatabaseKind::Ours { .. }).then_some(conn));
+    }
+    let conn = crate::db::connect_with(url, &config.db_pool).await?;
+    refuse_php(&inspect(&conn).await.map_err(describe)?)?;
+    crate::db::migrate(&conn).await.map_err(describe)?;
+    Ok(Some(conn))
 }
 
 fn read_password_line() -> anyhow::Result<String> {
@@ -133,7 +239,7 @@ fn read_password_line() -> anyhow::Result<String> {
 }
 
 /// One line naming the fields at fault, for the console's stderr.
-fn describe(err: ApiError) -> anyhow::Error {
+pub(crate) fn describe(err: ApiError) -> anyhow::Error {
     match err {
         ApiError::Validation(errors) => anyhow!(
             "{}",

@@ -92,10 +92,13 @@ pub fn spawn_metrics(listener: TcpListener, state: AppState) {
 /// Prefixes of the routes whose next path segment is a secret: a
 /// provisioning key (it provisions and activates the account) or an e-mail
 /// change link. The longer prefix comes first.
-const SECRET_SEGMENT_AFTER: [&str; 3] = [
+const SECRET_SEGMENT_AFTER: [&str; 6] = [
     "/provisioning/qrcode/",
     "/provisioning/",
     "/accounts/email/confirm/",
+    "/api/accounts/auth_token/",
+    "/api/accounts/me/api_key/",
+    "/auth_tokens/qrcode/",
 ];
 
 /// `path` as it may be logged: a secret segment becomes `[redacted]`.
@@ -207,6 +210,18 @@ mod tests {
         assert_eq!(
             loggable_path("/accounts/email/confirm/s3cr3t"),
             "/accounts/email/confirm/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/api/accounts/auth_token/t0k3n/attach"),
+            "/api/accounts/auth_token/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/api/accounts/me/api_key/t0k3n"),
+            "/api/accounts/me/api_key/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/api/accounts/me/api_key"),
+            "/api/accounts/me/api_key"
         );
         assert_eq!(loggable_path("/provisioning"), "/provisioning");
         assert_eq!(loggable_path("/provisioning/"), "/provisioning/");

@@ -1,9 +1,12 @@
-//! Admin account management: create, list, show, delete, (de)activate.
+//! Admin account management: create, list, show, delete, (de)activate,
+//! (un)block. The 2021 `GET …/activate` and `…/deactivate` keep their
+//! 14-key answer; the FlexiAPI 2.x `POST` forms answer the admin account
+//! object (`admin_json`).
 
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
@@ -26,8 +29,16 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/accounts", get(list).post(create))
         .route("/api/accounts/{account}", get(show).delete(destroy))
-        .route("/api/accounts/{account}/activate", get(activate))
-        .route("/api/accounts/{account}/deactivate", get(deactivate))
+        .route(
+            "/api/accounts/{account}/activate",
+            get(activate).post(activate_admin),
+        )
+        .route(
+            "/api/accounts/{account}/deactivate",
+            get(deactivate).post(deactivate_admin),
+        )
+        .route("/api/accounts/{account}/block", post(block))
+        .route("/api/accounts/{account}/unblock", post(unblock))
 }
 
 /// The validated fields of an admin account creation.
@@ -39,6 +50,8 @@ pub struct AccountFields<'a> {
     pub admin: bool,
     pub phone: Option<&'a str>,
     pub email: Option<&'a str>,
+    pub display_name: Option<&'a str>,
+    pub dtmf_protocol: Option<&'a str>,
     pub confirmation_key_expires: Option<chrono::NaiveDateTime>,
 }
 
@@ -52,6 +65,8 @@ pub fn validate_account_fields(body: &JsonObject) -> ApiResult<AccountFields<'_>
     let admin = v.optional_bool("admin").unwrap_or(false);
     let phone = fields::optional_phone(&mut v);
     let email = fields::optional_email(&mut v);
+    let display_name = fields::optional_display_name(&mut v);
+    let dtmf_protocol = fields::optional_dtmf_protocol(&mut v);
     let expires = v
         .optional_string("confirmation_key_expires")
         .and_then(|raw| {
@@ -79,13 +94,31 @@ pub fn validate_account_fields(body: &JsonObject) -> ApiResult<AccountFields<'_>
         admin,
         phone,
         email,
+        display_name,
+        dtmf_protocol,
         confirmation_key_expires: expires,
     })
 }
 
-/// Creates an account from validated fields in `domain`; returns its JSON
-/// with `confirmation_key`.
+/// Creates an account from validated fields in `domain`, in its own
+/// transaction; returns its admin JSON.
 pub async fn create_account(
+    state: &AppState,
+    domain: &str,
+    fields: AccountFields<'_>,
+    ip_address: &str,
+    user_agent: &str,
+) -> ApiResult<Value> {
+    let txn = crate::db::begin_write(&state.db).await?;
+    let json = insert_account(&txn, state, domain, fields, ip_address, user_agent).await?;
+    txn.commit().await?;
+    Ok(json)
+}
+
+/// Creates an account in the caller's transaction (several at once for
+/// the console's `accounts seed`); returns its admin JSON.
+pub async fn insert_account(
+    txn: &sea_orm::DatabaseTransaction,
     state: &AppState,
     domain: &str,
     fields: AccountFields<'_>,
@@ -102,6 +135,8 @@ pub async fn create_account(
         phone: fields.phone,
         activated: fields.activated,
         admin: fields.admin,
+        display_name: fields.display_name,
+        dtmf_protocol: fields.dtmf_protocol,
         confirmation_key,
         confirmation_key_expires: fields
             .confirmation_key_expires
@@ -109,12 +144,10 @@ pub async fn create_account(
         ip_address,
         user_agent,
     };
-    let txn = crate::db::begin_write(&state.db).await?;
-    let created = accounts::insert(&txn, &state.config, new, state.clock.now_naive()).await;
+    let created = accounts::insert(txn, &state.config, new, state.clock.now_naive()).await;
     let account = created.map_err(creation_error)?;
-    let view = accounts::view(&txn, account).await?;
-    txn.commit().await?;
-    Ok(view.to_json(&state.config, true))
+    let view = accounts::view(txn, account).await?;
+    Ok(view.to_admin_json(&state.config))
 }
 
 /// Maps a refused creation to the 422 on the right field.
@@ -161,17 +194,26 @@ async fn list(
 
 /// The account named by an `{id}` path segment; anything that is not an
 /// existing id is a 404.
-async fn find(state: &AppState, id: &str) -> ApiResult<account::Model> {
+pub(super) async fn find(state: &AppState, id: &str) -> ApiResult<account::Model> {
     let id: i32 = id.parse().map_err(|_| ApiError::not_found())?;
     accounts::find_by_id(&state.db, id)
         .await?
         .ok_or_else(ApiError::not_found)
 }
 
+/// The admin account object of `account`, as every admin route that shows
+/// one account answers it.
+pub(super) async fn admin_json(
+    state: &AppState,
+    account: account::Model,
+) -> ApiResult<Json<Value>> {
+    let view = accounts::view(&state.db, account).await?;
+    Ok(Json(view.to_admin_json(&state.config)))
+}
+
 async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let account = find(&state, &id).await?;
-    let view = accounts::view(&state.db, account).await?;
-    Ok(Json(view.to_json(&state.config, true)))
+    admin_json(&state, account).await
 }
 
 async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
@@ -183,20 +225,58 @@ async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
 }
 
 async fn activate(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    set_activated(state, &id, true).await
+    let account = set_activated(&state, &id, true).await?;
+    let view = accounts::view(&state.db, account).await?;
+    Ok(Json(view.to_json(&state.config, false)))
 }
 
 async fn deactivate(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    set_activated(state, &id, false).await
-}
-
-async fn set_activated(state: AppState, id: &str, activated: bool) -> ApiResult<Json<Value>> {
-    let account = find(&state, id).await?;
-    accounts::set_activated(&state.db, account.id, activated).await?;
-    let account = find(&state, id).await?;
+    let account = set_activated(&state, &id, false).await?;
     let view = accounts::view(&state.db, account).await?;
     Ok(Json(view.to_json(&state.config, false)))
+}
+
+async fn activate_admin(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let account = set_activated(&state, &id, true).await?;
+    admin_json(&state, account).await
+}
+
+async fn deactivate_admin(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let account = set_activated(&state, &id, false).await?;
+    admin_json(&state, account).await
+}
+
+/// (De)activates the account of `{id}`; the account as it now is.
+async fn set_activated(state: &AppState, id: &str, activated: bool) -> ApiResult<account::Model> {
+    let account = find(state, id).await?;
+    accounts::set_activated(&state.db, account.id, activated).await?;
+    find(state, id).await
+}
+
+async fn block(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    set_blocked(&state, &id, true).await
+}
+
+async fn unblock(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    set_blocked(&state, &id, false).await
+}
+
+async fn set_blocked(state: &AppState, id: &str, blocked: bool) -> ApiResult<Json<Value>> {
+    let account = find(state, id).await?;
+    accounts::set_blocked(&state.db, account.id, blocked).await?;
+    tracing::info!(
+        account_id = account.id,
+        blocked,
+        "account (un)blocked by an admin"
+    );
+    admin_json(state, find(state, id).await?).await
 }

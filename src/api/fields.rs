@@ -56,3 +56,34 @@ pub fn optional_email<'a>(v: &mut Validator<'a>) -> Option<&'a str> {
     );
     Some(email)
 }
+
+/// Values of `dtmf_protocol`, as FlexiAPI 2.x names them.
+pub const DTMF_PROTOCOLS: [&str; 3] = ["sipinfo", "rfc2833", "sipmessage"];
+
+/// Longest display name, in characters (the column's size).
+pub const DISPLAY_NAME_MAX_CHARS: usize = 255;
+
+/// The `display_name` field when present: at most 255 characters, no
+/// control characters (PostgreSQL refuses NUL bytes; none belongs in a
+/// name shown in a SIP `From`).
+pub fn optional_display_name<'a>(v: &mut Validator<'a>) -> Option<&'a str> {
+    let name = v.optional_string("display_name")?;
+    v.check(
+        "display_name",
+        name.chars().count() <= DISPLAY_NAME_MAX_CHARS && !name.chars().any(char::is_control),
+        "The display name must be at most 255 characters, without control characters.",
+    );
+    Some(name)
+}
+
+/// The `dtmf_protocol` field when present: `sipinfo`, `rfc2833` or
+/// `sipmessage`.
+pub fn optional_dtmf_protocol<'a>(v: &mut Validator<'a>) -> Option<&'a str> {
+    let protocol = v.optional_string("dtmf_protocol")?;
+    v.check(
+        "dtmf_protocol",
+        DTMF_PROTOCOLS.contains(&protocol),
+        "The dtmf protocol must be sipinfo, rfc2833 or sipmessage.",
+    );
+    Some(protocol)
+}

@@ -3,6 +3,10 @@
 
 mod activation;
 mod admin_accounts;
+mod admin_devices;
+mod admin_search;
+pub mod admin_update;
+mod auth_tokens;
 mod client;
 pub mod devices;
 mod docs;
@@ -11,8 +15,10 @@ mod me;
 mod paginator;
 mod phone;
 mod ping;
+mod provisioning_tokens;
 mod public_accounts;
 mod tokens;
+mod turn;
 mod with_token;
 
 use axum::Router;
@@ -21,7 +27,9 @@ use axum::middleware::from_fn_with_state;
 use crate::auth::{require_admin, require_user};
 use crate::state::AppState;
 
-pub use admin_accounts::{CONFIRMATION_KEY_LENGTH, create_account, validate_account_fields};
+pub use admin_accounts::{
+    CONFIRMATION_KEY_LENGTH, create_account, insert_account, validate_account_fields,
+};
 pub use client::Client;
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -31,14 +39,23 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(public_accounts::router())
         .merge(tokens::router(state))
         .merge(with_token::router(state))
-        .merge(activation::router(state));
+        .merge(activation::router(state))
+        .merge(auth_tokens::public_router(state));
     let user = Router::new()
         .merge(me::router())
         .merge(phone::router())
         .merge(devices::router())
+        .merge(auth_tokens::user_router())
+        .merge(provisioning_tokens::user_router())
+        .merge(turn::router())
+        .merge(crate::provisioning::me_router())
         .route_layer(from_fn_with_state(state.clone(), require_user));
     let admin = Router::new()
         .merge(admin_accounts::router())
+        .merge(provisioning_tokens::admin_router())
+        .merge(admin_update::router())
+        .merge(admin_search::router())
+        .merge(admin_devices::router())
         .route_layer(from_fn_with_state(state.clone(), require_admin));
     public.merge(user).merge(admin)
 }

@@ -130,6 +130,7 @@ async fn insert_pending(
         confirmation_key_expires: None,
         ip_address: &ip_address,
         user_agent: &user_agent,
+        ..Default::default()
     };
     let account = accounts::insert(&txn, &state.config, new, now)
         .await

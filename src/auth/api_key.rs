@@ -1,22 +1,56 @@
 //! API keys: one per account, shown once, stored as a SHA-256 hash.
+//!
+//! Keys made in the panel or the console are stable. Keys issued to a
+//! device through the API (`GET /api/accounts/me/api_key`, the QR login)
+//! expire after `APP_API_KEY_EXPIRATION_MINUTES` without use. The last use
+//! is recorded at most once a minute ([`TOUCH_EVERY_SECONDS`]), so a busy
+//! key costs one write a minute, not one per request.
 
-use chrono::NaiveDateTime;
+use chrono::{Duration, NaiveDateTime};
+use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Set,
 };
 
+use crate::db::accounts::ApiKeyRecord;
 use crate::db::entities::api_key;
 use crate::secrets;
 
 /// Length of a generated key (letters and digits).
 pub const KEY_LENGTH: usize = 40;
 
-/// Creates a new key for `account_id`, replacing the previous one, and
-/// returns it in clear (the only time it is seen).
+/// `last_used_at` is rewritten only when older than this.
+pub const TOUCH_EVERY_SECONDS: i64 = 60;
+
+/// Creates a new stable key for `account_id`, replacing the previous one,
+/// and returns it in clear (the only time it is seen).
 pub async fn regenerate(
     conn: &impl ConnectionTrait,
     account_id: i32,
     now: NaiveDateTime,
+) -> Result<String, DbErr> {
+    insert(conn, account_id, now, None, None).await
+}
+
+/// Creates a new key for a device of `account_id` (replacing the previous
+/// key), expiring `expiration_minutes` after its last use (None: never).
+pub async fn issue_for_device(
+    conn: &impl ConnectionTrait,
+    account_id: i32,
+    now: NaiveDateTime,
+    expiration_minutes: Option<i64>,
+) -> Result<String, DbErr> {
+    let minutes = i32::try_from(expiration_minutes.unwrap_or(0)).unwrap_or(i32::MAX);
+    insert(conn, account_id, now, Some(now), Some(minutes)).await
+}
+
+async fn insert(
+    conn: &impl ConnectionTrait,
+    account_id: i32,
+    now: NaiveDateTime,
+    last_used_at: Option<NaiveDateTime>,
+    expires_after: Option<i32>,
 ) -> Result<String, DbErr> {
     let key = secrets::random_alphanumeric(KEY_LENGTH);
     api_key::Entity::delete_many()
@@ -26,7 +60,8 @@ pub async fn regenerate(
     api_key::ActiveModel {
         account_id: Set(account_id),
         key: Set(secrets::sha256_hex(&key)),
-        last_used_at: Set(None),
+        last_used_at: Set(last_used_at),
+        expires_after_last_used_minutes: Set(expires_after),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -34,6 +69,111 @@ pub async fn regenerate(
     .insert(conn)
     .await?;
     Ok(key)
+}
+
+/// The last use of a key, or its creation when never used.
+fn last_activity(record: &ApiKeyRecord) -> NaiveDateTime {
+    record.last_used_at.unwrap_or(record.created_at)
+}
+
+/// Whether a device key has gone unused for longer than its expiry.
+pub fn is_expired(record: &ApiKeyRecord, now: NaiveDateTime) -> bool {
+    match record.expires_after_last_used_minutes {
+        Some(minutes) if minutes > 0 => {
+            last_activity(record) + Duration::minutes(minutes.into()) < now
+        }
+        _ => false,
+    }
+}
+
+/// Records a use of the key, unless one was recorded less than a minute
+/// ago (no query at all then). The condition repeats the check so that
+/// concurrent requests on several nodes write once.
+pub async fn touch(
+    conn: &impl ConnectionTrait,
+    record: &ApiKeyRecord,
+    now: NaiveDateTime,
+) -> Result<(), DbErr> {
+    let floor = now - Duration::seconds(TOUCH_EVERY_SECONDS);
+    if record.last_used_at.is_some_and(|used| used > floor) {
+        return Ok(());
+    }
+    api_key::Entity::update_many()
+        .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
+        .filter(api_key::Column::Id.eq(record.id))
+        .filter(
+            Condition::any()
+                .add(api_key::Column::LastUsedAt.is_null())
+                .add(api_key::Column::LastUsedAt.lte(floor)),
+        )
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// `accounts clear-api-keys`: deletes the device keys unused for
+/// `unused_minutes` (when given) and every device key past its own
+/// expiry; stable keys are kept. Returns how many went.
+pub async fn clear(
+    conn: &impl ConnectionTrait,
+    unused_minutes: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<u64, DbErr> {
+    let mut removed = 0;
+    if let Some(minutes) = unused_minutes {
+        let before = now - Duration::minutes(minutes);
+        removed += api_key::Entity::delete_many()
+            .filter(api_key::Column::ExpiresAfterLastUsedMinutes.is_not_null())
+            .filter(
+                Condition::any()
+                    .add(api_key::Column::LastUsedAt.lt(before))
+                    .add(
+                        Condition::all()
+                            .add(api_key::Column::LastUsedAt.is_null())
+                            .add(api_key::Column::CreatedAt.lt(before)),
+                    ),
+            )
+            .exec(conn)
+            .await?
+            .rows_affected;
+    }
+    // Each key's own expiry: "last use + n minutes" is not portable SQL,
+    // so the (few) expiring keys are read and checked here.
+    let expiring: Vec<(i32, NaiveDateTime, Option<NaiveDateTime>, Option<i32>)> =
+        api_key::Entity::find()
+            .select_only()
+            .column(api_key::Column::Id)
+            .column(api_key::Column::CreatedAt)
+            .column(api_key::Column::LastUsedAt)
+            .column(api_key::Column::ExpiresAfterLastUsedMinutes)
+            .filter(api_key::Column::ExpiresAfterLastUsedMinutes.gt(0))
+            .into_tuple()
+            .all(conn)
+            .await?;
+    let expired: Vec<i32> = expiring
+        .into_iter()
+        .filter(|(id, created_at, last_used_at, minutes)| {
+            is_expired(
+                &ApiKeyRecord {
+                    id: *id,
+                    hash: String::new(),
+                    created_at: *created_at,
+                    last_used_at: *last_used_at,
+                    expires_after_last_used_minutes: *minutes,
+                },
+                now,
+            )
+        })
+        .map(|(id, ..)| id)
+        .collect();
+    for ids in expired.chunks(500) {
+        removed += api_key::Entity::delete_many()
+            .filter(api_key::Column::Id.is_in(ids.iter().copied()))
+            .exec(conn)
+            .await?
+            .rows_affected;
+    }
+    Ok(removed)
 }
 
 /// True when `presented` is the key whose hash is `stored` (constant-time
@@ -48,6 +188,24 @@ pub fn matches(stored: Option<&str>, presented: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_device_keys_expire_and_from_their_last_use() {
+        let created = crate::clock::parse_datetime("2026-01-01 10:00:00").unwrap();
+        let record = |last_used_at, minutes| ApiKeyRecord {
+            id: 1,
+            hash: String::new(),
+            created_at: created,
+            last_used_at,
+            expires_after_last_used_minutes: minutes,
+        };
+        let later = created + Duration::minutes(61);
+        assert!(!is_expired(&record(None, None), later), "stable key");
+        assert!(!is_expired(&record(None, Some(0)), later), "no expiry set");
+        assert!(is_expired(&record(None, Some(60)), later));
+        let used = Some(created + Duration::minutes(30));
+        assert!(!is_expired(&record(used, Some(60)), later));
+    }
 
     #[test]
     fn keys_match_only_their_hash() {

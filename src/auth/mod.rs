@@ -6,6 +6,7 @@
 //! Digest challenge to the response.
 
 pub mod api_key;
+pub mod auth_token;
 pub mod digest;
 pub mod nonces;
 pub mod passwords;
@@ -106,17 +107,31 @@ async fn authenticate(
         return Err(ApiError::NotFound("Account not found".into()));
     };
     let account = record.account;
-    if !account.activated {
-        state.metrics.auth_failure(AuthFailure::Deactivated);
+    // Deactivated and blocked accounts are refused alike, even with a key.
+    if !account.may_authenticate() {
+        state.metrics.auth_failure(if account.blocked {
+            AuthFailure::Blocked
+        } else {
+            AuthFailure::Deactivated
+        });
         return Err(unauthorized("Unauthorized", Vec::new()));
     }
 
     let mut success_challenges = Vec::new();
     if let Some(key) = headers.get("x-api-key") {
         let key = key.to_str().unwrap_or_default();
-        if !api_key::matches(record.api_key_hash.as_deref(), key) {
+        let stored = record.api_key.as_ref();
+        if !api_key::matches(stored.map(|k| k.hash.as_str()), key) {
             state.metrics.auth_failure(AuthFailure::BadKey);
             return Err(unauthorized("Unauthorized", Vec::new()));
+        }
+        if let Some(stored) = stored {
+            let now = state.clock.now_naive();
+            if api_key::is_expired(stored, now) {
+                state.metrics.auth_failure(AuthFailure::BadKey);
+                return Err(unauthorized("Unauthorized", Vec::new()));
+            }
+            api_key::touch(&state.db, stored, now).await?;
         }
     } else if let Some(authorization) = headers.get(header::AUTHORIZATION) {
         let passwords = accounts::passwords(&state.db, account.id).await?;

@@ -14,8 +14,8 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::entities::{
-    account, activation_expiration, admin, alias, api_key, email_changed, nonce, panel_session,
-    password, phone_change_code, phone_login_code,
+    account, activation_expiration, admin, alias, api_key, auth_token, email_changed, nonce,
+    panel_session, password, phone_change_code, phone_login_code, provisioning_token,
 };
 use crate::auth::digest::Algorithm;
 use crate::clock::format_datetime;
@@ -66,6 +66,19 @@ impl AccountView {
         if with_confirmation_key {
             value["confirmation_key"] = json!(a.confirmation_key);
         }
+        value
+    }
+
+    /// The admin account object: the account object with its
+    /// `confirmation_key` and the PHP FlexiAPI 2.x admin keys. Every admin
+    /// response that shows one account is built here, so a key added for
+    /// admins is added once.
+    pub fn to_admin_json(&self, config: &Config) -> Value {
+        let a = &self.account;
+        let mut value = self.to_json(config, true);
+        value["blocked"] = json!(a.blocked);
+        value["display_name"] = json!(a.display_name);
+        value["dtmf_protocol"] = json!(a.dtmf_protocol);
         value
     }
 }
@@ -225,8 +238,19 @@ pub async fn view(
 pub struct AuthRecord {
     pub account: account::Model,
     pub admin: bool,
-    /// SHA-256 of the account's API key, if it has one.
-    pub api_key_hash: Option<String>,
+    /// The account's API key, if it has one.
+    pub api_key: Option<ApiKeyRecord>,
+}
+
+/// What checking an API key needs of its row.
+#[derive(Clone, Debug)]
+pub struct ApiKeyRecord {
+    pub id: i32,
+    /// SHA-256 of the key.
+    pub hash: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub expires_after_last_used_minutes: Option<i32>,
 }
 
 pub async fn find_for_auth(
@@ -245,8 +269,27 @@ pub async fn find_for_auth(
     let query = Query::select()
         .columns(account::Column::iter().map(|c| (account::Entity, c)))
         .expr_as(
+            Expr::col((api_key::Entity, api_key::Column::Id)),
+            Alias::new("api_key_id"),
+        )
+        .expr_as(
             Expr::col((api_key::Entity, api_key::Column::Key)),
             Alias::new("api_key_hash"),
+        )
+        .expr_as(
+            Expr::col((api_key::Entity, api_key::Column::CreatedAt)),
+            Alias::new("api_key_created_at"),
+        )
+        .expr_as(
+            Expr::col((api_key::Entity, api_key::Column::LastUsedAt)),
+            Alias::new("api_key_last_used_at"),
+        )
+        .expr_as(
+            Expr::col((
+                api_key::Entity,
+                api_key::Column::ExpiresAfterLastUsedMinutes,
+            )),
+            Alias::new("api_key_expires_after"),
         )
         .expr_as(
             SimpleExpr::SubQuery(None, Box::new(admins.into_sub_query_statement())),
@@ -268,10 +311,21 @@ pub async fn find_for_auth(
         return Ok(None);
     };
     let admin_rows: i64 = row.try_get("", "admin_rows")?;
+    let api_key_id: Option<i32> = row.try_get("", "api_key_id")?;
+    let api_key = match api_key_id {
+        Some(id) => Some(ApiKeyRecord {
+            id,
+            hash: row.try_get("", "api_key_hash")?,
+            created_at: row.try_get("", "api_key_created_at")?,
+            last_used_at: row.try_get("", "api_key_last_used_at")?,
+            expires_after_last_used_minutes: row.try_get("", "api_key_expires_after")?,
+        }),
+        None => None,
+    };
     Ok(Some(AuthRecord {
         account: account::Model::from_query_result(&row, "")?,
         admin: admin_rows > 0,
-        api_key_hash: row.try_get("", "api_key_hash")?,
+        api_key,
     }))
 }
 
@@ -380,26 +434,84 @@ fn escape_like(value: &str) -> String {
 /// True when `phone` is already a username or an alias/phone of an account,
 /// in any domain (phone numbers are unique across the service).
 pub async fn phone_in_use(conn: &impl ConnectionTrait, phone: &str) -> Result<bool, DbErr> {
-    let accounts = account::Entity::find()
-        .filter(
-            Condition::any()
-                .add(account::Column::Username.eq(phone))
-                .add(account::Column::Phone.eq(phone)),
-        )
-        .count(conn)
-        .await?;
-    if accounts > 0 {
-        return Ok(true);
-    }
-    Ok(alias::Entity::find()
-        .filter(alias::Column::Alias.eq(phone))
-        .count(conn)
-        .await?
-        > 0)
+    phone_used_by_another(conn, phone, None).await
 }
 
-/// The activated account whose phone (the `phone` column or an alias) is
-/// `phone`, if any.
+/// As [`phone_in_use`], not counting the account `except` (an account
+/// keeping its own phone does not conflict with itself).
+pub async fn phone_used_by_another(
+    conn: &impl ConnectionTrait,
+    phone: &str,
+    except: Option<i32>,
+) -> Result<bool, DbErr> {
+    let mut accounts = account::Entity::find().filter(
+        Condition::any()
+            .add(account::Column::Username.eq(phone))
+            .add(account::Column::Phone.eq(phone)),
+    );
+    let mut aliases = alias::Entity::find().filter(alias::Column::Alias.eq(phone));
+    if let Some(id) = except {
+        accounts = accounts.filter(account::Column::Id.ne(id));
+        aliases = aliases.filter(alias::Column::AccountId.ne(id));
+    }
+    if accounts.count(conn).await? > 0 {
+        return Ok(true);
+    }
+    Ok(aliases.count(conn).await? > 0)
+}
+
+/// The first account (by id) whose e-mail is `email` up to the case of
+/// ASCII letters — the same answer on every backend. The database picks
+/// candidates from its index (PostgreSQL and SQLite: `lower(email)`; MySQL:
+/// `email`, whose collation ignores case and accents), a superset that is
+/// then compared here exactly.
+pub async fn find_by_email(
+    conn: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<account::Model>, DbErr> {
+    let candidates = if conn.get_database_backend() == sea_orm::DbBackend::MySql {
+        Condition::all().add(account::Column::Email.eq(email))
+    } else {
+        Condition::all().add(
+            Expr::expr(Func::lower(Expr::col(account::Column::Email)))
+                .eq(SimpleExpr::from(Func::lower(Expr::val(email)))),
+        )
+    };
+    Ok(account::Entity::find()
+        .filter(candidates)
+        .order_by_asc(account::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .find(|account| {
+            account
+                .email
+                .as_deref()
+                .is_some_and(|stored| stored.eq_ignore_ascii_case(email))
+        }))
+}
+
+/// The account that has the alias `alias` in `domain`.
+pub async fn find_by_alias(
+    conn: &impl ConnectionTrait,
+    alias: &str,
+    domain: &str,
+) -> Result<Option<account::Model>, DbErr> {
+    let aliased = Query::select()
+        .column(alias::Column::AccountId)
+        .from(alias::Entity)
+        .and_where(Expr::col(alias::Column::Alias).eq(alias))
+        .and_where(Expr::col(alias::Column::Domain).eq(domain))
+        .to_owned();
+    account::Entity::find()
+        .filter(account::Column::Id.in_subquery(aliased))
+        .order_by_asc(account::Column::Id)
+        .one(conn)
+        .await
+}
+
+/// The activated, unblocked account whose phone (the `phone` column or an
+/// alias) is `phone`, if any.
 pub async fn find_activated_by_phone(
     conn: &impl ConnectionTrait,
     phone: &str,
@@ -411,6 +523,7 @@ pub async fn find_activated_by_phone(
         .to_owned();
     account::Entity::find()
         .filter(account::Column::Activated.eq(true))
+        .filter(account::Column::Blocked.eq(false))
         .filter(
             Condition::any()
                 .add(account::Column::Phone.eq(phone))
@@ -431,6 +544,8 @@ pub struct NewAccount<'a> {
     pub phone: Option<&'a str>,
     pub activated: bool,
     pub admin: bool,
+    pub display_name: Option<&'a str>,
+    pub dtmf_protocol: Option<&'a str>,
     pub confirmation_key: Option<String>,
     pub confirmation_key_expires: Option<NaiveDateTime>,
     pub ip_address: &'a str,
@@ -478,6 +593,9 @@ pub async fn insert(
         expire_time: Set(None),
         phone: Set(new.phone.map(str::to_string)),
         failed_code_attempts: Set(0),
+        blocked: Set(false),
+        display_name: Set(new.display_name.map(str::to_string)),
+        dtmf_protocol: Set(new.dtmf_protocol.map(str::to_string)),
         ..Default::default()
     }
     .insert(conn)
@@ -588,6 +706,109 @@ pub async fn passwords(
         .await
 }
 
+/// What an admin update sets; validated by the caller. Absent optional
+/// fields are cleared (the update replaces them, as FlexiAPI 2.x does).
+#[derive(Debug)]
+pub struct AccountUpdate<'a> {
+    pub username: &'a str,
+    pub domain: &'a str,
+    /// A new password; `None` keeps the stored ones.
+    pub password: Option<(&'a str, Algorithm)>,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub display_name: Option<&'a str>,
+    pub dtmf_protocol: Option<&'a str>,
+}
+
+/// Updates an account's profile, password and phone. Activation, the admin
+/// role and `blocked` are left alone. Run it inside a transaction: on error
+/// the caller rolls everything back.
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    config: &Config,
+    account: &account::Model,
+    change: AccountUpdate<'_>,
+) -> Result<account::Model, CreateError> {
+    let taken = find_by_address(conn, change.username, change.domain).await?;
+    if taken.is_some_and(|other| other.id != account.id) {
+        return Err(CreateError::UsernameTaken);
+    }
+    if let Some(phone) = change.phone
+        && phone_used_by_another(conn, phone, Some(account.id)).await?
+    {
+        return Err(CreateError::PhoneTaken);
+    }
+    let updated = account::Entity::update_many()
+        .col_expr(account::Column::Username, Expr::value(change.username))
+        .col_expr(account::Column::Domain, Expr::value(change.domain))
+        .col_expr(account::Column::Email, Expr::value(change.email))
+        .col_expr(
+            account::Column::DisplayName,
+            Expr::value(change.display_name),
+        )
+        .col_expr(
+            account::Column::DtmfProtocol,
+            Expr::value(change.dtmf_protocol),
+        )
+        .filter(account::Column::Id.eq(account.id))
+        .exec(conn)
+        .await;
+    match updated {
+        Ok(_) => {}
+        // Lost a race with a concurrent creation of the same address.
+        Err(err) if super::is_unique_violation(&err) => return Err(CreateError::UsernameTaken),
+        Err(err) => return Err(err.into()),
+    }
+    let account = find_by_id(conn, account.id)
+        .await?
+        .ok_or(DbErr::RecordNotUpdated)?;
+    if let Some((clear, algorithm)) = change.password {
+        set_password(conn, config, &account, clear, algorithm).await?;
+    }
+    match change.phone {
+        // The alias follows the domain too, so it is rewritten either way.
+        Some(phone) => set_phone(conn, &account, phone).await.map_err(|err| {
+            if super::is_unique_violation(&err) {
+                CreateError::PhoneTaken
+            } else {
+                err.into()
+            }
+        })?,
+        None => clear_phone(conn, account.id).await?,
+    }
+    Ok(find_by_id(conn, account.id)
+        .await?
+        .ok_or(DbErr::RecordNotUpdated)?)
+}
+
+/// Removes the account's alias and `phone`.
+pub async fn clear_phone(conn: &impl ConnectionTrait, account_id: i32) -> Result<(), DbErr> {
+    alias::Entity::delete_many()
+        .filter(alias::Column::AccountId.eq(account_id))
+        .exec(conn)
+        .await?;
+    account::Entity::update_many()
+        .col_expr(account::Column::Phone, Expr::value(Option::<String>::None))
+        .filter(account::Column::Id.eq(account_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Blocks or unblocks an account; its activation is left as it is.
+pub async fn set_blocked(
+    conn: &impl ConnectionTrait,
+    account_id: i32,
+    blocked: bool,
+) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(account::Column::Blocked, Expr::value(blocked))
+        .filter(account::Column::Id.eq(account_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Activates (clearing the confirmation key: it has served) or deactivates.
 pub async fn set_activated(
     conn: &impl ConnectionTrait,
@@ -632,7 +853,9 @@ pub async fn delete(conn: &DatabaseConnection, account_id: i32) -> Result<bool, 
         phone_change_code,
         phone_login_code,
         activation_expiration,
-        panel_session
+        panel_session,
+        auth_token,
+        provisioning_token
     );
     let deleted = account::Entity::delete_by_id(account_id).exec(&txn).await?;
     txn.commit().await?;

@@ -3,11 +3,12 @@
 
 pub mod accounts;
 pub mod entities;
+pub mod kind;
 pub mod migrations;
 pub mod settings;
 pub mod startup;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -206,6 +207,75 @@ fn sqlx_unreachable(err: &sqlx::Error) -> bool {
         }),
         _ => false,
     }
+}
+
+/// Opens `url` only to read it: a SQLite file is opened read-only and never
+/// created, and a server gets a small pool. For databases that are not
+/// ours (an import's source, `db check`). The error names no password.
+pub async fn connect_read_only(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let url = url.replacen("mariadb://", "mysql://", 1);
+    let known = ["sqlite:", "mysql://", "postgres://", "postgresql://"];
+    if !known.iter().any(|scheme| url.starts_with(scheme)) {
+        bail!("not a sqlite://, mysql:// or postgres:// URL");
+    }
+    let mut url = url;
+    if url.starts_with("sqlite:") {
+        let Some(path) = sqlite_path(&url).filter(|p| p != Path::new(":memory:")) else {
+            bail!("no SQLite file path in the URL");
+        };
+        if !path.is_file() {
+            bail!("no SQLite file at {}", path.display());
+        }
+        url.push_str(if url.contains('?') {
+            "&mode=ro"
+        } else {
+            "?mode=ro"
+        });
+    }
+    // One plain connection first: a pool retries a refused connection
+    // until its timeout, then reports only that it timed out.
+    let probe = async {
+        use sea_orm::sqlx::{Connection, MySqlConnection, PgConnection, SqliteConnection};
+        if url.starts_with("mysql:") {
+            MySqlConnection::connect(&url).await?.close().await
+        } else if url.starts_with("sqlite:") {
+            SqliteConnection::connect(&url).await?.close().await
+        } else {
+            PgConnection::connect(&url).await?.close().await
+        }
+    };
+    match tokio::time::timeout(Duration::from_secs(10), probe).await {
+        Err(_) => bail!("cannot connect: no answer within 10 seconds"),
+        Ok(Err(err)) => bail!("cannot connect: {}", one_line(&err.to_string())),
+        Ok(Ok(())) => {}
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .max_connections(2)
+        .min_connections(1)
+        .sqlx_logging(false);
+    Database::connect(options).await.map_err(|err| {
+        // sqlx's message names the host and the cause, never the password.
+        anyhow::anyhow!("cannot connect: {}", one_line(&err.to_string()))
+    })
+}
+
+/// The file of a `sqlite:` URL, if it names one.
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let path = url
+        .strip_prefix("sqlite:")?
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    (!path.is_empty()).then(|| PathBuf::from(path))
+}
+
+/// `text` on one line (driver messages sometimes span several).
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock

@@ -1,6 +1,6 @@
 //! Admin pages: the account list with search and paging
 //! (`GET /admin/accounts`), and per-account actions (activate, deactivate,
-//! admin role on/off, delete after a confirmation page). An admin cannot
+//! block, unblock, admin role on/off, delete after a confirmation page). An admin cannot
 //! deactivate, demote or delete their own account from here: one wrong
 //! click would lock them out.
 
@@ -46,6 +46,7 @@ struct Row {
     email: String,
     phone: String,
     activated: bool,
+    blocked: bool,
     admin: bool,
     is_self: bool,
 }
@@ -156,6 +157,7 @@ async fn list_page(
                 email: a.email.unwrap_or_default(),
                 phone: a.phone.unwrap_or_default(),
                 activated: a.activated,
+                blocked: a.blocked,
                 admin: view.admin,
                 is_self: a.id == session.account.id,
             }
@@ -181,7 +183,11 @@ async fn list_page(
 }
 
 /// The account of a path `{id}`, or the `404` page.
-async fn target(state: &AppState, session: &Session, id: &str) -> Result<account::Model, Response> {
+pub(super) async fn target(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+) -> Result<account::Model, Response> {
     let not_found = || {
         nav_message_page(
             &state.config.app_name,
@@ -247,7 +253,12 @@ async fn act(
         Err(page) => return page,
     };
     let (search, page) = list_params(&form).unwrap_or_default();
-    let back = list_url(&search, page.max(1));
+    // Forms of the account's own page come back to it.
+    let back = if field(&form, "back") == Some("account") {
+        format!("/admin/accounts/{}", account.id)
+    } else {
+        list_url(&search, page.max(1))
+    };
     let address = format!("{}@{}", account.username, account.domain);
     let is_self = account.id == session.account.id;
     let refuse = |message: &str| {
@@ -282,6 +293,26 @@ async fn act(
                         session::end_all(txn, account.id).await
                     })
                 },
+            )
+            .await
+        }
+        "block" if is_self => return refuse("You cannot block your own account."),
+        "block" => {
+            apply(&state, &session, &format!("{address} is blocked."), |txn| {
+                Box::pin(async move {
+                    accounts::set_blocked(txn, account.id, true).await?;
+                    // Its panel sessions end with it.
+                    session::end_all(txn, account.id).await
+                })
+            })
+            .await
+        }
+        "unblock" => {
+            apply(
+                &state,
+                &session,
+                &format!("{address} is unblocked."),
+                |txn| Box::pin(accounts::set_blocked(txn, account.id, false)),
             )
             .await
         }

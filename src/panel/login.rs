@@ -18,7 +18,7 @@ use super::{Nav, error_page, render, see_other};
 use crate::auth::passwords::matches_any;
 use crate::client_address::client_ip;
 use crate::db::accounts;
-use crate::db::entities::password;
+use crate::db::entities::{account, password};
 use crate::input::JsonObject;
 use crate::sip::SipAddress;
 use crate::state::AppState;
@@ -178,10 +178,10 @@ async fn login(
             Ok(account) => account,
             Err(err) => return error_page(app_name, None, err.into()),
         };
-    // An unknown or deactivated account goes through the same password
+    // An unknown, deactivated or blocked account goes through the same password
     // query and hash as a real one, so the answer's timing does not tell
     // which addresses exist.
-    let account = account.filter(|a| a.activated);
+    let account = account.filter(account::Model::may_authenticate);
     let account_id = account.as_ref().map_or(0, |a| a.id);
     let stored = match accounts::passwords(&state.db, account_id).await {
         Ok(stored) => stored,

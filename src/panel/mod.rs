@@ -1,6 +1,7 @@
 //! Server-rendered pages that work without JavaScript (SPEC §9): login
 //! (SIP address and password, or phone number and SMS code), the account's
-//! own page, the admin account list and the API key form,
+//! own page, the admin account list and each account's admin page (edit,
+//! block, devices), the API key form,
 //! and the e-mail change confirmation link.
 //!
 //! Sessions are server-side (`session.rs`), every POST form carries the
@@ -9,12 +10,14 @@
 
 mod account;
 mod admin;
+mod admin_account;
 mod api_key;
 mod csrf;
 mod email_change;
 mod form;
 mod login;
 mod phone_login;
+mod qr_login;
 mod session;
 
 use askama::Template;
@@ -32,7 +35,9 @@ pub fn router() -> Router<AppState> {
         .merge(phone_login::router())
         .merge(account::router())
         .merge(admin::router())
+        .merge(admin_account::router())
         .merge(api_key::router())
+        .merge(qr_login::router())
 }
 
 /// What the layout's navigation needs of the logged-in account.

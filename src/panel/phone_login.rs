@@ -322,7 +322,8 @@ async fn submit_code(
 /// code.
 async fn check_code(state: &AppState, phone: &str, given: &str) -> Result<Option<i32>, DbErr> {
     let db = &state.db;
-    // A deactivated account is not found: refused like an unknown number.
+    // A deactivated or blocked account is not found: refused like an
+    // unknown number.
     let Some(account) = accounts::find_activated_by_phone(db, phone).await? else {
         return Ok(None);
     };

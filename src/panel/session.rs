@@ -99,8 +99,9 @@ pub async fn current(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<
     let now = state.clock.now_naive();
     let account = accounts::find_by_id(&state.db, row.account_id).await?;
     let live = row.last_seen_at > now - IDLE_LIFETIME && row.created_at > now - ABSOLUTE_LIFETIME;
-    // A deactivated account loses its session at its next request.
-    let Some(account) = account.filter(|a| a.activated && live) else {
+    // A deactivated or blocked account loses its session at its next
+    // request.
+    let Some(account) = account.filter(|a| a.may_authenticate() && live) else {
         end(&state.db, row.id).await?;
         return Ok(None);
     };

@@ -4,15 +4,22 @@
 //! - `rc`: the operator's INI files, read at start;
 //! - `assemble`: rc sections plus the account's `proxy_0`/`auth_info_N`;
 //! - `xml`: liblinphone's XML format;
-//! - `store`: key lookup and single-use consumption;
+//! - `store`: activation key (`confirmation_key`) lookup and single-use
+//!   consumption;
+//! - `tokens`: provisioning tokens, distinct from the activation key;
 //! - `qrcode`: the PNG.
+//!
+//! `/provisioning/{key}` takes a provisioning token or, as before them, an
+//! activation key.
 
 pub mod assemble;
 pub mod qrcode;
 pub mod rc;
 pub mod store;
+pub mod tokens;
 pub mod xml;
 
+use axum::Extension;
 use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -31,6 +38,54 @@ pub fn router() -> Router<AppState> {
         .route("/provisioning", get(base))
         .route("/provisioning/{key}", get(provision))
         .route("/provisioning/qrcode/{key}", get(qrcode))
+        .route("/provisioning/auth_token/{token}", get(by_auth_token))
+}
+
+/// `GET /provisioning/me`, for a device authenticated as on the API; the
+/// caller puts it behind `require_user`.
+pub fn me_router() -> Router<AppState> {
+    Router::new().route("/provisioning/me", get(me))
+}
+
+/// The account's configuration, every time (nothing is consumed).
+async fn me(
+    State(state): State<AppState>,
+    Extension(auth): Extension<crate::auth::AuthAccount>,
+) -> ApiResult<Response> {
+    let credentials = tokens::credentials(&state.db, auth.account.id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let sections = assemble::for_account(&state.provisioning, &state.config, &credentials);
+    Ok(xml_response(&state, &sections))
+}
+
+/// The configuration of the account an auth token is attached to; the
+/// token is used up. Unknown, expired or unattached tokens: `404`, as the
+/// PHP service answers.
+async fn by_auth_token(
+    State(state): State<AppState>,
+    method: Method,
+    token: Result<Path<String>, PathRejection>,
+) -> ApiResult<Response> {
+    let Ok(Path(token)) = token else {
+        return Err(ApiError::not_found());
+    };
+    let now = state.clock.now_naive();
+    let account_id = if method == Method::HEAD {
+        crate::auth::auth_token::find_live(&state.db, &token, now)
+            .await?
+            .and_then(|t| t.account_id)
+    } else {
+        crate::auth::auth_token::take_attached(&state.db, &token, now).await?
+    };
+    let Some(account_id) = account_id else {
+        return Err(ApiError::not_found());
+    };
+    let credentials = tokens::credentials(&state.db, account_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let sections = assemble::for_account(&state.provisioning, &state.config, &credentials);
+    Ok(xml_response(&state, &sections))
 }
 
 /// The header that repeats the URL a QR code encodes.
@@ -52,10 +107,13 @@ async fn provision(
         return Ok(xml_response(&state, &assemble::base(&state.provisioning)));
     };
     // A HEAD (link checkers, proxies) must not burn the single-use key.
+    let now = state.clock.now_naive();
     let account = if method == Method::HEAD {
         None
+    } else if let Some(account) = tokens::consume(&state.db, &key, now).await? {
+        Some(account)
     } else {
-        store::consume(&state.db, &key, state.clock.now_naive()).await?
+        store::consume(&state.db, &key, now).await?
     };
     let sections = match &account {
         Some(account) => assemble::for_account(&state.provisioning, &state.config, account),
@@ -72,10 +130,10 @@ async fn qrcode(
     let Ok(Path(key)) = key else {
         return Err(ApiError::not_found());
     };
-    if store::find_valid(&state.db, &key, state.clock.now_naive())
-        .await?
-        .is_none()
-    {
+    let now = state.clock.now_naive();
+    let live = tokens::find_live(&state.db, &key, now).await?.is_some()
+        || store::find_valid(&state.db, &key, now).await?.is_some();
+    if !live {
         return Err(ApiError::not_found());
     }
     let url = provisioning_url(&state.config.app_url, &key);

@@ -28,7 +28,8 @@ fn plausible(key: &str) -> bool {
 }
 
 /// The account named by a valid key whose activation has not expired (no
-/// `activation_expirations` row, or one in the future).
+/// `activation_expirations` row, or one in the future). A blocked account's
+/// key provisions nothing, as if it were unknown.
 pub async fn find_valid<C: ConnectionTrait>(
     db: &C,
     key: &str,
@@ -47,6 +48,9 @@ pub async fn find_valid<C: ConnectionTrait>(
         return Ok(None);
     }
     let account = found.remove(0);
+    if account.blocked {
+        return Ok(None);
+    }
     // MySQL compares case-insensitively: insist on the exact bytes.
     let stored = account.confirmation_key.as_deref().unwrap_or_default();
     if !bool::from(stored.as_bytes().ct_eq(key.as_bytes())) {

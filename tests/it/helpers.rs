@@ -240,3 +240,22 @@ pub fn account_keys() -> Vec<String> {
     keys.sort();
     keys
 }
+
+/// The keys of the admin account object (admin create, show, update, the
+/// 2.x state routes and look-ups): the 14 keys, `confirmation_key` and the
+/// FlexiAPI 2.x `blocked`, `display_name`, `dtmf_protocol`, sorted.
+pub fn admin_account_keys() -> Vec<String> {
+    let mut keys = account_keys();
+    keys.extend(
+        [
+            "confirmation_key",
+            "blocked",
+            "display_name",
+            "dtmf_protocol",
+        ]
+        .iter()
+        .map(|k| k.to_string()),
+    );
+    keys.sort();
+    keys
+}

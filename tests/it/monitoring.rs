@@ -401,7 +401,16 @@ async fn authentication_failures_are_counted_by_reason() {
         401
     );
 
-    // A deactivated account, even with its right key.
+    // A blocked account (twice), then a deactivated one, even with their
+    // right keys.
+    let blocked = app.account("auth_blocked", "SHA-256", false).await;
+    flexiapi::db::accounts::set_blocked(&app.state.db, blocked.id, true)
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let response = app.as_key(&blocked, Method::GET, ME).send().await.unwrap();
+        assert_eq!(status(response), 401);
+    }
     flexiapi::db::accounts::set_activated(&app.state.db, user.id, false)
         .await
         .unwrap();
@@ -418,7 +427,7 @@ async fn authentication_failures_are_counted_by_reason() {
         ("replayed_nonce", 1.0),
         ("invalid_nonce", 1.0),
         ("deactivated", 1.0),
-        ("blocked", 0.0),
+        ("blocked", 2.0),
     ] {
         assert_eq!(auth_failures(&after, reason), expected, "{reason}");
     }

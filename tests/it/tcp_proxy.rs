@@ -1,56 +1,63 @@
 //! A TCP proxy between flexiapi and a database server, switched off and on
-//! by the test: off, its port refuses connections and the connections it
-//! carried are cut, as when the server stops or the network fails.
+//! by the test: off, every connection it accepts is closed at once and the
+//! connections it carried are cut, as when the server stops or the network
+//! fails. Its port stays bound all along, so that no other socket of the
+//! test run takes it while the proxy is off.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 pub struct TcpProxy {
     pub addr: SocketAddr,
-    target: SocketAddr,
-    running: Option<JoinHandle<()>>,
+    on: watch::Sender<bool>,
+    accepting: JoinHandle<()>,
 }
 
 impl TcpProxy {
     /// A proxy to `target` on a free port of 127.0.0.1, off.
     pub async fn new(target: &str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        TcpProxy {
-            addr: listener.local_addr().unwrap(),
-            target: target.parse().unwrap(),
-            running: None,
-        }
-    }
-
-    /// Accepts connections again (on the same port) and forwards them.
-    pub async fn on(&mut self) {
-        assert!(self.running.is_none(), "already on");
-        let socket = TcpSocket::new_v4().unwrap();
-        socket.set_reuseaddr(true).unwrap();
-        socket.bind(self.addr).unwrap();
-        let listener = socket.listen(128).unwrap();
-        let target = self.target;
-        self.running = Some(tokio::spawn(async move {
-            // Dropped with this task when the proxy goes off: every live
-            // connection is cut then.
-            let mut connections = JoinSet::new();
+        let addr = listener.local_addr().unwrap();
+        let target: SocketAddr = target.parse().unwrap();
+        let (on, watching) = watch::channel(false);
+        let accepting = tokio::spawn(async move {
             loop {
                 let Ok((client, _)) = listener.accept().await else {
                     continue;
                 };
-                connections.spawn(forward(client, target));
+                if !*watching.borrow() {
+                    continue; // dropped: closed at once
+                }
+                let mut switched = watching.clone();
+                tokio::spawn(async move {
+                    tokio::select! {
+                        _ = forward(client, target) => {}
+                        _ = switched.wait_for(|on| !*on) => {}
+                    }
+                });
             }
-        }));
+        });
+        TcpProxy {
+            addr,
+            on,
+            accepting,
+        }
     }
 
-    /// Closes the port and cuts every connection it carried.
+    /// Forwards new connections.
+    pub async fn on(&mut self) {
+        self.on.send_replace(true);
+    }
+
+    /// Refuses new connections and cuts every connection it carried.
     pub async fn off(&mut self) {
-        if let Some(task) = self.running.take() {
-            task.abort();
-            let _ = task.await;
-        }
+        self.on.send_replace(false);
+        // Let the forwarding tasks see the switch and drop their sockets.
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -63,8 +70,7 @@ async fn forward(mut client: TcpStream, target: SocketAddr) {
 
 impl Drop for TcpProxy {
     fn drop(&mut self) {
-        if let Some(task) = self.running.take() {
-            task.abort();
-        }
+        self.on.send_replace(false);
+        self.accepting.abort();
     }
 }

@@ -16,9 +16,20 @@ pub struct Model {
     pub expire_time: Option<DateTime>,
     pub phone: Option<String>,
     pub failed_code_attempts: i32,
+    pub blocked: bool,
+    pub display_name: Option<String>,
+    pub dtmf_protocol: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// Whether the account may log in or authenticate at all: activated and
+    /// not blocked. Every authentication path asks this one question.
+    pub fn may_authenticate(&self) -> bool {
+        self.activated && !self.blocked
+    }
+}

@@ -9,6 +9,9 @@ pub struct Model {
     /// SHA-256 of the key, hex: the key itself is never stored.
     pub key: String,
     pub last_used_at: Option<DateTime>,
+    /// None: a stable key (panel, console). Some(0): a device's key that
+    /// does not expire; Some(n): expires n minutes after its last use.
+    pub expires_after_last_used_minutes: Option<i32>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }

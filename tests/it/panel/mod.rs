@@ -4,8 +4,10 @@
 
 mod account;
 mod admin;
+mod admin_account;
 mod login;
 mod phone_login;
+mod qr_login;
 
 use std::collections::HashMap;
 

@@ -1,0 +1,60 @@
+//! Admin look-ups of one account (FlexiAPI 2.x): by exact SIP address
+//! (`GET /api/accounts/{sip}/search`), by e-mail whatever its case
+//! (`GET /api/accounts/{email}/search-by-email`), and by address or alias
+//! (`GET /api/resolve/{sip}`). Each answers the admin account object or
+//! `404`.
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::Value;
+
+use super::admin_accounts::admin_json;
+use super::public_accounts::find_by_sip;
+use crate::db::accounts;
+use crate::error::{ApiError, ApiResult};
+use crate::sip::SipAddress;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/accounts/{sip}/search", get(search))
+        .route(
+            "/api/accounts/{email}/search-by-email",
+            get(search_by_email),
+        )
+        .route("/api/resolve/{sip}", get(resolve))
+}
+
+async fn search(State(state): State<AppState>, Path(sip): Path<String>) -> ApiResult<Json<Value>> {
+    let account = find_by_sip(&state, &sip).await?;
+    admin_json(&state, account).await
+}
+
+async fn search_by_email(
+    State(state): State<AppState>,
+    Path(email): Path<String>,
+) -> ApiResult<Json<Value>> {
+    // Not an e-mail at all (NUL bytes included): nothing can match.
+    if !crate::input::rules::is_email(&email) {
+        return Err(ApiError::not_found());
+    }
+    let account = accounts::find_by_email(&state.db, &email)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    admin_json(&state, account).await
+}
+
+/// The account whose address is `{sip}`, else the one that has `{sip}` as
+/// an alias (e.g. its phone number in its domain).
+async fn resolve(State(state): State<AppState>, Path(sip): Path<String>) -> ApiResult<Json<Value>> {
+    let address = SipAddress::parse_bare(&sip).ok_or_else(ApiError::not_found)?;
+    let account =
+        match accounts::find_by_address(&state.db, &address.username, &address.domain).await? {
+            Some(account) => account,
+            None => accounts::find_by_alias(&state.db, &address.username, &address.domain)
+                .await?
+                .ok_or_else(ApiError::not_found)?,
+        };
+    admin_json(&state, account).await
+}

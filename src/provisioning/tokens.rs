@@ -1,0 +1,131 @@
+//! Provisioning tokens: the token of an account's provisioning link,
+//! distinct from its activation key (`confirmation_key`). An account has
+//! at most one; issuing a new one replaces it, so the previous link only
+//! gives the base configuration. Single use, optionally expiring
+//! (`APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES`), stored as SHA-256.
+
+use chrono::{Duration, NaiveDateTime};
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
+
+use super::assemble::AccountCredentials;
+use crate::db::Db;
+use crate::db::entities::provisioning_token::{self, Column};
+use crate::db::entities::{account, password};
+use crate::secrets;
+
+/// Random letters and digits of a token.
+pub const TOKEN_LENGTH: usize = 20;
+/// Longer path segments are not our tokens: not even hashed.
+const MAX_PRESENTED_LEN: usize = 128;
+
+fn hash(presented: &str) -> Option<String> {
+    (!presented.is_empty() && presented.len() <= MAX_PRESENTED_LEN)
+        .then(|| secrets::sha256_hex(presented))
+}
+
+/// Issues a new token for `account_id`, replacing its previous one, and
+/// returns it in clear (the only time it is seen).
+pub async fn issue(
+    conn: &impl ConnectionTrait,
+    account_id: i32,
+    now: NaiveDateTime,
+    expiration_minutes: Option<i64>,
+) -> Result<String, DbErr> {
+    provisioning_token::Entity::delete_many()
+        .filter(Column::AccountId.eq(account_id))
+        .exec(conn)
+        .await?;
+    let token = secrets::random_alphanumeric(TOKEN_LENGTH);
+    provisioning_token::ActiveModel {
+        account_id: Set(account_id),
+        token: Set(secrets::sha256_hex(&token)),
+        expires_at: Set(expiration_minutes.map(|m| now + Duration::minutes(m))),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(token)
+}
+
+/// The account id of a live token (for the QR code: nothing consumed).
+pub async fn find_live(
+    conn: &impl ConnectionTrait,
+    presented: &str,
+    now: NaiveDateTime,
+) -> Result<Option<provisioning_token::Model>, DbErr> {
+    let Some(hash) = hash(presented) else {
+        return Ok(None);
+    };
+    provisioning_token::Entity::find()
+        .filter(Column::Token.eq(hash))
+        .filter(
+            Condition::any()
+                .add(Column::ExpiresAt.is_null())
+                .add(Column::ExpiresAt.gt(now)),
+        )
+        .one(conn)
+        .await
+}
+
+/// Consumes a live token: the row's deletion is the claim (one visit
+/// wins), the account is activated (the link proves possession, as the
+/// activation key does), and the credentials are returned.
+pub async fn consume(
+    db: &Db,
+    presented: &str,
+    now: NaiveDateTime,
+) -> Result<Option<AccountCredentials>, DbErr> {
+    // Most visits carry an activation key or nothing: a read answers them
+    // without taking the write lock.
+    if find_live(db, presented, now).await?.is_none() {
+        return Ok(None);
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let Some(row) = find_live(&txn, presented, now).await? else {
+        return Ok(None);
+    };
+    let claimed = provisioning_token::Entity::delete_many()
+        .filter(Column::Id.eq(row.id))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Ok(None);
+    }
+    account::Entity::update_many()
+        .col_expr(account::Column::Activated, Expr::value(true))
+        .filter(account::Column::Id.eq(row.account_id))
+        .exec(&txn)
+        .await?;
+    let credentials = credentials(&txn, row.account_id).await?;
+    txn.commit().await?;
+    tracing::info!(account_id = row.account_id, "account provisioned by token");
+    Ok(credentials)
+}
+
+/// What the provisioning XML needs of an account.
+pub async fn credentials(
+    conn: &impl ConnectionTrait,
+    account_id: i32,
+) -> Result<Option<AccountCredentials>, DbErr> {
+    let Some(account) = account::Entity::find_by_id(account_id).one(conn).await? else {
+        return Ok(None);
+    };
+    let passwords = password::Entity::find()
+        .filter(password::Column::AccountId.eq(account_id))
+        .order_by_asc(password::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(Some(AccountCredentials {
+        username: account.username,
+        domain: account.domain,
+        passwords: passwords
+            .into_iter()
+            .map(|p| (p.password, p.algorithm))
+            .collect(),
+    }))
+}
