@@ -5,8 +5,8 @@
 use chrono::{Duration, NaiveDateTime};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use crate::db::entities::nonce;
@@ -34,17 +34,19 @@ pub async fn issue(
     lifetime: Duration,
 ) -> Result<String, DbErr> {
     let value = secrets::random_alphanumeric(32);
-    let inserted = nonce::ActiveModel {
+    // `exec`, not `insert`: on MariaDB `insert` reads the row back, and a
+    // concurrent challenge's pruning may already have removed it (a 500).
+    let inserted = nonce::Entity::insert(nonce::ActiveModel {
         account_id: Set(account_id),
         nonce: Set(value.clone()),
         nc: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
+    })
+    .exec(db)
     .await?;
-    match prune(db, account_id, inserted.id, now - lifetime).await {
+    match prune(db, account_id, inserted.last_insert_id, now - lifetime).await {
         // Concurrent challenges of one account prune the same rows and
         // can deadlock on InnoDB; the other request does the work, and
         // the next challenge prunes again.
