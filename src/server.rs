@@ -90,19 +90,29 @@ pub fn spawn_metrics(listener: TcpListener, state: AppState) {
 }
 
 /// Prefixes of the routes whose next path segment is a secret: a
-/// provisioning key (it provisions and activates the account) or an e-mail
-/// change link. The longer prefix comes first.
-const SECRET_SEGMENT_AFTER: [&str; 6] = [
+/// provisioning key (it provisions and activates the account), an e-mail
+/// change link, an auth token, an account creation request, a pushed
+/// recovery token or a password reset link. The longer prefix comes first.
+const SECRET_SEGMENT_AFTER: [&str; 9] = [
     "/provisioning/qrcode/",
     "/provisioning/",
     "/accounts/email/confirm/",
     "/api/accounts/auth_token/",
     "/api/accounts/me/api_key/",
     "/auth_tokens/qrcode/",
+    "/creation_request/",
+    "/recovery/phone/",
+    "/recovery/password/",
 ];
+
+/// Fixed route segments after those prefixes, which are no secret.
+const PUBLIC_SEGMENTS: [&str; 1] = ["/recovery/phone/code"];
 
 /// `path` as it may be logged: a secret segment becomes `[redacted]`.
 fn loggable_path(path: &str) -> Cow<'_, str> {
+    if PUBLIC_SEGMENTS.contains(&path) {
+        return Cow::Borrowed(path);
+    }
     SECRET_SEGMENT_AFTER
         .iter()
         .find(|prefix| path.len() > prefix.len() && path.starts_with(*prefix))
@@ -210,6 +220,22 @@ mod tests {
         assert_eq!(
             loggable_path("/accounts/email/confirm/s3cr3t"),
             "/accounts/email/confirm/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/recovery/password/s3cr3t"),
+            "/recovery/password/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/creation_request/s3cr3t"),
+            "/creation_request/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/recovery/phone/s3cr3t"),
+            "/recovery/phone/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/recovery/phone/code"),
+            "/recovery/phone/code"
         );
         assert_eq!(
             loggable_path("/api/accounts/auth_token/t0k3n/attach"),

@@ -1,9 +1,12 @@
 //! The REST API under `/api`, one module per resource. Public, user and
 //! admin routes are grouped so that each group gets its guard once.
 
+mod account_creation_tokens;
+mod account_recovery_tokens;
 mod activation;
 mod admin_accounts;
 mod admin_devices;
+mod admin_emails;
 mod admin_search;
 pub mod admin_update;
 mod auth_tokens;
@@ -17,6 +20,7 @@ mod phone;
 mod ping;
 mod provisioning_tokens;
 mod public_accounts;
+pub mod push_token;
 mod tokens;
 mod turn;
 mod with_token;
@@ -40,6 +44,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(tokens::router(state))
         .merge(with_token::router(state))
         .merge(activation::router(state))
+        .merge(account_creation_tokens::public_router(state))
+        .merge(account_recovery_tokens::router(state))
         .merge(auth_tokens::public_router(state));
     let user = Router::new()
         .merge(me::router())
@@ -52,6 +58,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route_layer(from_fn_with_state(state.clone(), require_user));
     let admin = Router::new()
         .merge(admin_accounts::router())
+        .merge(account_creation_tokens::admin_router())
+        .merge(admin_emails::router())
         .merge(provisioning_tokens::admin_router())
         .merge(admin_update::router())
         .merge(admin_search::router())

@@ -34,9 +34,10 @@ pub async fn issue(
     lifetime: Duration,
 ) -> Result<String, DbErr> {
     let value = secrets::random_alphanumeric(32);
-    // `exec`, not `insert`: on MariaDB `insert` reads the row back, and a
-    // concurrent challenge's pruning may already have removed it (a 500).
-    let inserted = nonce::Entity::insert(nonce::ActiveModel {
+    // `Entity::insert` takes the new id from the insert itself: the
+    // re-read of `ActiveModel::insert` would fail when a concurrent
+    // challenge of the same account pruned the row in between.
+    let inserted_id = nonce::Entity::insert(nonce::ActiveModel {
         account_id: Set(account_id),
         nonce: Set(value.clone()),
         nc: Set(0),
@@ -45,8 +46,9 @@ pub async fn issue(
         ..Default::default()
     })
     .exec(db)
-    .await?;
-    match prune(db, account_id, inserted.last_insert_id, now - lifetime).await {
+    .await?
+    .last_insert_id;
+    match prune(db, account_id, inserted_id, now - lifetime).await {
         // Concurrent challenges of one account prune the same rows and
         // can deadlock on InnoDB; the other request does the work, and
         // the next challenge prunes again.

@@ -14,8 +14,9 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::entities::{
-    account, activation_expiration, admin, alias, api_key, auth_token, email_changed, nonce,
-    panel_session, password, phone_change_code, phone_login_code, provisioning_token,
+    account, account_creation_token, account_recovery_token, activation_expiration, admin, alias,
+    api_key, auth_token, email_changed, nonce, panel_session, password, phone_change_code,
+    phone_login_code, provisioning_token, recovery_code, reset_password_token,
 };
 use crate::auth::digest::Algorithm;
 use crate::clock::format_datetime;
@@ -855,7 +856,11 @@ pub async fn delete(conn: &DatabaseConnection, account_id: i32) -> Result<bool, 
         activation_expiration,
         panel_session,
         auth_token,
-        provisioning_token
+        provisioning_token,
+        account_creation_token,
+        account_recovery_token,
+        recovery_code,
+        reset_password_token
     );
     let deleted = account::Entity::delete_by_id(account_id).exec(&txn).await?;
     txn.commit().await?;

@@ -12,12 +12,15 @@ mod account;
 mod admin;
 mod admin_account;
 mod api_key;
+mod creation_request;
 mod csrf;
 mod email_change;
 mod form;
 mod login;
 mod phone_login;
 mod qr_login;
+mod recovery;
+mod reset_password;
 mod session;
 
 use askama::Template;
@@ -37,6 +40,9 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(admin_account::router())
         .merge(api_key::router())
+        .merge(creation_request::router())
+        .merge(recovery::router())
+        .merge(reset_password::router())
         .merge(qr_login::router())
 }
 

@@ -2,6 +2,7 @@
 //! the real server on a free port with a fresh database of the backend
 //! `FLEXIAPI_TEST_DB` names (SQLite unless it says `mariadb` or `postgres`).
 
+mod account_creation_tokens;
 mod activation;
 mod admin_accounts;
 mod admin_block;
@@ -33,6 +34,7 @@ mod properties;
 mod provisioning;
 mod provisioning_tokens;
 mod rate_limit;
+mod recovery;
 mod registrar;
 mod self_service_backends;
 mod sms;

@@ -1,6 +1,9 @@
 //! sea-orm entities, one file per table.
 
 pub mod account;
+pub mod account_creation_request_token;
+pub mod account_creation_token;
+pub mod account_recovery_token;
 pub mod activation_expiration;
 pub mod admin;
 pub mod alias;
@@ -15,4 +18,6 @@ pub mod phone_change_code;
 pub mod phone_login_code;
 pub mod provisioning_token;
 pub mod rate_limit;
+pub mod recovery_code;
+pub mod reset_password_token;
 pub mod token;
