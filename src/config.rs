@@ -137,6 +137,10 @@ pub struct Config {
     pub tokens_per_device: u32,
     pub token_lifetime_minutes: i64,
     pub nonce_lifetime_minutes: i64,
+    /// Bearer token that `/metrics` asks for.
+    pub metrics_token: Option<Secret>,
+    /// Separate address serving `/metrics` (then not on `listen`).
+    pub metrics_listen: Option<SocketAddr>,
     /// Validity of an account creation token; `None`: no expiry.
     pub account_creation_token_expiration_minutes: Option<i64>,
     /// A device whose creation token was used this recently gets no new one.
@@ -175,6 +179,9 @@ pub struct TurnConfig {
     pub secret: Secret,
     pub ttl_minutes: i64,
 }
+
+/// A shorter `METRICS_TOKEN` could be guessed.
+const METRICS_TOKEN_MIN_LENGTH: usize = 16;
 
 /// Reads variables from a map (the environment merged over `.env`).
 struct Vars<'a>(&'a HashMap<String, String>);
@@ -284,6 +291,29 @@ impl Config {
             }
         };
 
+        let metrics_token = vars.get("METRICS_TOKEN").map(|t| Secret(t.to_string()));
+        if metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < METRICS_TOKEN_MIN_LENGTH)
+        {
+            return Err(invalid(
+                "METRICS_TOKEN",
+                format!("must be at least {METRICS_TOKEN_MIN_LENGTH} characters"),
+            ));
+        }
+        let metrics_listen = match vars.get("METRICS_LISTEN") {
+            None => None,
+            Some(raw) => Some(raw.parse::<SocketAddr>().map_err(|_| {
+                invalid(
+                    "METRICS_LISTEN",
+                    format!("not a host:port address: {raw:?}"),
+                )
+            })?),
+        };
+        if metrics_listen.is_some_and(|m| m == listen) {
+            return Err(invalid("METRICS_LISTEN", "must differ from APP_LISTEN"));
+        }
+
         Ok(Config {
             listen,
             database_url: database_url(&vars)?,
@@ -319,6 +349,8 @@ impl Config {
             tokens_per_device: vars.positive("APP_TOKENS_PER_DEVICE", 4)?,
             token_lifetime_minutes: vars.positive("APP_TOKEN_LIFETIME_MINUTES", 1440)? as i64,
             nonce_lifetime_minutes: vars.positive("APP_NONCE_LIFETIME_MINUTES", 60)? as i64,
+            metrics_token,
+            metrics_listen,
             account_creation_token_expiration_minutes: vars
                 .minutes_or_none("APP_ACCOUNT_CREATION_TOKEN_EXPIRATION_MINUTES", 0)?,
             account_creation_token_retry_minutes: vars
