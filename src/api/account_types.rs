@@ -6,7 +6,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::{list_fields, lookup};
+use super::{links, list_fields, lookup};
 use crate::db::entities::account_type;
 use crate::db::{self, account_types};
 use crate::error::{ApiError, ApiResult};
@@ -53,11 +53,7 @@ fn validated_key(body: &JsonObject) -> ApiResult<String> {
 /// A unique violation on insert or update means a concurrent writer took
 /// the key between our check and our write.
 fn key_conflict(err: sea_orm::DbErr) -> ApiError {
-    if db::is_unique_violation(&err) {
-        ApiError::field("key", KEY_TAKEN)
-    } else {
-        err.into()
-    }
+    links::on_unique_violation(err, || ApiError::field("key", KEY_TAKEN))
 }
 
 /// Creates a type from a body or form with `key` (shared with the panel).
@@ -128,27 +124,18 @@ async fn detach(
 
 /// Gives a type to an account (shared with the panel).
 pub async fn give(state: &AppState, account_id: i32, type_id: i32) -> ApiResult<()> {
-    let refused = || ApiError::Forbidden("The account already has this type.".into());
-    if account_types::is_attached(&state.db, account_id, type_id).await? {
-        return Err(refused());
-    }
-    account_types::attach(&state.db, account_id, type_id, state.clock.now_naive())
-        .await
-        .map_err(|err| {
-            if db::is_unique_violation(&err) {
-                refused()
-            } else {
-                err.into()
-            }
-        })
+    links::add_once(
+        account_types::is_attached(&state.db, account_id, type_id).await?,
+        account_types::attach(&state.db, account_id, type_id, state.clock.now_naive()),
+        "The account already has this type.",
+    )
+    .await
 }
 
 /// Takes a type from an account (shared with the panel).
 pub async fn take(state: &AppState, account_id: i32, type_id: i32) -> ApiResult<()> {
-    if !account_types::detach(&state.db, account_id, type_id).await? {
-        return Err(ApiError::Forbidden(
-            "The account does not have this type.".into(),
-        ));
-    }
-    Ok(())
+    links::removed_or(
+        account_types::detach(&state.db, account_id, type_id).await?,
+        "The account does not have this type.",
+    )
 }

@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::{list_fields, lookup};
+use super::{links, list_fields, lookup};
 use crate::db::contacts_lists::{self, ListView};
 use crate::db::{self, entities::contacts_list};
 use crate::error::{ApiError, ApiResult};
@@ -107,14 +107,6 @@ async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
     Ok(Json(json!({})))
 }
 
-fn already(err: sea_orm::DbErr, message: &str) -> ApiError {
-    if db::is_unique_violation(&err) {
-        ApiError::Forbidden(message.into())
-    } else {
-        err.into()
-    }
-}
-
 const ALREADY_CONTACT: &str = "The account is already in this contacts list.";
 const NOT_CONTACT: &str = "The account is not in this contacts list.";
 const ALREADY_SUBSCRIBED: &str = "The account already has this contacts list.";
@@ -162,34 +154,34 @@ async fn unsubscribe(
 
 /// Puts an account in a list (shared with the panel).
 pub async fn put_contact(state: &AppState, list_id: i32, contact_id: i32) -> ApiResult<()> {
-    if contacts_lists::has_contact(&state.db, list_id, contact_id).await? {
-        return Err(ApiError::Forbidden(ALREADY_CONTACT.into()));
-    }
-    contacts_lists::add_contact(&state.db, list_id, contact_id, state.clock.now_naive())
-        .await
-        .map_err(|err| already(err, ALREADY_CONTACT))
+    links::add_once(
+        contacts_lists::has_contact(&state.db, list_id, contact_id).await?,
+        contacts_lists::add_contact(&state.db, list_id, contact_id, state.clock.now_naive()),
+        ALREADY_CONTACT,
+    )
+    .await
 }
 
 pub async fn drop_contact(state: &AppState, list_id: i32, contact_id: i32) -> ApiResult<()> {
-    if !contacts_lists::remove_contact(&state.db, list_id, contact_id).await? {
-        return Err(ApiError::Forbidden(NOT_CONTACT.into()));
-    }
-    Ok(())
+    links::removed_or(
+        contacts_lists::remove_contact(&state.db, list_id, contact_id).await?,
+        NOT_CONTACT,
+    )
 }
 
 /// Gives a list to an account (shared with the panel).
 pub async fn give(state: &AppState, account_id: i32, list_id: i32) -> ApiResult<()> {
-    if contacts_lists::is_subscribed(&state.db, account_id, list_id).await? {
-        return Err(ApiError::Forbidden(ALREADY_SUBSCRIBED.into()));
-    }
-    contacts_lists::subscribe(&state.db, account_id, list_id, state.clock.now_naive())
-        .await
-        .map_err(|err| already(err, ALREADY_SUBSCRIBED))
+    links::add_once(
+        contacts_lists::is_subscribed(&state.db, account_id, list_id).await?,
+        contacts_lists::subscribe(&state.db, account_id, list_id, state.clock.now_naive()),
+        ALREADY_SUBSCRIBED,
+    )
+    .await
 }
 
 pub async fn take(state: &AppState, account_id: i32, list_id: i32) -> ApiResult<()> {
-    if !contacts_lists::unsubscribe(&state.db, account_id, list_id).await? {
-        return Err(ApiError::Forbidden(NOT_SUBSCRIBED.into()));
-    }
-    Ok(())
+    links::removed_or(
+        contacts_lists::unsubscribe(&state.db, account_id, list_id).await?,
+        NOT_SUBSCRIBED,
+    )
 }

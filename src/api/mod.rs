@@ -21,6 +21,7 @@ pub mod dictionary;
 mod docs;
 pub mod external_accounts;
 pub(crate) mod fields;
+mod links;
 pub(crate) mod list_fields;
 mod lookup;
 mod me;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -234,16 +234,21 @@ pub async fn unsubscribe(
     Ok(deleted.rows_affected > 0)
 }
 
+/// The ids of the lists an account is given, as a subquery.
+fn subscribed_list_ids(account_id: i32) -> SelectStatement {
+    Query::select()
+        .column(account_contacts_list::Column::ContactsListId)
+        .from(account_contacts_list::Entity)
+        .and_where(Expr::col(account_contacts_list::Column::AccountId).eq(account_id))
+        .to_owned()
+}
+
 /// The lists an account is given, ordered by id.
 pub async fn lists_of_account(
     conn: &impl ConnectionTrait,
     account_id: i32,
 ) -> Result<Vec<contacts_list::Model>, DbErr> {
-    let subscribed = Query::select()
-        .column(account_contacts_list::Column::ContactsListId)
-        .from(account_contacts_list::Entity)
-        .and_where(Expr::col(account_contacts_list::Column::AccountId).eq(account_id))
-        .to_owned();
+    let subscribed = subscribed_list_ids(account_id);
     contacts_list::Entity::find()
         .filter(contacts_list::Column::Id.in_subquery(subscribed))
         .order_by_asc(contacts_list::Column::Id)
@@ -258,11 +263,7 @@ pub async fn contacts_of_subscriber(
     account_id: i32,
     address: Option<(&str, &str)>,
 ) -> Result<Vec<account::Model>, DbErr> {
-    let subscribed = Query::select()
-        .column(account_contacts_list::Column::ContactsListId)
-        .from(account_contacts_list::Entity)
-        .and_where(Expr::col(account_contacts_list::Column::AccountId).eq(account_id))
-        .to_owned();
+    let subscribed = subscribed_list_ids(account_id);
     let members = Query::select()
         .column(contacts_list_contact::Column::ContactId)
         .from(contacts_list_contact::Entity)
