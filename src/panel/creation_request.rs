@@ -17,7 +17,7 @@ use axum::routing::get;
 
 use super::form::field;
 use super::login::{pre_login_page_at, read_pre_login_form};
-use super::{Nav, error_page, message_page, render};
+use super::{Nav, error_page, message_page, not_found_page, render};
 use crate::creation_tokens;
 use crate::error::ApiError;
 use crate::notify::hcaptcha::{self, CaptchaError};
@@ -42,10 +42,8 @@ struct RequestPage<'a> {
 }
 
 fn unknown(state: &AppState) -> Response {
-    message_page(
-        &state.config.app_name,
-        StatusCode::NOT_FOUND,
-        "Not found",
+    not_found_page(
+        state,
         "This account creation request is unknown, used or expired.",
     )
 }

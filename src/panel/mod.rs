@@ -73,6 +73,17 @@ fn message_page(app_name: &str, status: StatusCode, title: &str, message: &str) 
     nav_message_page(app_name, None, status, title, message)
 }
 
+/// The `404` page of a link that leads nowhere (unknown, used or expired
+/// token, feature turned off), saying why.
+fn not_found_page(state: &crate::state::AppState, message: &str) -> Response {
+    message_page(
+        &state.config.app_name,
+        StatusCode::NOT_FOUND,
+        "Not found",
+        message,
+    )
+}
+
 /// [`message_page`] with the navigation of a logged-in account.
 fn nav_message_page(
     app_name: &str,

@@ -27,7 +27,7 @@ use axum::routing::{get, post};
 
 use super::form::field;
 use super::login::{pre_login_page_at, read_pre_login_form};
-use super::{Nav, error_page, message_page, render, see_other, user_message};
+use super::{Nav, error_page, not_found_page, render, see_other, user_message};
 use crate::api::fields;
 use crate::codes::CodeKind;
 use crate::error::ApiResult;
@@ -164,14 +164,8 @@ fn code_form(
 }
 
 fn phone_disabled(state: &AppState) -> Option<Response> {
-    (!state.config.phone_authentication).then(|| {
-        message_page(
-            &state.config.app_name,
-            StatusCode::NOT_FOUND,
-            "Not found",
-            "This feature is not enabled on this service.",
-        )
-    })
+    (!state.config.phone_authentication)
+        .then(|| not_found_page(state, "This feature is not enabled on this service."))
 }
 
 async fn show_email(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -239,12 +233,7 @@ async fn show_phone_with_token(
 }
 
 fn token_gone(state: &AppState) -> Response {
-    message_page(
-        &state.config.app_name,
-        StatusCode::NOT_FOUND,
-        "Not found",
-        "This recovery link is unknown, used or expired.",
-    )
+    not_found_page(state, "This recovery link is unknown, used or expired.")
 }
 
 /// The account the request names, if any, once its fields are valid.

@@ -16,7 +16,7 @@ use axum::routing::get;
 
 use super::form::field;
 use super::login::{open_session, pre_login_page_at, read_pre_login_form};
-use super::{Nav, error_page, message_page, render, user_message};
+use super::{Nav, error_page, message_page, not_found_page, render, user_message};
 use crate::api::fields;
 use crate::auth::digest::Algorithm;
 use crate::recovery;
@@ -44,12 +44,7 @@ struct PasswordPage<'a> {
 }
 
 fn link_gone(state: &AppState) -> Response {
-    message_page(
-        &state.config.app_name,
-        StatusCode::NOT_FOUND,
-        "Not found",
-        "This link is unknown, used or expired.",
-    )
+    not_found_page(state, "This link is unknown, used or expired.")
 }
 
 fn password_form(
