@@ -15,7 +15,9 @@ use super::csrf::CsrfForm;
 use super::form::field;
 use super::session::{self, AdminSession, Session};
 use super::{Nav, error_page, render, see_other, user_message};
+use crate::api::Client;
 use crate::api::admin_update::{apply_update, validate_update};
+use crate::audit::By;
 use crate::api::fields::DTMF_PROTOCOLS;
 use crate::db::accounts;
 use crate::db::entities::account;
@@ -189,6 +191,7 @@ fn account_url(id: i32) -> String {
 async fn edit(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    client: Client,
     CsrfForm { session, form }: CsrfForm,
 ) -> Response {
     if !session.admin {
@@ -198,8 +201,9 @@ async fn edit(
         Ok(account) => account,
         Err(page) => return page,
     };
+    let by = By::account(&session.account, &client, &state.clock);
     let outcome = match validate_update(&form, &state.config, &account) {
-        Ok(change) => apply_update(&state, &account, change).await,
+        Ok(change) => apply_update(&state, &account, change, &by).await,
         Err(err) => Err(err),
     };
     match outcome {

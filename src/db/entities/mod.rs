@@ -6,6 +6,7 @@ pub mod admin;
 pub mod alias;
 pub mod api_key;
 pub mod app_setting;
+pub mod audit_log;
 pub mod auth_token;
 pub mod email_changed;
 pub mod nonce;

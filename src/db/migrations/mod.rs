@@ -12,6 +12,7 @@ mod m20261201_000010_account_admin_fields;
 mod m20261201_000035_auth_tokens;
 mod m20261201_000036_api_key_expiry;
 mod m20261201_000037_provisioning_tokens;
+mod m20261201_000070_audit_log;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000035_auth_tokens::Migration),
             Box::new(m20261201_000036_api_key_expiry::Migration),
             Box::new(m20261201_000037_provisioning_tokens::Migration),
+            Box::new(m20261201_000070_audit_log::Migration),
         ]
     }
 }
