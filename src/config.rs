@@ -315,7 +315,10 @@ impl Config {
 fn audit_retention_days(vars: &Vars) -> Result<u32, ConfigError> {
     let days = vars.positive("AUDIT_RETENTION_DAYS", 365)?;
     if days > 36500 {
-        return Err(invalid("AUDIT_RETENTION_DAYS", "must be 36500 days or fewer"));
+        return Err(invalid(
+            "AUDIT_RETENTION_DAYS",
+            "must be 36500 days or fewer",
+        ));
     }
     Ok(days)
 }
@@ -628,7 +631,10 @@ mod tests {
         assert_eq!(c.audit_retention_days, 30);
         for bad in ["0", "-1", "36501", "x", "99999999999"] {
             let err = config(&[("AUDIT_RETENTION_DAYS", bad)]).unwrap_err();
-            assert!(err.to_string().contains("AUDIT_RETENTION_DAYS"), "{bad}: {err}");
+            assert!(
+                err.to_string().contains("AUDIT_RETENTION_DAYS"),
+                "{bad}: {err}"
+            );
         }
     }
 

@@ -8,7 +8,7 @@ use serde_json::{Map, json};
 use crate::api::{create_account, validate_account_fields};
 use crate::audit::{self, Action, By};
 use crate::auth::{api_key, nonces};
-use crate::cli::{AccountsCommand, DbCommand};
+use crate::cli::{AccountsCommand, AuditCommand, DbCommand};
 use crate::clock::{Clock, format_datetime};
 use crate::config::Config;
 use crate::console_accounts::{self, StateChange, change_state};
@@ -153,9 +153,61 @@ pub async fn accounts(state: &AppState, command: AccountsCommand) -> anyhow::Res
 async fn issue_api_key(state: &AppState, account: &account::Model) -> anyhow::Result<String> {
     let txn = crate::db::begin_write(&state.db).await?;
     let key = api_key::regenerate(&txn, account.id, state.clock.now_naive()).await?;
-    audit::record(&txn, &By::console(&state.clock), Action::ApiKeyIssue, account).await?;
+    audit::record(
+        &txn,
+        &By::console(&state.clock),
+        Action::ApiKeyIssue,
+        account,
+    )
+    .await?;
     txn.commit().await?;
     Ok(key)
+}
+
+pub async fn audit(state: &AppState, command: AuditCommand) -> anyhow::Result<()> {
+    match command {
+        AuditCommand::List { since, limit } => {
+            let since = since.as_deref().map(parse_since).transpose()?;
+            let limit = limit
+                .as_deref()
+                .map(parse_limit)
+                .transpose()?
+                .unwrap_or(1000);
+            for entry in audit::since(&state.db, since, limit).await? {
+                println!("{}", audit::to_json(&entry));
+            }
+            Ok(())
+        }
+        AuditCommand::Prune => {
+            let days = state.config.audit_retention_days;
+            let removed = audit::prune(&state.db, days, state.clock.now_naive()).await?;
+            println!("{removed} audit log entr(y/ies) older than {days} days deleted.");
+            Ok(())
+        }
+    }
+}
+
+/// `--since`: a date (its midnight) or a date and time, UTC.
+fn parse_since(text: &str) -> anyhow::Result<chrono::NaiveDateTime> {
+    crate::clock::parse_datetime(text)
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|day| day.and_hms_opt(0, 0, 0))
+        })
+        .ok_or_else(|| {
+            anyhow!(
+                "--since: expected YYYY-MM-DD or \"YYYY-MM-DD HH:MM:SS\", got {:?}",
+                text.escape_debug().to_string()
+            )
+        })
+}
+
+fn parse_limit(text: &str) -> anyhow::Result<u64> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|n| (1..=100_000).contains(n))
+        .ok_or_else(|| anyhow!("--limit: expected a number from 1 to 100000"))
 }
 
 pub async fn clear_nonces(state: &AppState, minutes: u32) -> anyhow::Result<()> {

@@ -11,10 +11,10 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::client::Client;
-use crate::audit::{self, Action, By};
-use crate::auth::AuthAccount;
 use super::fields;
 use super::paginator::{PER_PAGE, Page, page_number};
+use crate::audit::{self, Action, By};
+use crate::auth::AuthAccount;
 use crate::auth::digest::Algorithm;
 use crate::clock::parse_datetime;
 use crate::db::accounts::{self, CreateError, NewAccount};

@@ -309,14 +309,19 @@ async fn act(
         }
         "block" if is_self => return refuse("You cannot block your own account."),
         "block" => {
-            apply(&state, &session,
-                audit(Action::AccountBlock), &format!("{address} is blocked."), |txn| {
-                Box::pin(async move {
-                    accounts::set_blocked(txn, account.id, true).await?;
-                    // Its panel sessions end with it.
-                    session::end_all(txn, account.id).await
-                })
-            })
+            apply(
+                &state,
+                &session,
+                audit(Action::AccountBlock),
+                &format!("{address} is blocked."),
+                |txn| {
+                    Box::pin(async move {
+                        accounts::set_blocked(txn, account.id, true).await?;
+                        // Its panel sessions end with it.
+                        session::end_all(txn, account.id).await
+                    })
+                },
+            )
             .await
         }
         "unblock" => {

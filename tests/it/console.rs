@@ -58,6 +58,20 @@ impl Console {
         child.wait_with_output().unwrap()
     }
 
+    /// A connection to the console's database.
+    pub(crate) async fn db(&self) -> sea_orm::DatabaseConnection {
+        sea_orm::Database::connect(self.database.url())
+            .await
+            .unwrap()
+    }
+
+    /// Runs with these variables added to the console's environment.
+    pub(crate) fn run_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        let mut command = self.command(args);
+        command.envs(vars.iter().copied());
+        command.output().unwrap()
+    }
+
     /// Rows in `table`, read from the console's database file.
     pub(crate) async fn count(&self, table: &str) -> i64 {
         use sea_orm::{ConnectionTrait, Database, Statement};
