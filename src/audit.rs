@@ -2,6 +2,12 @@
 //! from where. Rows are written in the action's own transaction, so an
 //! action never happens unrecorded and a refused one records nothing. No
 //! secret (key, password) ever reaches a row: only names of actions.
+//!
+//! A new admin action takes a variant of [`Action`] (its stable name in
+//! `Action::name`) and one line in its transaction:
+//! `audit::record(&txn, &by, Action::X, &target).await?`, with `by` from
+//! [`By::api`] (API handlers: `Extension<AuthAccount>` and `Client`),
+//! [`By::account`] (panel: the session's account) or [`By::console`].
 
 use chrono::NaiveDateTime;
 use sea_orm::{
@@ -31,6 +37,7 @@ pub enum Action {
     AdminOn,
     AdminOff,
     ApiKeyIssue,
+    ProvisioningTokenIssue,
 }
 
 impl Action {
@@ -46,6 +53,7 @@ impl Action {
             Action::AdminOn => "account.admin_on",
             Action::AdminOff => "account.admin_off",
             Action::ApiKeyIssue => "api_key.issue",
+            Action::ProvisioningTokenIssue => "provisioning_token.issue",
         }
     }
 }

@@ -81,6 +81,12 @@ async fn every_admin_api_action_is_recorded_with_actor_target_and_client() {
         let response = call(method.clone(), &path).send().await.unwrap();
         assert_eq!(response.status(), 200, "{method} {path}");
     }
+    let provisioned = call(Method::GET, &one("/provision")).send().await.unwrap();
+    assert_eq!(provisioned.status(), 200);
+    let token = provisioned.json::<Value>().await.unwrap()["provisioning_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let updated = call(Method::PUT, &one(""))
         .json(&json!({"username": "audited2", "password": "other-pass", "algorithm": "MD5"}))
         .send()
@@ -101,6 +107,7 @@ async fn every_admin_api_action_is_recorded_with_actor_target_and_client() {
             "account.deactivate",
             "account.block",
             "account.unblock",
+            "provisioning_token.issue",
             "account.update",
             "account.delete",
         ]
@@ -121,11 +128,11 @@ async fn every_admin_api_action_is_recorded_with_actor_target_and_client() {
         // Only names, never the secrets the requests carried.
         let row = format!("{entry:?}");
         assert!(!row.contains("s3cret") && !row.contains("other-pass"));
-        assert!(!row.contains(&admin.api_key));
+        assert!(!row.contains(&admin.api_key) && !row.contains(&token));
     }
     assert_eq!(log[0].target, "audited@sip.example.org");
     // The trail outlives the account, under its last name.
-    assert_eq!(log[8].target, "audited2@sip.example.org");
+    assert_eq!(log[9].target, "audited2@sip.example.org");
     assert_eq!(app.count("accounts").await, 1, "only the admin is left");
 }
 
@@ -175,11 +182,19 @@ async fn refused_api_actions_record_nothing() {
         .await
         .unwrap();
     assert_eq!(response.status(), 422);
+    // A user's own token is not an admin action.
+    let own = app
+        .as_key(&user, Method::GET, "/api/accounts/me/provision")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
     // 404: no such account.
     for (method, path) in [
         (Method::DELETE, "/api/accounts/99999"),
         (Method::POST, "/api/accounts/99999/block"),
         (Method::POST, "/api/accounts/99999/activate"),
+        (Method::GET, "/api/accounts/99999/provision"),
     ] {
         let response = app.as_key(&admin, method, path).send().await.unwrap();
         assert_eq!(response.status(), 404, "{path}");
