@@ -38,6 +38,7 @@ pub enum Action {
     AdminOff,
     ApiKeyIssue,
     ProvisioningTokenIssue,
+    DeviceDelete,
 }
 
 impl Action {
@@ -54,6 +55,7 @@ impl Action {
             Action::AdminOff => "account.admin_off",
             Action::ApiKeyIssue => "api_key.issue",
             Action::ProvisioningTokenIssue => "provisioning_token.issue",
+            Action::DeviceDelete => "device.delete",
         }
     }
 }

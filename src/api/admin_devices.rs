@@ -5,11 +5,14 @@
 
 use axum::extract::{Path, State};
 use axum::routing::{delete, get};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde_json::Value;
 
 use super::admin_accounts::find;
+use super::client::Client;
 use super::devices::{delete_device, list_devices};
+use crate::audit::{self, Action, By};
+use crate::auth::AuthAccount;
 use crate::error::ApiResult;
 use crate::state::AppState;
 
@@ -26,8 +29,15 @@ async fn list(State(state): State<AppState>, Path(id): Path<String>) -> ApiResul
 
 async fn destroy(
     State(state): State<AppState>,
+    Extension(auth): Extension<AuthAccount>,
+    client: Client,
     Path((id, uuid)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
+    let by = By::api(&auth, &client, &state.clock);
     let account = find(&state, &id).await?;
-    delete_device(&state, &account.username, &account.domain, &uuid).await
+    let done = delete_device(&state, &account.username, &account.domain, &uuid).await?;
+    // The device lives in the registrar, outside any transaction of ours:
+    // recorded once it is gone.
+    audit::record(&state.db, &by, Action::DeviceDelete, &account).await?;
+    Ok(done)
 }

@@ -582,3 +582,46 @@ async fn the_panel_page_is_for_admins_newest_first_50_a_page() {
     assert!(page.body.contains("x&lt;/b&gt;@") || page.body.contains("x&#60;/b&#62;@"));
     assert!(!page.body.contains("<b>x</b>"));
 }
+
+#[tokio::test]
+async fn device_deletions_by_an_admin_are_recorded_refused_ones_not() {
+    use crate::registrar::fixtures::{DESKTOP, PHONE, RedisServer, register_alice_and_bob};
+    let server = RedisServer::start().await;
+    let app = TestApp::spawn_with(&[("REDIS_URL", &server.url())]).await;
+    let now = app.state.clock.now().timestamp();
+    register_alice_and_bob(&mut server.connection().await, now).await;
+    let admin = app.admin().await;
+    let alice = app.account("alice", "MD5", false).await;
+    let devices = format!("/api/accounts/{}/devices", alice.id);
+    let delete = |uuid: &str| {
+        app.as_key(&admin, Method::DELETE, &format!("{devices}/{uuid}"))
+            .send()
+    };
+    assert_eq!(delete(PHONE).await.unwrap().status(), 200);
+    assert_eq!(delete(PHONE).await.unwrap().status(), 404, "already gone");
+    let as_alice = app
+        .as_key(&alice, Method::DELETE, &format!("{devices}/{DESKTOP}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(as_alice.status(), 403);
+    assert_eq!(app.count("audit_log").await, 1);
+
+    let mut browser = logged_in(&app, &admin).await;
+    let path = format!("/admin/accounts/{}", alice.id);
+    let remove = format!("{path}/devices/delete");
+    let page = browser.submit(&path, &remove, &[("uuid", DESKTOP)]).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = browser.submit(&path, &remove, &[("uuid", DESKTOP)]).await;
+    assert_ne!(page.status, 303, "already gone");
+
+    let log = entries(&app.state.db).await;
+    assert_eq!(actions(&log), ["device.delete", "device.delete"]);
+    for entry in &log {
+        assert_eq!(
+            (entry.actor_id, entry.target_id),
+            (Some(admin.id), alice.id)
+        );
+        assert_eq!(entry.client_address, "127.0.0.1");
+    }
+}
