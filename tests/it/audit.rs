@@ -625,3 +625,42 @@ async fn device_deletions_by_an_admin_are_recorded_refused_ones_not() {
         assert_eq!(entry.client_address, "127.0.0.1");
     }
 }
+
+#[tokio::test]
+async fn serve_prunes_old_entries_at_start() {
+    let console = Console::new();
+    assert!(console.run(&["audit", "list"]).status.success());
+    let db = console.db().await;
+    let at = |days: i64| {
+        (chrono::Utc::now().naive_utc() - chrono::Duration::days(days))
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    };
+    insert_entry(&db, &at(400), 1).await;
+    insert_entry(&db, &at(2), 2).await;
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut child = console
+        .command(&["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut left = Vec::new();
+    for _ in 0..200 {
+        left = entries(&db).await.iter().map(|e| e.target_id).collect();
+        if left == [2] {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        left,
+        [2],
+        "the 400-day-old entry is pruned, the recent one kept"
+    );
+}
