@@ -203,3 +203,32 @@ pub async fn prune_periodically(state: crate::state::AppState) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_names_are_distinct_and_short() {
+        let all = [
+            Action::AccountCreate,
+            Action::AccountUpdate,
+            Action::AccountDelete,
+            Action::AccountActivate,
+            Action::AccountDeactivate,
+            Action::AccountBlock,
+            Action::AccountUnblock,
+            Action::AdminOn,
+            Action::AdminOff,
+            Action::ApiKeyIssue,
+            Action::ProvisioningTokenIssue,
+            Action::DeviceDelete,
+        ];
+        let names: std::collections::HashSet<_> = all.iter().map(|a| a.name()).collect();
+        assert_eq!(names.len(), all.len());
+        for name in names {
+            // The column holds 64 characters.
+            assert!(name.len() <= 64 && name.contains('.'), "{name}");
+        }
+    }
+}
