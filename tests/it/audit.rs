@@ -664,3 +664,58 @@ async fn serve_prunes_old_entries_at_start() {
         "the 400-day-old entry is pruned, the recent one kept"
     );
 }
+
+#[tokio::test]
+async fn an_action_whose_entry_cannot_be_written_does_not_happen() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let user = app.account("kept_user", "SHA-256", false).await;
+    let mut browser = logged_in(&app, &admin).await;
+    let token = browser.token_of("/admin/accounts").await;
+    let cookie = format!(
+        "{}={}",
+        crate::panel::SESSION_COOKIE,
+        browser.session_cookie().unwrap()
+    );
+    // Without its table the entry fails, and so must the action with it.
+    app.state
+        .db
+        .execute_unprepared("DROP TABLE audit_log")
+        .await
+        .unwrap();
+    let api = |method: Method, path: String| app.as_key(&admin, method, &path).send();
+    let block = api(Method::POST, format!("/api/accounts/{}/block", user.id));
+    assert_eq!(block.await.unwrap().status(), 500);
+    let deactivate = api(
+        Method::POST,
+        format!("/api/accounts/{}/deactivate", user.id),
+    );
+    assert_eq!(deactivate.await.unwrap().status(), 500);
+    let delete = api(Method::DELETE, format!("/api/accounts/{}", user.id));
+    assert_eq!(delete.await.unwrap().status(), 500);
+    let created = app
+        .as_key(&admin, Method::POST, "/api/accounts")
+        .json(&json!({"username": "never_made", "password": "secret1", "algorithm": "MD5"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 500);
+
+    // The panel's error page (the test browser refuses 500s).
+    let page = app
+        .client
+        .post(app.url(&format!("/admin/accounts/{}/block", user.id)))
+        .header("Cookie", cookie)
+        .form(&[("_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 500);
+
+    let stored = flexiapi::db::accounts::find_by_id(&app.state.db, user.id)
+        .await
+        .unwrap()
+        .expect("not deleted");
+    assert!(stored.activated && !stored.blocked, "{stored:?}");
+    assert_eq!(app.count("accounts").await, 2, "nothing created");
+}
