@@ -6,7 +6,7 @@
 //! A new admin action takes a variant of [`Action`] (its stable name in
 //! `Action::name`) and one line in its transaction:
 //! `audit::record(&txn, &by, Action::X, &target).await?`, with `by` from
-//! [`By::api`] (API handlers: `Extension<AuthAccount>` and `Client`),
+//! the `By` extractor (API handlers behind `require_admin`),
 //! [`By::account`] (panel: the session's account) or [`By::console`].
 
 use chrono::NaiveDateTime;
@@ -20,6 +20,8 @@ use crate::api::Client;
 use crate::auth::AuthAccount;
 use crate::clock::{Clock, format_datetime};
 use crate::db::entities::{account, audit_log};
+use crate::error::ApiError;
+use crate::state::AppState;
 
 /// Actor and client address of the console.
 pub const CONSOLE: &str = "console";
@@ -89,10 +91,22 @@ impl By {
             at: clock.now_naive(),
         }
     }
+}
 
-    /// An API request's authenticated admin.
-    pub fn api(auth: &AuthAccount, client: &Client, clock: &Clock) -> Self {
-        Self::account(&auth.account, client, clock)
+/// In an API handler behind `require_admin` (or `require_user`): the
+/// authenticated account and the client of the request.
+impl axum::extract::FromRequestParts<AppState> for By {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Ok(client) = Client::from_request_parts(parts, state).await;
+        let auth = parts.extensions.get::<AuthAccount>().ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("audit: a route without authentication"))
+        })?;
+        Ok(By::account(&auth.account, &client, &state.clock))
     }
 }
 
@@ -191,7 +205,7 @@ pub const PRUNE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3
 
 /// The periodic pruning of `serve`: a failure is logged and retried at the
 /// next tick, never fatal.
-pub async fn prune_periodically(state: crate::state::AppState) {
+pub async fn prune_periodically(state: AppState) {
     let mut ticks = tokio::time::interval(PRUNE_INTERVAL);
     loop {
         ticks.tick().await;

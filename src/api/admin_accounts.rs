@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -14,7 +14,6 @@ use super::client::Client;
 use super::fields;
 use super::paginator::{PER_PAGE, Page, page_number};
 use crate::audit::{self, Action, By};
-use crate::auth::AuthAccount;
 use crate::auth::digest::Algorithm;
 use crate::clock::parse_datetime;
 use crate::db::accounts::{self, CreateError, NewAccount};
@@ -168,8 +167,8 @@ pub fn creation_error(err: CreateError) -> ApiError {
 
 async fn create(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
     client: Client,
+    by: By,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     let fields = validate_account_fields(&body)?;
@@ -179,7 +178,6 @@ async fn create(
         .unwrap_or_else(|| state.config.app_name.clone());
     // The domain is never taken from the request (SPEC §5.3).
     let domain = state.config.sip_domain.clone();
-    let by = By::api(&auth, &client, &state.clock);
     let ip = client.ip.to_string();
     let json = create_account(&state, &domain, fields, &ip, &user_agent, &by).await?;
     Ok(Json(json))
@@ -226,11 +224,9 @@ async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResul
 
 async fn destroy(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
-    client: Client,
+    by: By,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let by = By::api(&auth, &client, &state.clock);
     let account = find(&state, &id).await?;
     let txn = crate::db::begin_write(&state.db).await?;
     if !accounts::delete_within(&txn, account.id).await? {
@@ -243,11 +239,9 @@ async fn destroy(
 
 async fn activate(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
-    client: Client,
+    by: By,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let by = By::api(&auth, &client, &state.clock);
     let account = set_activated(&state, &id, true, &by).await?;
     let view = accounts::view(&state.db, account).await?;
     Ok(Json(view.to_json(&state.config, false)))
@@ -255,11 +249,9 @@ async fn activate(
 
 async fn deactivate(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
-    client: Client,
+    by: By,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let by = By::api(&auth, &client, &state.clock);
     let account = set_activated(&state, &id, false, &by).await?;
     let view = accounts::view(&state.db, account).await?;
     Ok(Json(view.to_json(&state.config, false)))
@@ -267,22 +259,18 @@ async fn deactivate(
 
 async fn activate_admin(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
-    client: Client,
+    by: By,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let by = By::api(&auth, &client, &state.clock);
     let account = set_activated(&state, &id, true, &by).await?;
     admin_json(&state, account).await
 }
 
 async fn deactivate_admin(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
-    client: Client,
+    by: By,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let by = By::api(&auth, &client, &state.clock);
     let account = set_activated(&state, &id, false, &by).await?;
     admin_json(&state, account).await
 }
@@ -309,21 +297,17 @@ async fn set_activated(
 
 async fn block(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
-    client: Client,
+    by: By,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let by = By::api(&auth, &client, &state.clock);
     set_blocked(&state, &id, true, &by).await
 }
 
 async fn unblock(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
-    client: Client,
+    by: By,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let by = By::api(&auth, &client, &state.clock);
     set_blocked(&state, &id, false, &by).await
 }
 

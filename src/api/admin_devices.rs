@@ -5,14 +5,12 @@
 
 use axum::extract::{Path, State};
 use axum::routing::{delete, get};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde_json::Value;
 
 use super::admin_accounts::find;
-use super::client::Client;
 use super::devices::{delete_device, list_devices};
 use crate::audit::{self, Action, By};
-use crate::auth::AuthAccount;
 use crate::error::ApiResult;
 use crate::state::AppState;
 
@@ -29,11 +27,9 @@ async fn list(State(state): State<AppState>, Path(id): Path<String>) -> ApiResul
 
 async fn destroy(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
-    client: Client,
+    by: By,
     Path((id, uuid)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let by = By::api(&auth, &client, &state.clock);
     let account = find(&state, &id).await?;
     let done = delete_device(&state, &account.username, &account.domain, &uuid).await?;
     // The device lives in the registrar, outside any transaction of ours:

@@ -3,16 +3,14 @@
 //! optionally its password. Activation, the admin role and `blocked` have
 //! their own routes and are never changed here.
 
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::routing::put;
 use axum::{Json, Router};
 use serde_json::Value;
 
 use super::admin_accounts::{admin_json, creation_error, find};
-use super::client::Client;
 use super::fields;
 use crate::audit::{self, Action, By};
-use crate::auth::AuthAccount;
 use crate::config::Config;
 use crate::db::accounts::{self, AccountUpdate};
 use crate::db::entities::account;
@@ -106,14 +104,12 @@ pub async fn apply_update(
 
 async fn update(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
-    client: Client,
+    by: By,
     Path(id): Path<String>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     let current = find(&state, &id).await?;
     let change = validate_update(&body, &state.config, &current)?;
-    let by = By::api(&auth, &client, &state.clock);
     let updated = apply_update(&state, &current, change, &by).await?;
     admin_json(&state, updated).await
 }

@@ -9,7 +9,6 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
-use super::client::Client;
 use crate::audit::{self, Action, By};
 use crate::auth::AuthAccount;
 use crate::db::accounts;
@@ -34,15 +33,13 @@ async fn provision_me(
 
 async fn provision_account(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
-    client: Client,
+    by: By,
     id: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<Value>> {
     let Ok(Path(id)) = id else {
         return Err(ApiError::not_found());
     };
     let id: i32 = id.parse().map_err(|_| ApiError::not_found())?;
-    let by = By::api(&auth, &client, &state.clock);
     provision(&state, id, Some(&by)).await
 }
 
