@@ -39,6 +39,9 @@ pub enum Command {
     /// Databases: what one holds, and the import of a PHP FlexiAPI's.
     #[command(subcommand)]
     Db(DbCommand),
+    /// The audit log of admin actions.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Devices registered with Flexisip's registrar.
     Devices {
         #[command(subcommand)]
@@ -108,6 +111,22 @@ pub enum AccountsCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Print entries oldest first, one JSON object a line.
+    List {
+        /// Only entries at or after this UTC time: YYYY-MM-DD or
+        /// "YYYY-MM-DD HH:MM:SS".
+        #[arg(long, allow_hyphen_values = true)]
+        since: Option<String>,
+        /// At most this many entries (1 to 100000, default 1000).
+        #[arg(long, allow_hyphen_values = true)]
+        limit: Option<String>,
+    },
+    /// Delete the entries older than AUDIT_RETENTION_DAYS.
+    Prune,
+}
+
+#[derive(Subcommand, Debug)]
 pub enum DigestCommand {
     /// Remove nonces unused for MINUTES (artisan digest:clear-nonces).
     ClearNonces { minutes: u32 },
@@ -163,6 +182,7 @@ pub async fn run(cli: Cli, mut config: Config) -> anyhow::Result<()> {
             };
             crate::server::serve_when_ready(listener, async {
                 let state = AppState::build_waiting_for_database(config, Clock::system()).await?;
+                tokio::spawn(crate::audit::prune_periodically(state.clone()));
                 if let Some(listener) = metrics_listener {
                     crate::server::spawn_metrics(listener, state.clone());
                 }
@@ -180,6 +200,10 @@ pub async fn run(cli: Cli, mut config: Config) -> anyhow::Result<()> {
         Command::Accounts(command) => {
             let state = AppState::build(config, Clock::system()).await?;
             crate::console::accounts(&state, command).await
+        }
+        Command::Audit(command) => {
+            let state = AppState::build(config, Clock::system()).await?;
+            crate::console::audit(&state, command).await
         }
         Command::Digest(DigestCommand::ClearNonces { minutes }) => {
             let state = AppState::build(config, Clock::system()).await?;

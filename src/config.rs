@@ -160,6 +160,8 @@ pub struct Config {
     pub provisioning_token_expiration_minutes: Option<i64>,
     /// coturn's REST API shared secret and address; None: no TURN service.
     pub turn: Option<TurnConfig>,
+    /// Days the audit log keeps an entry (1 to 36500).
+    pub audit_retention_days: u32,
     pub log_filter: String,
 }
 
@@ -369,6 +371,7 @@ impl Config {
             provisioning_token_expiration_minutes: vars
                 .optional_minutes("APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES")?,
             turn: turn_config(&vars)?,
+            audit_retention_days: audit_retention_days(&vars)?,
             log_filter: vars.string("RUST_LOG", "info"),
         })
     }
@@ -377,6 +380,19 @@ impl Config {
     pub fn realm_for<'a>(&'a self, domain: &'a str) -> &'a str {
         self.account_realm.as_deref().unwrap_or(domain)
     }
+}
+
+/// `AUDIT_RETENTION_DAYS`: at least a day, at most a century (a larger
+/// value would put the cut-off before any representable date).
+fn audit_retention_days(vars: &Vars) -> Result<u32, ConfigError> {
+    let days = vars.positive("AUDIT_RETENTION_DAYS", 365)?;
+    if days > 36500 {
+        return Err(invalid(
+            "AUDIT_RETENTION_DAYS",
+            "must be 36500 days or fewer",
+        ));
+    }
+    Ok(days)
 }
 
 /// `HCAPTCHA_SITEKEY` and `HCAPTCHA_SECRET`: both or neither.
@@ -736,6 +752,20 @@ mod tests {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.variable, name, "{value}");
             assert!(err.to_string().contains(name));
+        }
+    }
+
+    #[test]
+    fn audit_retention_days_default_and_bounds() {
+        assert_eq!(config(&[]).unwrap().audit_retention_days, 365);
+        let c = config(&[("AUDIT_RETENTION_DAYS", "30")]).unwrap();
+        assert_eq!(c.audit_retention_days, 30);
+        for bad in ["0", "-1", "36501", "x", "99999999999"] {
+            let err = config(&[("AUDIT_RETENTION_DAYS", bad)]).unwrap_err();
+            assert!(
+                err.to_string().contains("AUDIT_RETENTION_DAYS"),
+                "{bad}: {err}"
+            );
         }
     }
 

@@ -6,12 +6,14 @@ use anyhow::{Context, anyhow, bail};
 use serde_json::{Map, json};
 
 use crate::api::{create_account, validate_account_fields};
+use crate::audit::{self, Action, By};
 use crate::auth::{api_key, nonces};
-use crate::cli::{AccountsCommand, DbCommand};
+use crate::cli::{AccountsCommand, AuditCommand, DbCommand};
 use crate::clock::{Clock, format_datetime};
 use crate::config::Config;
 use crate::console_accounts::{self, StateChange, change_state};
 use crate::db::accounts;
+use crate::db::entities::account;
 use crate::db::kind::{DatabaseKind, inspect};
 use crate::error::ApiError;
 use crate::import::PhpSource;
@@ -51,16 +53,19 @@ pub async fn accounts(state: &AppState, command: AccountsCommand) -> anyhow::Res
             body.insert("phone".into(), json!(phone));
             let body = JsonObject(body);
             let fields = validate_account_fields(&body).map_err(describe)?;
-            let mut created =
-                create_account(state, &domain, fields, "127.0.0.1", "flexiapi console")
-                    .await
-                    .map_err(describe)?;
+            let by = By::console(&state.clock);
+            let ua = "flexiapi console";
+            let mut created = create_account(state, &domain, fields, "127.0.0.1", ua, &by)
+                .await
+                .map_err(describe)?;
             if api_key {
                 let id = created["id"]
                     .as_i64()
                     .context("created account has no id")? as i32;
-                let key = api_key::regenerate(&state.db, id, state.clock.now_naive()).await?;
-                created["api_key"] = json!(key);
+                let account = accounts::find_by_id(&state.db, id)
+                    .await?
+                    .context("created account vanished")?;
+                created["api_key"] = json!(issue_api_key(state, &account).await?);
             }
             println!("{created}");
             Ok(())
@@ -69,7 +74,10 @@ pub async fn accounts(state: &AppState, command: AccountsCommand) -> anyhow::Res
             let account = accounts::find_by_id(&state.db, id)
                 .await?
                 .ok_or_else(|| anyhow!("no account with id {id}"))?;
-            accounts::make_admin(&state.db, account.id, state.clock.now_naive()).await?;
+            let txn = crate::db::begin_write(&state.db).await?;
+            accounts::make_admin(&txn, account.id, state.clock.now_naive()).await?;
+            audit::record(&txn, &By::console(&state.clock), Action::AdminOn, &account).await?;
+            txn.commit().await?;
             println!(
                 "{}@{} (id {}) is now an admin.",
                 account.username, account.domain, account.id
@@ -82,10 +90,7 @@ pub async fn accounts(state: &AppState, command: AccountsCommand) -> anyhow::Res
             let account = accounts::find_by_address(&state.db, &address.username, &address.domain)
                 .await?
                 .ok_or_else(|| anyhow!("no account {address}"))?;
-            let txn = crate::db::begin_write(&state.db).await?;
-            let key = api_key::regenerate(&txn, account.id, state.clock.now_naive()).await?;
-            txn.commit().await?;
-            println!("{key}");
+            println!("{}", issue_api_key(state, &account).await?);
             Ok(())
         }
         AccountsCommand::ClearApiKeys { minutes } => {
@@ -116,8 +121,13 @@ pub async fn accounts(state: &AppState, command: AccountsCommand) -> anyhow::Res
                 );
             }
             if apply {
+                let by = By::console(&state.clock);
                 for account in &unconfirmed {
-                    accounts::delete(&state.db, account.id).await?;
+                    let txn = crate::db::begin_write(&state.db).await?;
+                    if accounts::delete_within(&txn, account.id).await? {
+                        audit::record(&txn, &by, Action::AccountDelete, account).await?;
+                    }
+                    txn.commit().await?;
                 }
                 eprintln!("{} account(s) deleted.", unconfirmed.len());
             } else {
@@ -137,6 +147,67 @@ pub async fn accounts(state: &AppState, command: AccountsCommand) -> anyhow::Res
         }
         AccountsCommand::Seed { file } => console_accounts::seed(state, &file).await,
     }
+}
+
+/// A new API key for `account` (replacing its old one), recorded.
+async fn issue_api_key(state: &AppState, account: &account::Model) -> anyhow::Result<String> {
+    let txn = crate::db::begin_write(&state.db).await?;
+    let key = api_key::regenerate(&txn, account.id, state.clock.now_naive()).await?;
+    audit::record(
+        &txn,
+        &By::console(&state.clock),
+        Action::ApiKeyIssue,
+        account,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(key)
+}
+
+pub async fn audit(state: &AppState, command: AuditCommand) -> anyhow::Result<()> {
+    match command {
+        AuditCommand::List { since, limit } => {
+            let since = since.as_deref().map(parse_since).transpose()?;
+            let limit = limit
+                .as_deref()
+                .map(parse_limit)
+                .transpose()?
+                .unwrap_or(1000);
+            for entry in audit::since(&state.db, since, limit).await? {
+                println!("{}", audit::to_json(&entry));
+            }
+            Ok(())
+        }
+        AuditCommand::Prune => {
+            let days = state.config.audit_retention_days;
+            let removed = audit::prune(&state.db, days, state.clock.now_naive()).await?;
+            println!("{removed} audit log entr(y/ies) older than {days} days deleted.");
+            Ok(())
+        }
+    }
+}
+
+/// `--since`: a date (its midnight) or a date and time, UTC.
+fn parse_since(text: &str) -> anyhow::Result<chrono::NaiveDateTime> {
+    crate::clock::parse_datetime(text)
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|day| day.and_hms_opt(0, 0, 0))
+        })
+        .ok_or_else(|| {
+            anyhow!(
+                "--since: expected YYYY-MM-DD or \"YYYY-MM-DD HH:MM:SS\", got {:?}",
+                text.escape_debug().to_string()
+            )
+        })
+}
+
+fn parse_limit(text: &str) -> anyhow::Result<u64> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|n| (1..=100_000).contains(n))
+        .ok_or_else(|| anyhow!("--limit: expected a number from 1 to 100000"))
 }
 
 pub async fn clear_nonces(state: &AppState, minutes: u32) -> anyhow::Result<()> {

@@ -5,6 +5,7 @@ use anyhow::{Context, anyhow, bail};
 use serde_json::Value;
 
 use crate::api::{insert_account, validate_account_fields};
+use crate::audit::{self, Action, By};
 use crate::db::accounts;
 use crate::db::entities::account;
 use crate::input::JsonObject;
@@ -51,21 +52,24 @@ pub enum StateChange {
 
 pub async fn change_state(state: &AppState, id: i32, change: StateChange) -> anyhow::Result<()> {
     let account = find_id(state, id).await?;
-    let db = &state.db;
-    let done = match change {
+    let txn = crate::db::begin_write(&state.db).await?;
+    let db = &txn;
+    let (done, action) = match change {
         StateChange::Block => accounts::set_blocked(db, account.id, true)
             .await
-            .map(|_| "blocked"),
+            .map(|_| ("blocked", Action::AccountBlock)),
         StateChange::Unblock => accounts::set_blocked(db, account.id, false)
             .await
-            .map(|_| "unblocked"),
+            .map(|_| ("unblocked", Action::AccountUnblock)),
         StateChange::Activate => accounts::set_activated(db, account.id, true)
             .await
-            .map(|_| "activated"),
+            .map(|_| ("activated", Action::AccountActivate)),
         StateChange::Deactivate => accounts::set_activated(db, account.id, false)
             .await
-            .map(|_| "deactivated"),
+            .map(|_| ("deactivated", Action::AccountDeactivate)),
     }?;
+    audit::record(&txn, &By::console(&state.clock), action, &account).await?;
+    txn.commit().await?;
     println!(
         "{}@{} (id {}) is {done}.",
         account.username, account.domain, account.id
@@ -97,6 +101,7 @@ pub async fn seed(state: &AppState, file: &std::path::Path) -> anyhow::Result<()
         checked.push((fields, domain));
     }
 
+    let by = By::console(&state.clock);
     let txn = crate::db::begin_write(&state.db).await?;
     let mut created = Vec::with_capacity(checked.len());
     for (index, (fields, domain)) in checked.into_iter().enumerate() {
@@ -107,6 +112,7 @@ pub async fn seed(state: &AppState, file: &std::path::Path) -> anyhow::Result<()
             fields,
             "127.0.0.1",
             "flexiapi console",
+            &by,
         )
         .await
         .map_err(|e| anyhow!("entry {index}: {}", describe(e)))?;

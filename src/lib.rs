@@ -4,6 +4,7 @@
 //! that tests and the console share it.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod client_address;

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::client::Client;
 use super::fields;
 use super::paginator::{PER_PAGE, Page, page_number};
+use crate::audit::{self, Action, By};
 use crate::auth::digest::Algorithm;
 use crate::clock::parse_datetime;
 use crate::db::accounts::{self, CreateError, NewAccount};
@@ -108,9 +109,10 @@ pub async fn create_account(
     fields: AccountFields<'_>,
     ip_address: &str,
     user_agent: &str,
+    by: &By,
 ) -> ApiResult<Value> {
     let txn = crate::db::begin_write(&state.db).await?;
-    let json = insert_account(&txn, state, domain, fields, ip_address, user_agent).await?;
+    let json = insert_account(&txn, state, domain, fields, ip_address, user_agent, by).await?;
     txn.commit().await?;
     Ok(json)
 }
@@ -124,6 +126,7 @@ pub async fn insert_account(
     fields: AccountFields<'_>,
     ip_address: &str,
     user_agent: &str,
+    by: &By,
 ) -> ApiResult<Value> {
     let confirmation_key =
         (!fields.activated).then(|| secrets::random_alphanumeric(CONFIRMATION_KEY_LENGTH));
@@ -146,6 +149,7 @@ pub async fn insert_account(
     };
     let created = accounts::insert(txn, &state.config, new, state.clock.now_naive()).await;
     let account = created.map_err(creation_error)?;
+    audit::record(txn, by, Action::AccountCreate, &account).await?;
     let view = accounts::view(txn, account).await?;
     Ok(super::account_lists::admin_object(txn, &state.config, &view).await?)
 }
@@ -164,6 +168,7 @@ pub fn creation_error(err: CreateError) -> ApiError {
 async fn create(
     State(state): State<AppState>,
     client: Client,
+    by: By,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     let fields = validate_account_fields(&body)?;
@@ -173,7 +178,8 @@ async fn create(
         .unwrap_or_else(|| state.config.app_name.clone());
     // The domain is never taken from the request (SPEC §5.3).
     let domain = state.config.sip_domain.clone();
-    let json = create_account(&state, &domain, fields, &client.ip.to_string(), &user_agent).await?;
+    let ip = client.ip.to_string();
+    let json = create_account(&state, &domain, fields, &ip, &user_agent, &by).await?;
     Ok(Json(json))
 }
 
@@ -218,63 +224,106 @@ async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResul
     admin_json(&state, account).await
 }
 
-async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn destroy(
+    State(state): State<AppState>,
+    by: By,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let account = find(&state, &id).await?;
-    if !accounts::delete(&state.db, account.id).await? {
+    let txn = crate::db::begin_write(&state.db).await?;
+    if !accounts::delete_within(&txn, account.id).await? {
         return Err(ApiError::not_found());
     }
+    audit::record(&txn, &by, Action::AccountDelete, &account).await?;
+    txn.commit().await?;
     Ok(Json(json!({})))
 }
 
-async fn activate(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let account = set_activated(&state, &id, true).await?;
+async fn activate(
+    State(state): State<AppState>,
+    by: By,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let account = set_activated(&state, &id, true, &by).await?;
     let view = accounts::view(&state.db, account).await?;
     Ok(Json(view.to_json(&state.config, false)))
 }
 
 async fn deactivate(
     State(state): State<AppState>,
+    by: By,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let account = set_activated(&state, &id, false).await?;
+    let account = set_activated(&state, &id, false, &by).await?;
     let view = accounts::view(&state.db, account).await?;
     Ok(Json(view.to_json(&state.config, false)))
 }
 
 async fn activate_admin(
     State(state): State<AppState>,
+    by: By,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let account = set_activated(&state, &id, true).await?;
+    let account = set_activated(&state, &id, true, &by).await?;
     admin_json(&state, account).await
 }
 
 async fn deactivate_admin(
     State(state): State<AppState>,
+    by: By,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let account = set_activated(&state, &id, false).await?;
+    let account = set_activated(&state, &id, false, &by).await?;
     admin_json(&state, account).await
 }
 
 /// (De)activates the account of `{id}`; the account as it now is.
-async fn set_activated(state: &AppState, id: &str, activated: bool) -> ApiResult<account::Model> {
+async fn set_activated(
+    state: &AppState,
+    id: &str,
+    activated: bool,
+    by: &By,
+) -> ApiResult<account::Model> {
     let account = find(state, id).await?;
-    accounts::set_activated(&state.db, account.id, activated).await?;
+    let action = if activated {
+        Action::AccountActivate
+    } else {
+        Action::AccountDeactivate
+    };
+    let txn = crate::db::begin_write(&state.db).await?;
+    accounts::set_activated(&txn, account.id, activated).await?;
+    audit::record(&txn, by, action, &account).await?;
+    txn.commit().await?;
     find(state, id).await
 }
 
-async fn block(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    set_blocked(&state, &id, true).await
+async fn block(
+    State(state): State<AppState>,
+    by: By,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    set_blocked(&state, &id, true, &by).await
 }
 
-async fn unblock(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    set_blocked(&state, &id, false).await
+async fn unblock(
+    State(state): State<AppState>,
+    by: By,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    set_blocked(&state, &id, false, &by).await
 }
 
-async fn set_blocked(state: &AppState, id: &str, blocked: bool) -> ApiResult<Json<Value>> {
+async fn set_blocked(state: &AppState, id: &str, blocked: bool, by: &By) -> ApiResult<Json<Value>> {
     let account = find(state, id).await?;
-    accounts::set_blocked(&state.db, account.id, blocked).await?;
+    let action = if blocked {
+        Action::AccountBlock
+    } else {
+        Action::AccountUnblock
+    };
+    let txn = crate::db::begin_write(&state.db).await?;
+    accounts::set_blocked(&txn, account.id, blocked).await?;
+    audit::record(&txn, by, action, &account).await?;
+    txn.commit().await?;
     tracing::info!(
         account_id = account.id,
         blocked,

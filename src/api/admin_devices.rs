@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::admin_accounts::find;
 use super::devices::{delete_device, list_devices};
+use crate::audit::{self, Action, By};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
@@ -26,8 +27,13 @@ async fn list(State(state): State<AppState>, Path(id): Path<String>) -> ApiResul
 
 async fn destroy(
     State(state): State<AppState>,
+    by: By,
     Path((id, uuid)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = find(&state, &id).await?;
-    delete_device(&state, &account.username, &account.domain, &uuid).await
+    let done = delete_device(&state, &account.username, &account.domain, &uuid).await?;
+    // The device lives in the registrar, outside any transaction of ours:
+    // recorded once it is gone.
+    audit::record(&state.db, &by, Action::DeviceDelete, &account).await?;
+    Ok(done)
 }

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::admin_accounts::{admin_json, creation_error, find};
 use super::fields;
+use crate::audit::{self, Action, By};
 use crate::config::Config;
 use crate::db::accounts::{self, AccountUpdate};
 use crate::db::entities::account;
@@ -89,11 +90,13 @@ pub async fn apply_update(
     state: &AppState,
     current: &account::Model,
     change: AccountUpdate<'_>,
+    by: &By,
 ) -> ApiResult<account::Model> {
     let txn = crate::db::begin_write(&state.db).await?;
     let updated = accounts::update(&txn, &state.config, current, change)
         .await
         .map_err(creation_error)?;
+    audit::record(&txn, by, Action::AccountUpdate, &updated).await?;
     txn.commit().await?;
     tracing::info!(account_id = updated.id, "account updated by an admin");
     Ok(updated)
@@ -101,11 +104,12 @@ pub async fn apply_update(
 
 async fn update(
     State(state): State<AppState>,
+    by: By,
     Path(id): Path<String>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     let current = find(&state, &id).await?;
     let change = validate_update(&body, &state.config, &current)?;
-    let updated = apply_update(&state, &current, change).await?;
+    let updated = apply_update(&state, &current, change, &by).await?;
     admin_json(&state, updated).await
 }

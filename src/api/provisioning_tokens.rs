@@ -9,6 +9,7 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
+use crate::audit::{self, Action, By};
 use crate::auth::AuthAccount;
 use crate::db::accounts;
 use crate::error::{ApiError, ApiResult};
@@ -27,22 +28,24 @@ async fn provision_me(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
 ) -> ApiResult<Json<Value>> {
-    provision(&state, auth.account.id).await
+    provision(&state, auth.account.id, None).await
 }
 
 async fn provision_account(
     State(state): State<AppState>,
+    by: By,
     id: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<Value>> {
     let Ok(Path(id)) = id else {
         return Err(ApiError::not_found());
     };
     let id: i32 = id.parse().map_err(|_| ApiError::not_found())?;
-    provision(&state, id).await
+    provision(&state, id, Some(&by)).await
 }
 
-/// The account's JSON (as `GET /api/accounts/me`) plus `provisioning_token`.
-async fn provision(state: &AppState, account_id: i32) -> ApiResult<Json<Value>> {
+/// The account's JSON (as `GET /api/accounts/me`) plus `provisioning_token`;
+/// an admin's issue (`by`) is recorded in the audit log.
+async fn provision(state: &AppState, account_id: i32, by: Option<&By>) -> ApiResult<Json<Value>> {
     let now = state.clock.now_naive();
     let txn = crate::db::begin_write(&state.db).await?;
     let account = accounts::find_by_id(&txn, account_id)
@@ -55,6 +58,9 @@ async fn provision(state: &AppState, account_id: i32) -> ApiResult<Json<Value>> 
         state.config.provisioning_token_expiration_minutes,
     )
     .await?;
+    if let Some(by) = by {
+        audit::record(&txn, by, Action::ProvisioningTokenIssue, &account).await?;
+    }
     let view = accounts::view(&txn, account).await?;
     txn.commit().await?;
     tracing::info!(account_id, "provisioning token issued");

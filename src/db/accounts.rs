@@ -838,11 +838,19 @@ pub async fn set_activated(
 /// on databases created without them.
 pub async fn delete(conn: &DatabaseConnection, account_id: i32) -> Result<bool, DbErr> {
     let txn = super::begin_write(conn).await?;
+    let deleted = delete_within(&txn, account_id).await?;
+    txn.commit().await?;
+    Ok(deleted)
+}
+
+/// [`delete`] in the caller's transaction (with the audit entry of an
+/// admin's deletion, say).
+pub async fn delete_within(txn: &impl ConnectionTrait, account_id: i32) -> Result<bool, DbErr> {
     macro_rules! delete_children {
         ($($entity:ident),*) => {$(
             $entity::Entity::delete_many()
                 .filter($entity::Column::AccountId.eq(account_id))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
         )*};
     }
@@ -871,10 +879,9 @@ pub async fn delete(conn: &DatabaseConnection, account_id: i32) -> Result<bool, 
     );
     contacts_list_contact::Entity::delete_many()
         .filter(contacts_list_contact::Column::ContactId.eq(account_id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    let deleted = account::Entity::delete_by_id(account_id).exec(&txn).await?;
-    txn.commit().await?;
+    let deleted = account::Entity::delete_by_id(account_id).exec(txn).await?;
     Ok(deleted.rows_affected == 1)
 }
 

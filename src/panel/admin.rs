@@ -16,6 +16,8 @@ use super::csrf::CsrfForm;
 use super::form::{self, field};
 use super::session::{self, AdminSession, Session};
 use super::{Nav, error_page, nav_message_page, render, see_other};
+use crate::api::Client;
+use crate::audit::{self, Action, By};
 use crate::db::accounts;
 use crate::db::entities::account;
 use crate::error::ApiResult;
@@ -32,8 +34,8 @@ pub fn router() -> Router<AppState> {
         .route(
             "/admin/accounts/{id}/delete",
             get(confirm_delete).post(
-                |state: State<AppState>, Path(id): Path<String>, form: CsrfForm| {
-                    act(state, Path((id, "delete".to_string())), form)
+                |state: State<AppState>, Path(id): Path<String>, client: Client, form: CsrfForm| {
+                    act(state, Path((id, "delete".to_string())), client, form)
                 },
             ),
         )
@@ -242,6 +244,7 @@ async fn confirm_delete(
 async fn act(
     State(state): State<AppState>,
     Path((id, action)): Path<(String, String)>,
+    client: Client,
     CsrfForm { session, form }: CsrfForm,
 ) -> Response {
     let app_name = &state.config.app_name;
@@ -261,6 +264,12 @@ async fn act(
     };
     let address = format!("{}@{}", account.username, account.domain);
     let is_self = account.id == session.account.id;
+    let by = By::account(&session.account, &client, &state.clock);
+    let audit = |action| Audit {
+        by: &by,
+        action,
+        target: &account,
+    };
     let refuse = |message: &str| {
         nav_message_page(
             app_name,
@@ -275,6 +284,7 @@ async fn act(
             apply(
                 &state,
                 &session,
+                audit(Action::AccountActivate),
                 &format!("{address} is activated."),
                 |txn| Box::pin(accounts::set_activated(txn, account.id, true)),
             )
@@ -285,6 +295,7 @@ async fn act(
             apply(
                 &state,
                 &session,
+                audit(Action::AccountDeactivate),
                 &format!("{address} is deactivated."),
                 |txn| {
                     Box::pin(async move {
@@ -298,19 +309,26 @@ async fn act(
         }
         "block" if is_self => return refuse("You cannot block your own account."),
         "block" => {
-            apply(&state, &session, &format!("{address} is blocked."), |txn| {
-                Box::pin(async move {
-                    accounts::set_blocked(txn, account.id, true).await?;
-                    // Its panel sessions end with it.
-                    session::end_all(txn, account.id).await
-                })
-            })
+            apply(
+                &state,
+                &session,
+                audit(Action::AccountBlock),
+                &format!("{address} is blocked."),
+                |txn| {
+                    Box::pin(async move {
+                        accounts::set_blocked(txn, account.id, true).await?;
+                        // Its panel sessions end with it.
+                        session::end_all(txn, account.id).await
+                    })
+                },
+            )
             .await
         }
         "unblock" => {
             apply(
                 &state,
                 &session,
+                audit(Action::AccountUnblock),
                 &format!("{address} is unblocked."),
                 |txn| Box::pin(accounts::set_blocked(txn, account.id, false)),
             )
@@ -321,6 +339,7 @@ async fn act(
             apply(
                 &state,
                 &session,
+                audit(Action::AdminOn),
                 &format!("{address} is an administrator."),
                 |txn| Box::pin(accounts::make_admin(txn, account.id, now)),
             )
@@ -331,6 +350,7 @@ async fn act(
             apply(
                 &state,
                 &session,
+                audit(Action::AdminOff),
                 &format!("{address} is no longer an administrator."),
                 |txn| {
                     Box::pin(
@@ -341,8 +361,8 @@ async fn act(
             .await
         }
         "delete" if is_self => return refuse("You cannot delete your own account from here."),
-        "delete" => match accounts::delete(&state.db, account.id).await {
-            Ok(_) => {
+        "delete" => match delete(&state, audit(Action::AccountDelete)).await {
+            Ok(()) => {
                 tracing::info!(
                     account_id = account.id,
                     by = session.account.id,
@@ -371,11 +391,19 @@ async fn act(
 type TxnFuture<'a> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sea_orm::DbErr>> + Send + 'a>>;
 
-/// Runs `change` and records `message` as the session's flash, in one
-/// write transaction.
+/// The audit entry of an action: who, what, on which account.
+struct Audit<'a> {
+    by: &'a By,
+    action: Action,
+    target: &'a account::Model,
+}
+
+/// Runs `change`, records it in the audit log and `message` as the
+/// session's flash, in one write transaction.
 async fn apply<F>(
     state: &AppState,
     session: &Session,
+    audit: Audit<'_>,
     message: &str,
     change: F,
 ) -> Result<(), sea_orm::DbErr>
@@ -384,6 +412,16 @@ where
 {
     let txn = crate::db::begin_write(&state.db).await?;
     change(&txn).await?;
+    audit::record(&txn, audit.by, audit.action, audit.target).await?;
     session::set_flash(&txn, session.id, message).await?;
+    txn.commit().await
+}
+
+/// Deletes the target and records it, in one write transaction.
+async fn delete(state: &AppState, audit: Audit<'_>) -> Result<(), sea_orm::DbErr> {
+    let txn = crate::db::begin_write(&state.db).await?;
+    if accounts::delete_within(&txn, audit.target.id).await? {
+        audit::record(&txn, audit.by, audit.action, audit.target).await?;
+    }
     txn.commit().await
 }

@@ -15,8 +15,10 @@ use super::csrf::CsrfForm;
 use super::form::field;
 use super::session::{self, AdminSession, Session};
 use super::{Nav, error_page, render, see_other, user_message};
+use crate::api::Client;
 use crate::api::admin_update::{apply_update, validate_update};
 use crate::api::fields::DTMF_PROTOCOLS;
+use crate::audit::{self, Action, By};
 use crate::db::accounts;
 use crate::db::entities::account;
 use crate::error::{ApiError, ApiResult};
@@ -189,6 +191,7 @@ fn account_url(id: i32) -> String {
 async fn edit(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    client: Client,
     CsrfForm { session, form }: CsrfForm,
 ) -> Response {
     if !session.admin {
@@ -198,8 +201,9 @@ async fn edit(
         Ok(account) => account,
         Err(page) => return page,
     };
+    let by = By::account(&session.account, &client, &state.clock);
     let outcome = match validate_update(&form, &state.config, &account) {
-        Ok(change) => apply_update(&state, &account, change).await,
+        Ok(change) => apply_update(&state, &account, change, &by).await,
         Err(err) => Err(err),
     };
     match outcome {
@@ -215,6 +219,7 @@ async fn edit(
 async fn delete_device(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    client: Client,
     CsrfForm { session, form }: CsrfForm,
 ) -> Response {
     if !session.admin {
@@ -228,14 +233,23 @@ async fn delete_device(
     let deleted = state
         .registrar
         .delete_device(&account.username, &account.domain, uuid)
-        .await;
+        .await
+        .map_err(ApiError::from);
+    // The device lives in the registrar: recorded once it is gone.
+    let by = By::account(&session.account, &client, &state.clock);
+    let deleted = match deleted {
+        Ok(()) => audit::record(&state.db, &by, Action::DeviceDelete, &account)
+            .await
+            .map_err(ApiError::from),
+        Err(err) => Err(err),
+    };
     match deleted {
         Ok(()) => {
             flash_and_return(&state, &session, account.id, "The device has been removed.").await
         }
         Err(err) => {
             let values = EditValues::of(&account);
-            refused(&state, &session, account, err.into(), values).await
+            refused(&state, &session, account, err, values).await
         }
     }
 }

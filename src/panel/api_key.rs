@@ -11,6 +11,8 @@ use axum::routing::get;
 use super::csrf::CsrfForm;
 use super::session::{self, AdminSession, Session};
 use super::{Nav, error_page, render};
+use crate::api::Client;
+use crate::audit::{self, Action, By};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -47,7 +49,11 @@ fn key_page(state: &AppState, session: &Session, key: Option<&str>) -> Response 
     )
 }
 
-async fn generate(State(state): State<AppState>, CsrfForm { session, .. }: CsrfForm) -> Response {
+async fn generate(
+    State(state): State<AppState>,
+    client: Client,
+    CsrfForm { session, .. }: CsrfForm,
+) -> Response {
     if !session.admin {
         return session::forbidden(&state, session.nav());
     }
@@ -56,6 +62,8 @@ async fn generate(State(state): State<AppState>, CsrfForm { session, .. }: CsrfF
         let key =
             crate::auth::api_key::regenerate(&txn, session.account.id, state.clock.now_naive())
                 .await?;
+        let by = By::account(&session.account, &client, &state.clock);
+        audit::record(&txn, &by, Action::ApiKeyIssue, &session.account).await?;
         txn.commit().await?;
         Ok::<_, sea_orm::DbErr>(key)
     }

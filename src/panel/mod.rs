@@ -1,7 +1,7 @@
 //! Server-rendered pages that work without JavaScript (SPEC §9): login
 //! (SIP address and password, or phone number and SMS code), the account's
 //! own page, the admin account list and each account's admin page (edit,
-//! block, devices), the API key form,
+//! block, devices), the API key form, the audit log,
 //! and the e-mail change confirmation link.
 //!
 //! Sessions are server-side (`session.rs`), every POST form carries the
@@ -13,6 +13,7 @@ mod account_settings;
 mod admin;
 mod admin_account;
 mod api_key;
+mod audit;
 mod creation_request;
 mod csrf;
 mod email_change;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(admin_account::router())
         .merge(api_key::router())
+        .merge(audit::router())
         .merge(creation_request::router())
         .merge(recovery::router())
         .merge(reset_password::router())

@@ -20,7 +20,7 @@ impl Console {
         }
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_flexiapi"));
         command
             .args(args)
@@ -56,6 +56,20 @@ impl Console {
             .write_all(stdin.as_bytes())
             .unwrap();
         child.wait_with_output().unwrap()
+    }
+
+    /// A connection to the console's database.
+    pub(crate) async fn db(&self) -> sea_orm::DatabaseConnection {
+        sea_orm::Database::connect(self.database.url())
+            .await
+            .unwrap()
+    }
+
+    /// Runs with these variables added to the console's environment.
+    pub(crate) fn run_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        let mut command = self.command(args);
+        command.envs(vars.iter().copied());
+        command.output().unwrap()
     }
 
     /// Rows in `table`, read from the console's database file.

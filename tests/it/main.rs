@@ -12,6 +12,7 @@ mod admin_block;
 mod admin_devices;
 mod admin_search;
 mod admin_update;
+mod audit;
 mod auth;
 mod auth_tokens;
 mod backends;

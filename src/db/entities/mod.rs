@@ -14,6 +14,7 @@ pub mod admin;
 pub mod alias;
 pub mod api_key;
 pub mod app_setting;
+pub mod audit_log;
 pub mod auth_token;
 pub mod contacts_list;
 pub mod contacts_list_contact;

@@ -14,6 +14,7 @@ mod m20261201_000030_self_service_tokens;
 mod m20261201_000035_auth_tokens;
 mod m20261201_000036_api_key_expiry;
 mod m20261201_000037_provisioning_tokens;
+mod m20261201_000070_audit_log;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000035_auth_tokens::Migration),
             Box::new(m20261201_000036_api_key_expiry::Migration),
             Box::new(m20261201_000037_provisioning_tokens::Migration),
+            Box::new(m20261201_000070_audit_log::Migration),
         ]
     }
 }
