@@ -11,6 +11,7 @@
 mod account;
 mod admin;
 mod admin_account;
+mod admin_create;
 mod api_key;
 mod csrf;
 mod email_change;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(admin_account::router())
+        .merge(admin_create::router())
         .merge(api_key::router())
         .merge(qr_login::router())
 }
