@@ -150,6 +150,10 @@ test('an admin creates, finds, deactivates and reactivates an account, then gets
   assert.equal(await page.locator('#notice').textContent(), `bob_browser@${DOMAIN} is activated.`);
   assert.equal((await accountState(id)).activated, true);
 
+  // The delete confirmation page (not confirmed).
+  await page.goto(`/admin/accounts/${id}/delete`);
+  await checkPage(page, 'admin-delete');
+
   // API key: the page's key authenticates the admin on the API.
   await page.getByRole('navigation').getByRole('link', { name: 'API key' }).click();
   await page.getByRole('button', { name: 'Generate a new API key' }).click();
@@ -160,7 +164,7 @@ test('an admin creates, finds, deactivates and reactivates an account, then gets
   const me = await api('/api/accounts/me', ADMIN, key);
   assert.equal(me.status, 200);
   assert.equal((await me.json()).username, 'e2e_admin');
-  const wrong = await api('/api/accounts/me', ADMIN, `${key.slice(0, -1)}x`);
+  const wrong = await api('/api/accounts/me', ADMIN, key.slice(0, -1) + (key.endsWith('x') ? 'y' : 'x'));
   assert.equal(wrong.status, 401, 'a wrong key is refused');
 });
 
@@ -169,6 +173,9 @@ test('a user changes the password, logs out and logs in with the new one only', 
   await login(page, USER, 'user-secret');
   assert.equal(new URL(page.url()).pathname, '/account');
   await checkPage(page, 'account');
+  await page.getByRole('navigation').getByRole('link', { name: 'Log in a device' }).click();
+  await checkPage(page, 'qr-login');
+  await page.getByRole('navigation').getByRole('link', { name: 'My account' }).click();
 
   await page.getByLabel('Current password').fill('user-secret');
   await page.getByLabel('New password (6 characters or more)').fill('user-new-secret');

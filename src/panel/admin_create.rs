@@ -50,7 +50,11 @@ async fn create(State(state): State<AppState>, client: Client, form: CsrfForm) -
         Err(err) => return error_page(app_name, Some(session.nav()), err),
     };
     let id = created["id"].as_i64().unwrap_or_default();
-    tracing::info!(account_id = id, by = session.account.id, "account created by an admin");
+    tracing::info!(
+        account_id = id,
+        by = session.account.id,
+        "account created by an admin"
+    );
     let message = format!(
         "{}@{} is created.",
         created["username"].as_str().unwrap_or_default(),
