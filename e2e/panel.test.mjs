@@ -21,7 +21,9 @@ const SHOTS = process.env.E2E_SCREENSHOTS;
 const ADMIN = `e2e_admin@${DOMAIN}`;
 const USER = `e2e_user@${DOMAIN}`;
 
-// Without these, Chromium tries to reach the network (none here) and hangs.
+// playwright-core adds --headless and --user-data-dir (the fresh profile
+// below) itself. Without these, Chromium tries to reach the network (none
+// here) and hangs.
 const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
