@@ -151,8 +151,21 @@ pub async fn run(cli: Cli, mut config: Config) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
             tracing::info!(address = %listen, "flexiapi listening");
+            let metrics_listener = match config.metrics_listen {
+                None => None,
+                Some(address) => {
+                    let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
+                        anyhow::anyhow!("METRICS_LISTEN: cannot listen on {address}: {e}")
+                    })?;
+                    tracing::info!(%address, "serving /metrics");
+                    Some(listener)
+                }
+            };
             crate::server::serve_when_ready(listener, async {
                 let state = AppState::build_waiting_for_database(config, Clock::system()).await?;
+                if let Some(listener) = metrics_listener {
+                    crate::server::spawn_metrics(listener, state.clone());
+                }
                 // A hint only: a failure here must not stop the start.
                 if let Ok(false) = crate::db::accounts::any_admin(&state.db).await {
                     tracing::info!(

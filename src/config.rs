@@ -137,6 +137,22 @@ pub struct Config {
     pub tokens_per_device: u32,
     pub token_lifetime_minutes: i64,
     pub nonce_lifetime_minutes: i64,
+    /// Bearer token that `/metrics` asks for.
+    pub metrics_token: Option<Secret>,
+    /// Separate address serving `/metrics` (then not on `listen`).
+    pub metrics_listen: Option<SocketAddr>,
+    /// Validity of an account creation token; `None`: no expiry.
+    pub account_creation_token_expiration_minutes: Option<i64>,
+    /// A device whose creation token was used this recently gets no new one.
+    pub account_creation_token_retry_minutes: i64,
+    /// The same, for recovery tokens.
+    pub account_recovery_token_retry_minutes: i64,
+    /// Validity of a recovery code; `None`: no expiry.
+    pub recovery_code_expiration_minutes: Option<i64>,
+    /// Validity of a password reset link sent by an admin.
+    pub reset_password_email_token_expiration_minutes: i64,
+    /// hCaptcha on the account creation request page, when both keys are set.
+    pub hcaptcha: Option<HcaptchaConfig>,
     /// Minutes without use after which a key issued to a device through
     /// the API expires; None: never.
     pub api_key_expiration_minutes: Option<i64>,
@@ -147,6 +163,14 @@ pub struct Config {
     pub log_filter: String,
 }
 
+#[derive(Clone, Debug)]
+pub struct HcaptchaConfig {
+    pub site_key: String,
+    pub secret: Secret,
+    /// hCaptcha's siteverify URL (tests point it at a fake).
+    pub verify_url: String,
+}
+
 /// coturn's REST API (`use-auth-secret` / `static-auth-secret`).
 #[derive(Clone, Debug)]
 pub struct TurnConfig {
@@ -155,6 +179,9 @@ pub struct TurnConfig {
     pub secret: Secret,
     pub ttl_minutes: i64,
 }
+
+/// A shorter `METRICS_TOKEN` could be guessed.
+const METRICS_TOKEN_MIN_LENGTH: usize = 16;
 
 /// Reads variables from a map (the environment merged over `.env`).
 struct Vars<'a>(&'a HashMap<String, String>);
@@ -187,6 +214,12 @@ impl Vars<'_> {
                 .parse()
                 .map_err(|_| invalid(name, format!("expected a number, got {v:?}"))),
         }
+    }
+
+    /// Minutes where 0 means "never expires", as in the PHP service.
+    fn minutes_or_none(&self, name: &str, default: u32) -> Result<Option<i64>, ConfigError> {
+        let value = self.number::<u32>(name, default)?;
+        Ok((value > 0).then_some(i64::from(value)))
     }
 
     /// A duration in minutes where unset or `0` means "no limit".
@@ -258,6 +291,29 @@ impl Config {
             }
         };
 
+        let metrics_token = vars.get("METRICS_TOKEN").map(|t| Secret(t.to_string()));
+        if metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < METRICS_TOKEN_MIN_LENGTH)
+        {
+            return Err(invalid(
+                "METRICS_TOKEN",
+                format!("must be at least {METRICS_TOKEN_MIN_LENGTH} characters"),
+            ));
+        }
+        let metrics_listen = match vars.get("METRICS_LISTEN") {
+            None => None,
+            Some(raw) => Some(raw.parse::<SocketAddr>().map_err(|_| {
+                invalid(
+                    "METRICS_LISTEN",
+                    format!("not a host:port address: {raw:?}"),
+                )
+            })?),
+        };
+        if metrics_listen.is_some_and(|m| m == listen) {
+            return Err(invalid("METRICS_LISTEN", "must differ from APP_LISTEN"));
+        }
+
         Ok(Config {
             listen,
             database_url: database_url(&vars)?,
@@ -293,6 +349,22 @@ impl Config {
             tokens_per_device: vars.positive("APP_TOKENS_PER_DEVICE", 4)?,
             token_lifetime_minutes: vars.positive("APP_TOKEN_LIFETIME_MINUTES", 1440)? as i64,
             nonce_lifetime_minutes: vars.positive("APP_NONCE_LIFETIME_MINUTES", 60)? as i64,
+            metrics_token,
+            metrics_listen,
+            account_creation_token_expiration_minutes: vars
+                .minutes_or_none("APP_ACCOUNT_CREATION_TOKEN_EXPIRATION_MINUTES", 0)?,
+            account_creation_token_retry_minutes: vars
+                .number::<u32>("APP_API_ACCOUNT_CREATION_TOKEN_RETRY_MINUTES", 60)?
+                as i64,
+            account_recovery_token_retry_minutes: vars
+                .number::<u32>("APP_API_ACCOUNT_RECOVERY_TOKEN_RETRY_MINUTES", 60)?
+                as i64,
+            recovery_code_expiration_minutes: vars
+                .minutes_or_none("APP_RECOVERY_CODE_EXPIRATION_MINUTES", 10)?,
+            reset_password_email_token_expiration_minutes: vars
+                .positive("APP_RESET_PASSWORD_EMAIL_TOKEN_EXPIRATION_MINUTES", 1440)?
+                as i64,
+            hcaptcha: hcaptcha_config(&vars)?,
             api_key_expiration_minutes: vars.optional_minutes("APP_API_KEY_EXPIRATION_MINUTES")?,
             provisioning_token_expiration_minutes: vars
                 .optional_minutes("APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES")?,
@@ -304,6 +376,30 @@ impl Config {
     /// The Digest realm of an account of `domain`.
     pub fn realm_for<'a>(&'a self, domain: &'a str) -> &'a str {
         self.account_realm.as_deref().unwrap_or(domain)
+    }
+}
+
+/// `HCAPTCHA_SITEKEY` and `HCAPTCHA_SECRET`: both or neither.
+fn hcaptcha_config(vars: &Vars) -> Result<Option<HcaptchaConfig>, ConfigError> {
+    let verify_url = vars.string("HCAPTCHA_VERIFY_URL", "https://api.hcaptcha.com/siteverify");
+    if !(verify_url.starts_with("https://") || verify_url.starts_with("http://")) {
+        return Err(invalid("HCAPTCHA_VERIFY_URL", "must be an http(s):// URL"));
+    }
+    match (vars.get("HCAPTCHA_SITEKEY"), vars.get("HCAPTCHA_SECRET")) {
+        (None, None) => Ok(None),
+        (Some(site_key), Some(secret)) => Ok(Some(HcaptchaConfig {
+            site_key: site_key.to_string(),
+            secret: Secret(secret.to_string()),
+            verify_url,
+        })),
+        (Some(_), None) => Err(invalid(
+            "HCAPTCHA_SECRET",
+            "is required with HCAPTCHA_SITEKEY",
+        )),
+        (None, Some(_)) => Err(invalid(
+            "HCAPTCHA_SITEKEY",
+            "is required with HCAPTCHA_SECRET",
+        )),
     }
 }
 
@@ -575,6 +671,41 @@ mod tests {
         assert_eq!(c.code_max_attempts, 5);
         assert!(matches!(c.mailer, MailerConfig::Log));
         assert!(c.ovh.is_none() && c.redis_url.is_none());
+    }
+
+    #[test]
+    fn self_service_settings_follow_php_meanings() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.account_creation_token_expiration_minutes, None);
+        assert_eq!(c.account_creation_token_retry_minutes, 60);
+        assert_eq!(c.recovery_code_expiration_minutes, Some(10));
+        assert!(c.hcaptcha.is_none());
+        let c = config(&[
+            ("APP_ACCOUNT_CREATION_TOKEN_EXPIRATION_MINUTES", "15"),
+            ("APP_RECOVERY_CODE_EXPIRATION_MINUTES", "0"),
+            ("HCAPTCHA_SITEKEY", "site"),
+            ("HCAPTCHA_SECRET", "secret"),
+        ])
+        .unwrap();
+        assert_eq!(c.account_creation_token_expiration_minutes, Some(15));
+        assert_eq!(c.recovery_code_expiration_minutes, None);
+        let captcha = c.hcaptcha.unwrap();
+        assert_eq!(captcha.verify_url, "https://api.hcaptcha.com/siteverify");
+        assert!(!format!("{captcha:?}").contains("secret\""));
+        for (pairs, named) in [
+            (&[("HCAPTCHA_SITEKEY", "site")][..], "HCAPTCHA_SECRET"),
+            (&[("HCAPTCHA_SECRET", "secret")][..], "HCAPTCHA_SITEKEY"),
+            (
+                &[("HCAPTCHA_VERIFY_URL", "ftp://x")][..],
+                "HCAPTCHA_VERIFY_URL",
+            ),
+            (
+                &[("APP_API_ACCOUNT_CREATION_TOKEN_RETRY_MINUTES", "-1")][..],
+                "APP_API_ACCOUNT_CREATION_TOKEN_RETRY_MINUTES",
+            ),
+        ] {
+            assert_eq!(config(pairs).unwrap_err().variable, named);
+        }
     }
 
     #[test]

@@ -9,6 +9,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Request, StatusCode};
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 use tower_http::timeout::TimeoutLayer;
@@ -21,10 +23,16 @@ use crate::state::AppState;
 
 /// The whole application; shared by `serve` and the tests.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .merge(crate::api::router(&state))
         .merge(crate::panel::router())
         .merge(crate::provisioning::router())
+        .merge(crate::health::router());
+    // With METRICS_LISTEN, /metrics is served there only (`metrics_app`).
+    if state.config.metrics_listen.is_none() && state.config.metrics_token.is_some() {
+        router = router.route("/metrics", get(crate::metrics::metrics_handler));
+    }
+    router
         .fallback(|| async { message_response(StatusCode::NOT_FOUND, "Not Found") })
         .method_not_allowed_fallback(|| async {
             message_response(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
@@ -34,6 +42,7 @@ pub fn app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(crate::config::REQUEST_TIMEOUT_SECONDS),
         ))
+        .layer(from_fn_with_state(state.clone(), crate::metrics::track))
         // One line per request: method, path (never the query, and never a
         // path segment that is a secret), status and latency.
         .layer(
@@ -61,20 +70,49 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The application of the `METRICS_LISTEN` address: `/metrics` only.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(crate::metrics::metrics_handler))
+        .fallback(|| async { message_response(StatusCode::NOT_FOUND, "Not Found") })
+        .with_state(state)
+}
+
+/// Serves [`metrics_app`] on `listener` (bound at start, beside the main
+/// address, so that a taken port fails the start) until the process ends.
+pub fn spawn_metrics(listener: TcpListener, state: AppState) {
+    let metrics = metrics_app(state);
+    tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, metrics).await {
+            tracing::error!(error = %err, "the metrics listener stopped");
+        }
+    });
+}
+
 /// Prefixes of the routes whose next path segment is a secret: a
-/// provisioning key (it provisions and activates the account) or an e-mail
-/// change link. The longer prefix comes first.
-const SECRET_SEGMENT_AFTER: [&str; 6] = [
+/// provisioning key (it provisions and activates the account), an e-mail
+/// change link, an auth token, an account creation request, a pushed
+/// recovery token or a password reset link. The longer prefix comes first.
+const SECRET_SEGMENT_AFTER: [&str; 9] = [
     "/provisioning/qrcode/",
     "/provisioning/",
     "/accounts/email/confirm/",
     "/api/accounts/auth_token/",
     "/api/accounts/me/api_key/",
     "/auth_tokens/qrcode/",
+    "/creation_request/",
+    "/recovery/phone/",
+    "/recovery/password/",
 ];
+
+/// Fixed route segments after those prefixes, which are no secret.
+const PUBLIC_SEGMENTS: [&str; 1] = ["/recovery/phone/code"];
 
 /// `path` as it may be logged: a secret segment becomes `[redacted]`.
 fn loggable_path(path: &str) -> Cow<'_, str> {
+    if PUBLIC_SEGMENTS.contains(&path) {
+        return Cow::Borrowed(path);
+    }
     SECRET_SEGMENT_AFTER
         .iter()
         .find(|prefix| path.len() > prefix.len() && path.starts_with(*prefix))
@@ -117,6 +155,9 @@ pub async fn serve_when_ready(
             async move {
                 match router {
                     Some(router) => router.oneshot(request).await,
+                    // The process is alive while it waits: a liveness
+                    // probe must not restart it (`/ready` says 503).
+                    None if request.uri().path() == "/health" => Ok(crate::health::alive()),
                     None => Ok(message_response(StatusCode::SERVICE_UNAVAILABLE, STARTING)),
                 }
             }
@@ -179,6 +220,22 @@ mod tests {
         assert_eq!(
             loggable_path("/accounts/email/confirm/s3cr3t"),
             "/accounts/email/confirm/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/recovery/password/s3cr3t"),
+            "/recovery/password/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/creation_request/s3cr3t"),
+            "/creation_request/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/recovery/phone/s3cr3t"),
+            "/recovery/phone/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/recovery/phone/code"),
+            "/recovery/phone/code"
         );
         assert_eq!(
             loggable_path("/api/accounts/auth_token/t0k3n/attach"),

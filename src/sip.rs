@@ -39,10 +39,12 @@ impl SipAddress {
     /// brackets, with a display name before and header parameters after.
     pub fn parse_from_header(value: &str) -> Option<Self> {
         let value = value.trim();
-        let uri = match (value.find('<'), value.rfind('>')) {
-            (Some(start), Some(end)) if start < end => &value[start + 1..end],
-            (None, None) => value.split(';').next().unwrap_or_default(),
-            _ => return None,
+        let uri = match angle_start(value) {
+            Some(start) => {
+                let inner = &value[start + 1..];
+                &inner[..inner.find('>')?]
+            }
+            None => value.split(';').next().unwrap_or_default(),
         };
         let uri = uri.trim();
         let rest = uri
@@ -62,6 +64,23 @@ impl SipAddress {
             Self::parse_bare(value)
         }
     }
+}
+
+/// Where the `<` of `["Display name"] <uri>` is: a `<` inside the quoted
+/// display name does not count.
+fn angle_start(value: &str) -> Option<usize> {
+    let mut in_quotes = false;
+    let mut escaped = false;
+    for (i, c) in value.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_quotes => escaped = true,
+            '"' => in_quotes = !in_quotes,
+            '<' if !in_quotes => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -86,6 +105,9 @@ mod tests {
             "<sip:foobar@sip.example.org;transport=tls>",
             "sip:foo%62ar@sip.example.org",
             "  sip:foobar@SIP.example.org ",
+            // Found by the property tests: a `<` in the display name.
+            "\"<\" <sip:foobar@sip.example.org;transport=tls>",
+            "\"Foo \\\" <x>\" <sip:foobar@sip.example.org>",
         ] {
             assert_eq!(SipAddress::parse_from_header(header), expected, "{header}");
         }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::metrics::{Channel, Metrics};
 use crate::notify::{Mailer, Pusher, Sms};
 use crate::registrar::Registrar;
 
@@ -25,6 +26,8 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     pub sms: Arc<Sms>,
     pub pusher: Arc<Pusher>,
+    /// This server's Prometheus registry (`/metrics`).
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -46,11 +49,15 @@ impl AppState {
         // configuration error, never worth waiting for.
         let provisioning = crate::provisioning::RcFiles::load(&config)?;
         let registrar = Registrar::from_config(&config)?;
+        let metrics = Metrics::new();
         let mailer = Mailer::from_config(&config)
-            .map_err(|e| anyhow::anyhow!("MAIL_*: invalid mail settings: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("MAIL_*: invalid mail settings: {e}"))?
+            .counting_failures(metrics.delivery_failures(Channel::Mail));
         let sms = Sms::from_config(&config)
-            .map_err(|e| anyhow::anyhow!("OVH_APP_*: invalid SMS settings: {e}"))?;
-        let pusher = Pusher::from_config(&config);
+            .map_err(|e| anyhow::anyhow!("OVH_APP_*: invalid SMS settings: {e}"))?
+            .counting_failures(metrics.delivery_failures(Channel::Sms));
+        let pusher = Pusher::from_config(&config)
+            .counting_failures(metrics.delivery_failures(Channel::Push));
         let (db, app_key) = if wait {
             crate::db::startup::retry_until_reachable(&config.database_url, || {
                 open_database(&config)
@@ -64,6 +71,7 @@ impl AppState {
             mailer: Arc::new(mailer),
             sms: Arc::new(sms),
             pusher: Arc::new(pusher),
+            metrics: Arc::new(metrics),
             config: Arc::new(config),
             clock,
             digest_opaque: crate::auth::digest_opaque(&app_key).into(),

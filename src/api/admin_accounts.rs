@@ -147,7 +147,7 @@ pub async fn insert_account(
     let created = accounts::insert(txn, &state.config, new, state.clock.now_naive()).await;
     let account = created.map_err(creation_error)?;
     let view = accounts::view(txn, account).await?;
-    Ok(view.to_admin_json(&state.config))
+    Ok(super::account_lists::admin_object(txn, &state.config, &view).await?)
 }
 
 /// Maps a refused creation to the 422 on the right field.
@@ -208,7 +208,9 @@ pub(super) async fn admin_json(
     account: account::Model,
 ) -> ApiResult<Json<Value>> {
     let view = accounts::view(&state.db, account).await?;
-    Ok(Json(view.to_admin_json(&state.config)))
+    Ok(Json(
+        super::account_lists::admin_object(&state.db, &state.config, &view).await?,
+    ))
 }
 
 async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {

@@ -1,22 +1,35 @@
 //! The REST API under `/api`, one module per resource. Public, user and
 //! admin routes are grouped so that each group gets its guard once.
 
+pub mod account_actions;
+mod account_creation_tokens;
+pub mod account_lists;
+mod account_recovery_tokens;
+pub mod account_types;
 mod activation;
 mod admin_accounts;
 mod admin_devices;
+mod admin_emails;
 mod admin_search;
 pub mod admin_update;
 mod auth_tokens;
 mod client;
+mod contacts;
+pub mod contacts_lists;
 pub mod devices;
+pub mod dictionary;
 mod docs;
+pub mod external_accounts;
 pub(crate) mod fields;
+pub(crate) mod list_fields;
+mod lookup;
 mod me;
 mod paginator;
 mod phone;
 mod ping;
 mod provisioning_tokens;
 mod public_accounts;
+pub mod push_token;
 mod tokens;
 mod turn;
 mod with_token;
@@ -40,11 +53,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(tokens::router(state))
         .merge(with_token::router(state))
         .merge(activation::router(state))
+        .merge(account_creation_tokens::public_router(state))
+        .merge(account_recovery_tokens::router(state))
         .merge(auth_tokens::public_router(state));
     let user = Router::new()
         .merge(me::router())
         .merge(phone::router())
         .merge(devices::router())
+        .merge(contacts::router())
         .merge(auth_tokens::user_router())
         .merge(provisioning_tokens::user_router())
         .merge(turn::router())
@@ -52,10 +68,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route_layer(from_fn_with_state(state.clone(), require_user));
     let admin = Router::new()
         .merge(admin_accounts::router())
+        .merge(account_creation_tokens::admin_router())
+        .merge(admin_emails::router())
         .merge(provisioning_tokens::admin_router())
         .merge(admin_update::router())
         .merge(admin_search::router())
         .merge(admin_devices::router())
+        .merge(account_types::router())
+        .merge(account_actions::router())
+        .merge(dictionary::router())
+        .merge(external_accounts::router())
+        .merge(contacts_lists::router())
         .route_layer(from_fn_with_state(state.clone(), require_admin));
     public.merge(user).merge(admin)
 }

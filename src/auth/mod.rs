@@ -20,6 +20,7 @@ use chrono::Duration;
 use crate::db::accounts;
 use crate::db::entities::{account, password};
 use crate::error::{ApiError, ApiResult};
+use crate::metrics::AuthFailure;
 use crate::secrets;
 use crate::sip::SipAddress;
 use crate::state::AppState;
@@ -66,9 +67,10 @@ async fn guard(state: AppState, mut req: Request, next: Next, admin_only: bool) 
     }
     req.extensions_mut().insert(authenticated.account);
     let mut response = next.run(req).await;
-    if let Some(challenge) = authenticated
-        .challenge
-        .and_then(|c| HeaderValue::from_str(&c).ok())
+    for challenge in authenticated
+        .challenges
+        .iter()
+        .filter_map(|c| HeaderValue::from_str(c).ok())
     {
         response
             .headers_mut()
@@ -79,8 +81,9 @@ async fn guard(state: AppState, mut req: Request, next: Next, admin_only: bool) 
 
 struct Authenticated {
     account: AuthAccount,
-    /// The challenge to send back after a Digest success (same nonce).
-    challenge: Option<String>,
+    /// The challenges to send back after a Digest success: the same nonce,
+    /// one per algorithm the account can use (SPEC §5.1).
+    challenges: Vec<String>,
 }
 
 async fn authenticate(
@@ -97,25 +100,35 @@ async fn authenticate(
         .ok()
         .and_then(SipAddress::parse_from_header)
         .ok_or_else(|| ApiError::field("from", "The from header must be a SIP address."))?;
-    let record = accounts::find_for_auth(&state.db, &address.username, &address.domain)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("Account not found".into()))?;
+    let Some(record) =
+        accounts::find_for_auth(&state.db, &address.username, &address.domain).await?
+    else {
+        state.metrics.auth_failure(AuthFailure::UnknownAccount);
+        return Err(ApiError::NotFound("Account not found".into()));
+    };
     let account = record.account;
     // Deactivated and blocked accounts are refused alike, even with a key.
     if !account.may_authenticate() {
+        state.metrics.auth_failure(if account.blocked {
+            AuthFailure::Blocked
+        } else {
+            AuthFailure::Deactivated
+        });
         return Err(unauthorized("Unauthorized", Vec::new()));
     }
 
-    let mut challenge = None;
+    let mut success_challenges = Vec::new();
     if let Some(key) = headers.get("x-api-key") {
         let key = key.to_str().unwrap_or_default();
         let stored = record.api_key.as_ref();
         if !api_key::matches(stored.map(|k| k.hash.as_str()), key) {
+            state.metrics.auth_failure(AuthFailure::BadKey);
             return Err(unauthorized("Unauthorized", Vec::new()));
         }
         if let Some(stored) = stored {
             let now = state.clock.now_naive();
             if api_key::is_expired(stored, now) {
+                state.metrics.auth_failure(AuthFailure::BadKey);
                 return Err(unauthorized("Unauthorized", Vec::new()));
             }
             api_key::touch(&state.db, stored, now).await?;
@@ -125,22 +138,23 @@ async fn authenticate(
         let credentials = authorization.to_str().ok().and_then(Credentials::parse);
         let outcome = match &credentials {
             Some(c) => verify_digest(state, &account, &passwords, c, method, target).await?,
-            None => Err("Unauthorized"),
+            None => Err(AuthFailure::WrongResponse),
         };
         match (outcome, credentials) {
             (Ok(()), Some(c)) => {
                 let realm = state.config.realm_for(&account.domain);
-                challenge = Some(digest::challenge(
-                    realm,
-                    c.algorithm,
-                    &c.nonce,
-                    &state.digest_opaque,
-                ));
+                success_challenges = offered_algorithms(&passwords)
+                    .into_iter()
+                    .map(|algorithm| {
+                        digest::challenge(realm, algorithm, &c.nonce, &state.digest_opaque)
+                    })
+                    .collect();
             }
             (outcome, _) => {
-                let message = outcome.err().unwrap_or("Unauthorized");
+                let failure = outcome.err().unwrap_or(AuthFailure::WrongResponse);
+                state.metrics.auth_failure(failure);
                 let challenges = challenges(state, &account, &passwords).await?;
-                return Err(unauthorized(message, challenges));
+                return Err(unauthorized(digest_refusal(failure), challenges));
             }
         }
     } else {
@@ -152,8 +166,17 @@ async fn authenticate(
     let admin = state.config.everyone_is_admin || record.admin;
     Ok(Authenticated {
         account: AuthAccount { account, admin },
-        challenge,
+        challenges: success_challenges,
     })
+}
+
+/// The 401 message of a refused Digest answer (SPEC §5.1).
+fn digest_refusal(failure: AuthFailure) -> &'static str {
+    match failure {
+        AuthFailure::InvalidNonce => "Nonce invalid",
+        AuthFailure::ReplayedNonce => "Nonce replayed",
+        _ => "Unauthorized",
+    }
 }
 
 fn unauthorized(message: &'static str, challenges: Vec<String>) -> ApiError {
@@ -170,8 +193,8 @@ async fn verify_digest(
     credentials: &Credentials,
     method: &str,
     target: &str,
-) -> ApiResult<Result<(), &'static str>> {
-    // The inner error is the 401 message.
+) -> ApiResult<Result<(), AuthFailure>> {
+    // The inner error says why the answer is refused.
     let realm = state.config.realm_for(&account.domain);
     let well_formed = credentials.username == account.username
         && credentials.realm == realm
@@ -182,7 +205,7 @@ async fn verify_digest(
             .as_deref()
             .is_none_or(|o| secrets::constant_time_eq(o, &state.digest_opaque));
     if !well_formed {
-        return Ok(Err("Unauthorized"));
+        return Ok(Err(AuthFailure::WrongResponse));
     }
     let matches = passwords.iter().any(|stored| {
         stored_ha1(stored, credentials.algorithm, &account.username, realm).is_some_and(|ha1| {
@@ -193,7 +216,7 @@ async fn verify_digest(
         })
     });
     if !matches {
-        return Ok(Err("Unauthorized"));
+        return Ok(Err(AuthFailure::WrongResponse));
     }
     let lifetime = Duration::minutes(state.config.nonce_lifetime_minutes);
     let check = nonces::consume(
@@ -207,8 +230,8 @@ async fn verify_digest(
     .await?;
     Ok(match check {
         NonceCheck::Accepted => Ok(()),
-        NonceCheck::Invalid => Err("Nonce invalid"),
-        NonceCheck::Replayed => Err("Nonce replayed"),
+        NonceCheck::Invalid => Err(AuthFailure::InvalidNonce),
+        NonceCheck::Replayed => Err(AuthFailure::ReplayedNonce),
     })
 }
 

@@ -5,8 +5,8 @@
 use chrono::{Duration, NaiveDateTime};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use crate::db::entities::nonce;
@@ -34,17 +34,21 @@ pub async fn issue(
     lifetime: Duration,
 ) -> Result<String, DbErr> {
     let value = secrets::random_alphanumeric(32);
-    let inserted = nonce::ActiveModel {
+    // `Entity::insert` takes the new id from the insert itself: the
+    // re-read of `ActiveModel::insert` would fail when a concurrent
+    // challenge of the same account pruned the row in between.
+    let inserted_id = nonce::Entity::insert(nonce::ActiveModel {
         account_id: Set(account_id),
         nonce: Set(value.clone()),
         nc: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    match prune(db, account_id, inserted.id, now - lifetime).await {
+    })
+    .exec(db)
+    .await?
+    .last_insert_id;
+    match prune(db, account_id, inserted_id, now - lifetime).await {
         // Concurrent challenges of one account prune the same rows and
         // can deadlock on InnoDB; the other request does the work, and
         // the next challenge prunes again.

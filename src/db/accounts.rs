@@ -14,8 +14,11 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::entities::{
-    account, activation_expiration, admin, alias, api_key, auth_token, email_changed, nonce,
-    panel_session, password, phone_change_code, phone_login_code, provisioning_token,
+    account, account_account_type, account_action, account_contacts_list, account_creation_token,
+    account_dictionary_entry, account_recovery_token, activation_expiration, admin, alias, api_key,
+    auth_token, contacts_list_contact, email_changed, external_account, nonce, panel_session,
+    password, phone_change_code, phone_login_code, provisioning_token, recovery_code,
+    reset_password_token,
 };
 use crate::auth::digest::Algorithm;
 use crate::clock::format_datetime;
@@ -855,8 +858,21 @@ pub async fn delete(conn: &DatabaseConnection, account_id: i32) -> Result<bool, 
         activation_expiration,
         panel_session,
         auth_token,
-        provisioning_token
+        provisioning_token,
+        account_creation_token,
+        account_recovery_token,
+        recovery_code,
+        reset_password_token,
+        account_account_type,
+        account_action,
+        account_dictionary_entry,
+        external_account,
+        account_contacts_list
     );
+    contacts_list_contact::Entity::delete_many()
+        .filter(contacts_list_contact::Column::ContactId.eq(account_id))
+        .exec(&txn)
+        .await?;
     let deleted = account::Entity::delete_by_id(account_id).exec(&txn).await?;
     txn.commit().await?;
     Ok(deleted.rows_affected == 1)

@@ -1,8 +1,13 @@
 //! Database access: one code path for SQLite, MariaDB/MySQL and PostgreSQL,
 //! the backend chosen from `DATABASE_URL`.
 
+pub mod account_actions;
+pub mod account_types;
 pub mod accounts;
+pub mod contacts_lists;
+pub mod dictionary;
 pub mod entities;
+pub mod external_accounts;
 pub mod kind;
 pub mod migrations;
 pub mod settings;
@@ -23,6 +28,30 @@ use sea_orm_migration::MigratorTrait;
 use crate::config::DbPoolConfig;
 
 pub use sea_orm::DatabaseConnection as Db;
+
+/// The pool's open connections and how many of them are idle, read without
+/// touching the database.
+pub fn pool_stats(db: &DatabaseConnection) -> (u32, u32) {
+    fn stats<D: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<D>) -> (u32, u32) {
+        (
+            pool.size(),
+            u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+        )
+    }
+    match db {
+        DatabaseConnection::SqlxSqlitePoolConnection(_) => stats(db.get_sqlite_connection_pool()),
+        DatabaseConnection::SqlxMySqlPoolConnection(_) => stats(db.get_mysql_connection_pool()),
+        DatabaseConnection::SqlxPostgresPoolConnection(_) => {
+            stats(db.get_postgres_connection_pool())
+        }
+        _ => (0, 0),
+    }
+}
+
+/// True when the database answers a trivial query within `timeout`.
+pub async fn reachable(db: &DatabaseConnection, timeout: Duration) -> bool {
+    matches!(tokio::time::timeout(timeout, db.ping()).await, Ok(Ok(())))
+}
 
 /// Opens a pool on `url` with the default pool settings.
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {

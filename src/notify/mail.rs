@@ -6,6 +6,8 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use prometheus::IntCounter;
+
 use crate::config::{Config, MailEncryption, MailerConfig, SmtpConfig};
 
 /// How long one SMTP conversation may take before the send fails.
@@ -35,6 +37,8 @@ pub struct Mail {
 pub struct Mailer {
     from: Mailbox,
     backend: Backend,
+    /// Counts mails that could not be sent (`/metrics`).
+    failures: IntCounter,
 }
 
 #[derive(Clone)]
@@ -57,7 +61,11 @@ impl Mailer {
             MailerConfig::Log => Backend::Log,
             MailerConfig::Smtp(smtp) => Backend::Smtp(smtp_transport(smtp)?),
         };
-        Ok(Mailer { from, backend })
+        Ok(Mailer {
+            from,
+            backend,
+            failures: crate::metrics::detached_counter(),
+        })
     }
 
     /// True for the log mailer (nothing leaves the machine).
@@ -65,8 +73,22 @@ impl Mailer {
         matches!(self.backend, Backend::Log)
     }
 
+    /// Counts the failed sends in `counter` from now on.
+    pub fn counting_failures(mut self, counter: IntCounter) -> Self {
+        self.failures = counter;
+        self
+    }
+
     /// Sends `mail` as multipart/alternative (text, then HTML).
     pub async fn send(&self, mail: Mail) -> Result<(), MailError> {
+        let result = self.deliver(mail).await;
+        if result.is_err() {
+            self.failures.inc();
+        }
+        result
+    }
+
+    async fn deliver(&self, mail: Mail) -> Result<(), MailError> {
         let to: Mailbox = mail
             .to
             .parse()

@@ -46,6 +46,125 @@ pub fn activation_code(
     })
 }
 
+/// Text and HTML templates of one mail, rendered from one context.
+macro_rules! mail_templates {
+    ($text:ident, $html:ident, $text_path:literal, $html_path:literal, { $($field:ident: $ty:ty),* $(,)? }) => {
+        #[derive(Template)]
+        #[template(path = $text_path)]
+        struct $text<'a> { $($field: $ty),* }
+
+        #[derive(Template)]
+        #[template(path = $html_path)]
+        struct $html<'a> { $($field: $ty),* }
+    };
+}
+
+mail_templates!(RecoveryCodeText, RecoveryCodeHtml, "mail/recovery_code.txt", "mail/recovery_code.html", {
+    app_name: &'a str,
+    address: &'a str,
+    code: &'a str,
+    lifetime_minutes: Option<i64>,
+});
+
+/// The code of the "recover my account" page, mailed to the account's
+/// address.
+pub fn recovery_code(
+    app_name: &str,
+    to: &str,
+    address: &str,
+    code: &str,
+    lifetime_minutes: Option<i64>,
+) -> Result<Mail, askama::Error> {
+    Ok(Mail {
+        to: to.to_string(),
+        subject: format!("{app_name}: your account recovery code"),
+        text: RecoveryCodeText {
+            app_name,
+            address,
+            code,
+            lifetime_minutes,
+        }
+        .render()?,
+        html: RecoveryCodeHtml {
+            app_name,
+            address,
+            code,
+            lifetime_minutes,
+        }
+        .render()?,
+    })
+}
+
+mail_templates!(ResetPasswordText, ResetPasswordHtml, "mail/reset_password.txt", "mail/reset_password.html", {
+    app_name: &'a str,
+    address: &'a str,
+    link: &'a str,
+    lifetime_minutes: i64,
+});
+
+/// An admin's password reset link.
+pub fn reset_password(
+    app_name: &str,
+    to: &str,
+    address: &str,
+    link: &str,
+    lifetime_minutes: i64,
+) -> Result<Mail, askama::Error> {
+    Ok(Mail {
+        to: to.to_string(),
+        subject: format!("{app_name}: set a new password"),
+        text: ResetPasswordText {
+            app_name,
+            address,
+            link,
+            lifetime_minutes,
+        }
+        .render()?,
+        html: ResetPasswordHtml {
+            app_name,
+            address,
+            link,
+            lifetime_minutes,
+        }
+        .render()?,
+    })
+}
+
+mail_templates!(ProvisioningText, ProvisioningHtml, "mail/provisioning.txt", "mail/provisioning.html", {
+    app_name: &'a str,
+    address: &'a str,
+    link: &'a str,
+    qrcode_link: &'a str,
+});
+
+/// An admin's provisioning link and its QR code.
+pub fn provisioning(
+    app_name: &str,
+    to: &str,
+    address: &str,
+    link: &str,
+    qrcode_link: &str,
+) -> Result<Mail, askama::Error> {
+    Ok(Mail {
+        to: to.to_string(),
+        subject: format!("{app_name}: configure your app"),
+        text: ProvisioningText {
+            app_name,
+            address,
+            link,
+            qrcode_link,
+        }
+        .render()?,
+        html: ProvisioningHtml {
+            app_name,
+            address,
+            link,
+            qrcode_link,
+        }
+        .render()?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 //! `AppState`; a failed delivery is an error the caller turns into a `503`,
 //! never a silently lost message.
 
+pub mod hcaptcha;
 pub mod mail;
 pub mod mails;
 pub mod pusher;

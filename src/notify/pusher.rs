@@ -10,6 +10,7 @@ use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use prometheus::IntCounter;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 
@@ -54,6 +55,8 @@ pub struct Pusher {
     /// Milliseconds; atomic so that a test can shorten it on a running
     /// server.
     timeout_ms: AtomicU64,
+    /// Counts pushes that failed (`/metrics`).
+    failures: IntCounter,
 }
 
 impl Pusher {
@@ -62,7 +65,14 @@ impl Pusher {
             path,
             firebase_keys,
             timeout_ms: AtomicU64::new(DEFAULT_TIMEOUT.as_millis() as u64),
+            failures: crate::metrics::detached_counter(),
         }
+    }
+
+    /// Counts the failed pushes in `counter` from now on.
+    pub fn counting_failures(mut self, counter: IntCounter) -> Self {
+        self.failures = counter;
+        self
     }
 
     pub fn from_config(config: &Config) -> Self {
@@ -100,6 +110,7 @@ impl Pusher {
         let args = arguments(pn_provider, pn_param, pn_prid, &payload, firebase_key);
         let result = self.run(path, &args, token).await;
         if let Err(err) = &result {
+            self.failures.inc();
             // Never log the token; the device triple is not a secret.
             let output = match err {
                 PushError::Failed { output, .. } => output.as_str(),

@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
 use tokio::sync::OnceCell;
 
+use prometheus::IntCounter;
+
 use crate::config::{Config, OvhConfig};
 
 /// Characters escaped in a path segment (RFC 3986 unreserved ones are kept).
@@ -48,7 +50,13 @@ pub fn validation_message(app_name: &str, code: &str) -> String {
     format!("Your {app_name} validation code is {code}")
 }
 
-pub enum Sms {
+pub struct Sms {
+    backend: SmsBackend,
+    /// Counts messages that could not be sent (`/metrics`).
+    failures: IntCounter,
+}
+
+enum SmsBackend {
     Ovh(OvhClient),
     /// No OVH credentials: every send fails (the API answers `503`).
     Disabled,
@@ -56,18 +64,32 @@ pub enum Sms {
 
 impl Sms {
     pub fn from_config(config: &Config) -> Result<Self, SmsError> {
-        Ok(match &config.ovh {
-            Some(ovh) => Sms::Ovh(OvhClient::new(ovh.clone())?),
-            None => Sms::Disabled,
+        let backend = match &config.ovh {
+            Some(ovh) => SmsBackend::Ovh(OvhClient::new(ovh.clone())?),
+            None => SmsBackend::Disabled,
+        };
+        Ok(Sms {
+            backend,
+            failures: crate::metrics::detached_counter(),
         })
+    }
+
+    /// Counts the failed sends in `counter` from now on.
+    pub fn counting_failures(mut self, counter: IntCounter) -> Self {
+        self.failures = counter;
+        self
     }
 
     /// Sends `message` to `phone` (`+` and digits).
     pub async fn send(&self, phone: &str, message: &str) -> Result<(), SmsError> {
-        match self {
-            Sms::Ovh(client) => client.send(phone, message).await,
-            Sms::Disabled => Err(SmsError::Disabled),
+        let result = match &self.backend {
+            SmsBackend::Ovh(client) => client.send(phone, message).await,
+            SmsBackend::Disabled => Err(SmsError::Disabled),
+        };
+        if result.is_err() {
+            self.failures.inc();
         }
+        result
     }
 }
 

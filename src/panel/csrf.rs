@@ -108,9 +108,16 @@ pub fn login_nonce_and_token(app_key: &[u8], headers: &HeaderMap) -> (String, St
 /// The `Set-Cookie` of the pre-login cookie `nonce`, valid an hour;
 /// `None` clears it (after login).
 pub fn login_cookie(state: &AppState, nonce: Option<&str>) -> HeaderValue {
+    login_cookie_at(state, nonce, LOGIN_COOKIE_PATH)
+}
+
+/// [`login_cookie`] for the forms posted without a session under `path`
+/// (account recovery, account creation requests): the browser sends each
+/// path its own cookie.
+pub fn login_cookie_at(state: &AppState, nonce: Option<&str>, path: &str) -> HeaderValue {
     match nonce {
-        Some(nonce) => session::set_cookie(state, LOGIN_COOKIE, nonce, LOGIN_COOKIE_PATH, 3600),
-        None => session::set_cookie(state, LOGIN_COOKIE, "", LOGIN_COOKIE_PATH, 0),
+        Some(nonce) => session::set_cookie(state, LOGIN_COOKIE, nonce, path, 3600),
+        None => session::set_cookie(state, LOGIN_COOKIE, "", path, 0),
     }
 }
 

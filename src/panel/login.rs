@@ -95,11 +95,22 @@ pub(super) fn pre_login_page(
     headers: &HeaderMap,
     page: impl FnOnce(&str) -> Response,
 ) -> Response {
+    pre_login_page_at(state, headers, "/login", page)
+}
+
+/// [`pre_login_page`] for a form under another `path` than `/login`.
+pub(super) fn pre_login_page_at(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+    page: impl FnOnce(&str) -> Response,
+) -> Response {
     let (nonce, token) = csrf::login_nonce_and_token(&state.app_key, headers);
     let mut response = page(&token);
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, csrf::login_cookie(state, Some(&nonce)));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        csrf::login_cookie_at(state, Some(&nonce), path),
+    );
     response
 }
 

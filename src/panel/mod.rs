@@ -9,16 +9,22 @@
 //! functions as the API (`crate::self_service`, `crate::email_change`).
 
 mod account;
+mod account_settings;
 mod admin;
 mod admin_account;
 mod admin_create;
 mod api_key;
+mod creation_request;
 mod csrf;
 mod email_change;
 mod form;
+mod items;
+mod lists;
 mod login;
 mod phone_login;
 mod qr_login;
+mod recovery;
+mod reset_password;
 mod session;
 
 use askama::Template;
@@ -39,7 +45,12 @@ pub fn router() -> Router<AppState> {
         .merge(admin_account::router())
         .merge(admin_create::router())
         .merge(api_key::router())
+        .merge(creation_request::router())
+        .merge(recovery::router())
+        .merge(reset_password::router())
         .merge(qr_login::router())
+        .merge(lists::router())
+        .merge(account_settings::router())
 }
 
 /// What the layout's navigation needs of the logged-in account.

@@ -4,8 +4,6 @@
 
 use std::path::Path;
 
-use ini::{Ini, ParseOption};
-
 use crate::config::{Config, ConfigError};
 
 /// One `[name]` section with its entries in file order.
@@ -100,42 +98,56 @@ fn load_file(variable: &str, path: Option<&Path>) -> Result<Vec<Section>, Config
 /// appears twice is merged into its first occurrence; a key repeated in a
 /// section keeps its first position and its last value (liblinphone keeps
 /// one value per key).
+///
+/// liblinphone's reader is line based and takes values literally: quotes
+/// are part of a value such as `"Alice" <sip:alice@example.org>`, and a
+/// backslash is just a backslash, even at the end of a line. Lines starting
+/// with `#` or `;` are comments; names and values lose surrounding blanks.
 pub fn parse(text: &str) -> Result<Vec<Section>, String> {
-    // liblinphone takes values literally: quotes are part of a value such as
-    // `"Alice" <sip:alice@example.org>`, and a backslash is just a backslash.
-    let options = ParseOption {
-        enabled_quote: false,
-        enabled_escape: false,
-        enabled_indented_mutiline_value: false,
-        enabled_preserve_key_leading_whitespace: false,
-    };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let ini = Ini::load_from_str_opt(text, options).map_err(|e| e.to_string())?;
-
     let mut sections: Vec<Section> = Vec::new();
-    for (name, properties) in ini.iter() {
-        let Some(name) = name else {
-            if let Some((key, _)) = properties.iter().next() {
-                return Err(format!("entry {key:?} is outside any [section]"));
-            }
+    let mut current: Option<usize> = None;
+    for line in text.lines() {
+        // Blanks are ASCII ones, as for liblinphone's C reader: a value may
+        // end with a no-break space.
+        let line = line.trim_ascii();
+        if line.is_empty() || line.starts_with(['#', ';']) {
             continue;
-        };
-        check_name("section name", name)?;
-        let index = match sections.iter().position(|s| s.name == name) {
-            Some(index) => index,
-            None => {
-                sections.push(Section::new(name));
-                sections.len() - 1
-            }
-        };
-        for (key, value) in properties.iter() {
-            // The INI reader runs a line without `=` into the next key, so a
-            // line break inside a key betrays it.
-            check_name(&format!("key in [{name}]"), key)?;
-            sections[index].set(key, value);
         }
+        if let Some(header) = line.strip_prefix('[') {
+            let Some(name) = header.strip_suffix(']') else {
+                return Err(format!("unclosed section header {:?}", shown(line)));
+            };
+            let name = name.trim_ascii();
+            check_name("section name", name)?;
+            current = Some(match sections.iter().position(|s| s.name == name) {
+                Some(index) => index,
+                None => {
+                    sections.push(Section::new(name));
+                    sections.len() - 1
+                }
+            });
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            return Err(format!(
+                "line {:?} is neither [section], key=value nor a # comment",
+                shown(line)
+            ));
+        };
+        let key = key.trim_ascii();
+        let Some(index) = current else {
+            return Err(format!("entry {key:?} is outside any [section]"));
+        };
+        check_name(&format!("key in [{}]", sections[index].name), key)?;
+        sections[index].set(key, value.trim_ascii());
     }
     Ok(sections)
+}
+
+/// The start of a line, as an error message may show it.
+fn shown(line: &str) -> String {
+    line.chars().take(40).collect()
 }
 
 fn check_name(what: &str, name: &str) -> Result<(), String> {
@@ -144,16 +156,7 @@ fn check_name(what: &str, name: &str) -> Result<(), String> {
             .chars()
             .any(|c| c.is_control() || matches!(c, '[' | ']' | '='));
     if bad {
-        let shown: String = name
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .take(40)
-            .collect();
-        return Err(format!(
-            "invalid {what} near {shown:?} (a line that is neither [section], key=value nor a # comment?)"
-        ));
+        return Err(format!("invalid {what} {:?}", shown(name)));
     }
     Ok(())
 }
@@ -189,6 +192,17 @@ mod tests {
                 ("path", "C:\\tmp"),
                 ("empty", ""),
             ]
+        );
+    }
+
+    /// Found by the property tests: the INI crate used before read a final
+    /// backslash as a line continuation and dropped it.
+    #[test]
+    fn a_backslash_at_the_end_of_a_value_is_kept() {
+        let sections = parse("[a]\npath=C:\\tmp\\\nnext=1\r\nnbsp=x\u{a0}\n").unwrap();
+        assert_eq!(
+            entries(&sections[0]),
+            [("path", "C:\\tmp\\"), ("next", "1"), ("nbsp", "x\u{a0}")]
         );
     }
 

@@ -116,6 +116,19 @@ impl RedisRegistrar {
         Ok(())
     }
 
+    /// Checks that Redis answers `PING` within `timeout` (for `/ready`).
+    pub async fn ping(&self, timeout: Duration) -> Result<(), RegistrarError> {
+        let ping = self
+            .run(|mut conn| async move { ::redis::cmd("PING").query_async::<()>(&mut conn).await });
+        tokio::time::timeout(timeout, ping)
+            .await
+            .unwrap_or_else(|_| {
+                Err(RegistrarError::Unavailable(
+                    "Redis did not answer in time".into(),
+                ))
+            })
+    }
+
     async fn hgetall(&self, key: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>, RegistrarError> {
         self.run(|mut conn| {
             let key = key.to_string();

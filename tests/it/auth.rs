@@ -240,10 +240,21 @@ async fn clear_text_passwords_offer_md5_then_sha256() {
     let algorithms: Vec<_> = offered.iter().map(|c| c.algorithm.as_str()).collect();
     assert_eq!(algorithms, ["MD5", "SHA-256"]);
     assert_eq!(offered[0].nonce, offered[1].nonce);
-    let response = digest_get(&app, &account, &offered[1], "clear-secret", 1).await;
-    assert_eq!(response.status(), 200);
-    let response = digest_get(&app, &account, &offered[0], "clear-secret", 2).await;
-    assert_eq!(response.status(), 200);
+    // A success offers the same choice again, with the same nonce, whichever
+    // algorithm the client just used.
+    for (nc, used) in [(1, 1), (2, 0)] {
+        let response = digest_get(&app, &account, &offered[used], "clear-secret", nc).await;
+        assert_eq!(response.status(), 200);
+        let again = challenges(&response);
+        let algorithms: Vec<_> = again.iter().map(|c| c.algorithm.as_str()).collect();
+        assert_eq!(
+            algorithms,
+            ["MD5", "SHA-256"],
+            "after {}",
+            offered[used].algorithm
+        );
+        assert!(again.iter().all(|c| c.nonce == offered[0].nonce));
+    }
 }
 
 #[tokio::test]
@@ -260,6 +271,9 @@ async fn two_stored_algorithms_give_two_challenges_in_storage_order() {
     assert_eq!(algorithms, ["SHA-256", "MD5"]);
     let response = digest_get(&app, &account, &offered[1], &account.password, 1).await;
     assert_eq!(response.status(), 200);
+    let again = challenges(&response);
+    let algorithms: Vec<_> = again.iter().map(|c| c.algorithm.as_str()).collect();
+    assert_eq!(algorithms, ["SHA-256", "MD5"]);
 }
 
 #[tokio::test]

@@ -198,12 +198,26 @@ async fn bad_arguments_fail_and_write_nothing() {
         vec!["accounts", "clear-unconfirmed", "-3"],
         vec!["digest", "clear-nonces", "soon"],
         vec!["no-such-command"],
+        vec!["--bogus"],
+        vec!["accounts"],
+        vec!["accounts", "create"],
+        vec![
+            "accounts",
+            "create",
+            "okay_user",
+            "--password",
+            "a",
+            "--password-stdin",
+        ],
+        vec!["accounts", "set-admin"],
+        vec!["digest", "clear-nonces", "99999999999999999999999"],
     ] {
         let output = console.run(&args);
         assert!(!output.status.success(), "{args:?} succeeded");
         assert!(output.stdout.is_empty(), "{args:?} printed on stdout");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(!stderr.trim().is_empty(), "{args:?} said nothing");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("flexiapi: "), "{args:?}: {stderr}");
     }
     assert_eq!(console.count("accounts").await, 0);
     assert_eq!(console.count("api_keys").await, 0);
@@ -216,6 +230,82 @@ async fn bad_arguments_fail_and_write_nothing() {
     assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
     assert!(stderr.contains("username"));
     assert_eq!(console.count("accounts").await, 1);
+}
+
+#[test]
+fn argument_errors_are_one_line_with_the_usage() {
+    let console = Console::new();
+    let output = console.run(&["accounts", "create", "okay_user"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        "flexiapi: the following required arguments were not provided: --password <PASSWORD> \
+         (usage: flexiapi accounts create --password <PASSWORD> <USERNAME>; try '--help')"
+    );
+    // Help is not an error: stdout, several lines, status 0.
+    let output = console.run(&["accounts", "create", "--help"]);
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).lines().count() > 3);
+}
+
+#[test]
+fn a_failing_command_on_a_fresh_database_logs_no_migration_lines() {
+    // Without RUST_LOG the console logs warnings only: the migrations applied
+    // on the first run say nothing.
+    let console = Console::new();
+    let output = console
+        .command(&["accounts", "set-admin", "42"])
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr, "flexiapi: no account with id 42\n");
+
+    // RUST_LOG still opens the log to whoever asks.
+    let fresh = Console::new();
+    let output = fresh
+        .command(&["accounts", "set-admin", "42"])
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.lines().count() > 1, "{stderr}");
+}
+
+#[test]
+fn warnings_of_a_failing_command_stay_out_of_its_one_line() {
+    let console = Console::new();
+    let nobody = crate::registrar::fixtures::free_port();
+    // Redis down: the registrar warns, and the command fails with one line.
+    let output = console
+        .command(&["devices", "list", "alice@sip.example.org"])
+        .env_remove("RUST_LOG")
+        .env("REDIS_URL", format!("redis://127.0.0.1:{nobody}/0"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr, "flexiapi: The registrar is unavailable: Redis cannot be reached\n",
+        "{stderr}"
+    );
+
+    // A command that succeeds still shows its warnings.
+    let output = console
+        .command(&["accounts", "create", "warned_user", "--password", "secret1"])
+        .env_remove("RUST_LOG")
+        .env(
+            "ACCOUNT_PROVISIONING_RC_FILE",
+            "/nonexistent/provisioning.rc",
+        )
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("WARN"), "{stderr}");
+    assert!(stderr.contains("ACCOUNT_PROVISIONING_RC_FILE"), "{stderr}");
 }
 
 #[tokio::test]

@@ -243,7 +243,8 @@ pub fn account_keys() -> Vec<String> {
 
 /// The keys of the admin account object (admin create, show, update, the
 /// 2.x state routes and look-ups): the 14 keys, `confirmation_key` and the
-/// FlexiAPI 2.x `blocked`, `display_name`, `dtmf_protocol`, sorted.
+/// FlexiAPI 2.x `blocked`, `display_name`, `dtmf_protocol`, `types`,
+/// `dictionary`, sorted.
 pub fn admin_account_keys() -> Vec<String> {
     let mut keys = account_keys();
     keys.extend(
@@ -252,6 +253,8 @@ pub fn admin_account_keys() -> Vec<String> {
             "blocked",
             "display_name",
             "dtmf_protocol",
+            "types",
+            "dictionary",
         ]
         .iter()
         .map(|k| k.to_string()),

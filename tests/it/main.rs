@@ -2,6 +2,10 @@
 //! the real server on a free port with a fresh database of the backend
 //! `FLEXIAPI_TEST_DB` names (SQLite unless it says `mariadb` or `postgres`).
 
+mod account_columns;
+mod account_creation_tokens;
+mod account_types;
+mod actions;
 mod activation;
 mod admin_accounts;
 mod admin_block;
@@ -14,23 +18,29 @@ mod backends;
 mod bad_input;
 mod console;
 mod console_admin;
+mod contacts_lists;
 mod db_import;
 mod db_outage;
+mod dictionary;
 mod digest_client;
 mod email_change;
+mod external_account;
 mod flexisip_sql;
 mod helpers;
 mod mail;
 mod me;
+mod monitoring;
 mod multi_node;
 mod node;
 mod ovh_fake;
 mod panel;
 mod phone;
 mod ping;
+mod properties;
 mod provisioning;
 mod provisioning_tokens;
 mod rate_limit;
+mod recovery;
 mod registrar;
 mod self_service_backends;
 mod sms;
@@ -40,4 +50,5 @@ mod test_db;
 mod tokens;
 mod turn;
 mod types;
+mod vcard;
 mod with_token;

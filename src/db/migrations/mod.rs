@@ -9,6 +9,8 @@ mod m20261130_000001_panel_sessions;
 mod m20261130_000002_phone_login_codes;
 mod m20261201_000001_mysql_text_rules;
 mod m20261201_000010_account_admin_fields;
+mod m20261201_000020_account_lists;
+mod m20261201_000030_self_service_tokens;
 mod m20261201_000035_auth_tokens;
 mod m20261201_000036_api_key_expiry;
 mod m20261201_000037_provisioning_tokens;
@@ -25,6 +27,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_phone_login_codes::Migration),
             Box::new(m20261201_000001_mysql_text_rules::Migration),
             Box::new(m20261201_000010_account_admin_fields::Migration),
+            Box::new(m20261201_000020_account_lists::Migration),
+            Box::new(m20261201_000030_self_service_tokens::Migration),
             Box::new(m20261201_000035_auth_tokens::Migration),
             Box::new(m20261201_000036_api_key_expiry::Migration),
             Box::new(m20261201_000037_provisioning_tokens::Migration),

@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod admin_account;
 mod admin_create;
+mod lists;
 mod login;
 mod phone_login;
 mod qr_login;

@@ -1,0 +1,134 @@
+//! DTMF actions of an account: CRUD on `/api/accounts/{id}/actions`. An
+//! account without a DTMF protocol has no use for them: every route then
+//! answers `403`, as FlexiAPI documents.
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::{list_fields, lookup};
+use crate::db::entities::{account, account_action};
+use crate::db::{self, account_actions};
+use crate::error::{ApiError, ApiResult};
+use crate::input::JsonObject;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/accounts/{account}/actions", get(index).post(store))
+        .route(
+            "/api/accounts/{account}/actions/{action_id}",
+            get(show).put(update).delete(destroy),
+        )
+}
+
+const KEY_TAKEN: &str = "The key has already been taken.";
+
+/// The account of the path, refused when it has no DTMF protocol.
+pub async fn account_with_dtmf(state: &AppState, raw: &str) -> ApiResult<account::Model> {
+    let account = lookup::account(state, raw).await?;
+    if account.dtmf_protocol.is_none() {
+        return Err(ApiError::Forbidden(
+            "The account has no DTMF protocol.".into(),
+        ));
+    }
+    Ok(account)
+}
+
+async fn index(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let account = account_with_dtmf(&state, &id).await?;
+    let actions = account_actions::of_account(&state.db, account.id).await?;
+    Ok(Json(actions.iter().map(account_actions::to_json).collect()))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Path((id, action_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let account = account_with_dtmf(&state, &id).await?;
+    let action = account_actions::find(&state.db, account.id, lookup::id(&action_id)?)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(account_actions::to_json(&action)))
+}
+
+fn validated(body: &JsonObject) -> ApiResult<(String, String)> {
+    let mut v = body.validator();
+    let key = list_fields::key(&mut v);
+    let code = list_fields::code(&mut v);
+    v.finish()?;
+    Ok((
+        key.unwrap_or_default().to_string(),
+        code.unwrap_or_default().to_string(),
+    ))
+}
+
+fn key_conflict(err: sea_orm::DbErr) -> ApiError {
+    if db::is_unique_violation(&err) {
+        ApiError::field("key", KEY_TAKEN)
+    } else {
+        err.into()
+    }
+}
+
+async fn store(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: JsonObject,
+) -> ApiResult<Json<Value>> {
+    let account = account_with_dtmf(&state, &id).await?;
+    let created = create(&state, account.id, &body).await?;
+    Ok(Json(account_actions::to_json(&created)))
+}
+
+/// Adds an action from a body or form with `key` and `code` to an account
+/// already checked to have a DTMF protocol (shared with the panel).
+pub async fn create(
+    state: &AppState,
+    account_id: i32,
+    body: &JsonObject,
+) -> ApiResult<account_action::Model> {
+    let (key, code) = validated(body)?;
+    let txn = db::begin_write(&state.db).await?;
+    if account_actions::key_taken(&txn, account_id, &key, None).await? {
+        return Err(ApiError::field("key", KEY_TAKEN));
+    }
+    let created = account_actions::insert(&txn, account_id, &key, &code, state.clock.now_naive())
+        .await
+        .map_err(key_conflict)?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Path((id, action_id)): Path<(String, String)>,
+    body: JsonObject,
+) -> ApiResult<Json<Value>> {
+    let account = account_with_dtmf(&state, &id).await?;
+    let existing = account_actions::find(&state.db, account.id, lookup::id(&action_id)?)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let (key, code) = validated(&body)?;
+    let txn = db::begin_write(&state.db).await?;
+    if account_actions::key_taken(&txn, account.id, &key, Some(existing.id)).await? {
+        return Err(ApiError::field("key", KEY_TAKEN));
+    }
+    let updated = account_actions::update(&txn, existing, &key, &code, state.clock.now_naive())
+        .await
+        .map_err(key_conflict)?;
+    txn.commit().await?;
+    Ok(Json(account_actions::to_json(&updated)))
+}
+
+async fn destroy(
+    State(state): State<AppState>,
+    Path((id, action_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let account = account_with_dtmf(&state, &id).await?;
+    if !account_actions::delete(&state.db, account.id, lookup::id(&action_id)?).await? {
+        return Err(ApiError::not_found());
+    }
+    Ok(Json(json!({})))
+}

@@ -1,0 +1,206 @@
+//! Account creation tokens (PHP FlexiAPI 2.x, issue 10):
+//!
+//! - `POST /api/account_creation_tokens/send-by-push` pushes one to a
+//!   device, with the limits of `POST /api/tokens` and a retry delay;
+//! - `POST /api/account_creation_request_tokens` starts the browser path:
+//!   a request token and the panel URL where a person validates it;
+//! - `POST /api/account_creation_tokens/using-account-creation-request-token`
+//!   exchanges a validated request token for a creation token, once;
+//! - `POST /api/account_creation_tokens` (admin) makes one;
+//! - `POST /api/accounts/with-account-creation-token` creates an account
+//!   with one, consuming it in the account's transaction.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::admin_accounts::{CONFIRMATION_KEY_LENGTH, creation_error};
+use super::client::Client;
+use super::fields;
+use super::push_token::{self, Policy};
+use crate::creation_tokens::{self, TOKEN_LENGTH};
+use crate::db::accounts::{self, NewAccount};
+use crate::db::entities::account_creation_token;
+use crate::error::{ApiError, ApiResult};
+use crate::input::JsonObject;
+use crate::secrets;
+use crate::state::AppState;
+
+const TOKEN_MESSAGE: &str = "Please provide a valid account_creation_token.";
+/// The DTMF protocols PHP accepts.
+const DTMF_PROTOCOLS: [&str; 3] = ["sipinfo", "sipmessage", "rfc2833"];
+
+/// Public routes, each limited per client address.
+pub fn public_router(state: &AppState) -> Router<AppState> {
+    let limited = |router: Router<AppState>, bucket: &'static str| {
+        router.route_layer(axum::middleware::from_fn_with_state(
+            (state.clone(), bucket),
+            crate::rate_limit::middleware,
+        ))
+    };
+    let tokens = Router::new()
+        .route(
+            "/api/account_creation_tokens/send-by-push",
+            post(send_by_push),
+        )
+        .route("/api/account_creation_request_tokens", post(create_request))
+        .route(
+            "/api/account_creation_tokens/using-account-creation-request-token",
+            post(using_request_token),
+        );
+    let accounts = Router::new().route(
+        "/api/accounts/with-account-creation-token",
+        post(create_account),
+    );
+    limited(tokens, "account-creation-tokens")
+        .merge(limited(accounts, "with-account-creation-token"))
+}
+
+pub fn admin_router() -> Router<AppState> {
+    Router::new().route("/api/account_creation_tokens", post(admin_create))
+}
+
+async fn send_by_push(
+    State(state): State<AppState>,
+    client: Client,
+    body: JsonObject,
+) -> ApiResult<Json<Value>> {
+    let device = push_token::validate(&body)?;
+    let (token, _) = creation_tokens::new_token();
+    let policy = Policy::new(
+        &state,
+        Some(state.config.account_creation_token_retry_minutes),
+    );
+    push_token::send::<account_creation_token::Entity>(&state, device, token, &client, policy)
+        .await?;
+    Ok(Json(json!({})))
+}
+
+async fn create_request(State(state): State<AppState>) -> ApiResult<(StatusCode, Json<Value>)> {
+    let now = state.clock.now_naive();
+    let token = creation_tokens::insert_request(&state.db, now).await?;
+    let url = creation_tokens::validation_url(&state.config, &token);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "token": token, "validation_url": url })),
+    ))
+}
+
+async fn using_request_token(
+    State(state): State<AppState>,
+    client: Client,
+    body: JsonObject,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let mut v = body.validator();
+    let given = v.required_string("account_creation_request_token");
+    if let Some(given) = given {
+        v.check(
+            "account_creation_request_token",
+            creation_tokens::is_well_formed(given),
+            format!(
+                "The account_creation_request_token must be {TOKEN_LENGTH} letters and digits."
+            ),
+        );
+    }
+    v.finish()?;
+    let given = given.unwrap_or_default();
+    let now = state.clock.now_naive();
+    let Some((token, row)) =
+        creation_tokens::exchange_request(&state.db, &state.config, given, &client, now).await?
+    else {
+        return Err(ApiError::not_found());
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(creation_tokens::token_json(
+            &state.config,
+            &token,
+            row.created_at,
+        )),
+    ))
+}
+
+async fn admin_create(
+    State(state): State<AppState>,
+    client: Client,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let now = state.clock.now_naive();
+    let (token, row) = creation_tokens::insert_unpushed(&state.db, Some(&client), now).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(creation_tokens::token_json(
+            &state.config,
+            &token,
+            row.created_at,
+        )),
+    ))
+}
+
+/// As PHP 2.x: the account is created in `APP_SIP_DOMAIN`, not activated,
+/// with a 13-character confirmation key (for an admin or a provisioning
+/// link), its user agent the service's name; the token is consumed and
+/// linked to it in the same transaction.
+async fn create_account(
+    State(state): State<AppState>,
+    client: Client,
+    body: JsonObject,
+) -> ApiResult<Json<Value>> {
+    let now = state.clock.now_naive();
+    let mut v = body.validator();
+    let username = fields::username(&mut v);
+    let password = fields::password(&mut v);
+    let algorithm = fields::algorithm(&mut v);
+    let dtmf_protocol = v.optional_string("dtmf_protocol");
+    if let Some(dtmf) = dtmf_protocol {
+        v.check(
+            "dtmf_protocol",
+            DTMF_PROTOCOLS.contains(&dtmf),
+            "The dtmf_protocol must be sipinfo, sipmessage or rfc2833.",
+        );
+    }
+    let given = v.required_string("account_creation_token");
+    if let Some(given) = given
+        && !creation_tokens::is_live(&state.db, &state.config, given, now).await?
+    {
+        v.error("account_creation_token", TOKEN_MESSAGE);
+    }
+    v.finish()?;
+    let (Some(username), Some(password), Some(algorithm), Some(given)) =
+        (username, password, algorithm, given)
+    else {
+        unreachable!("validated above");
+    };
+
+    let ip_address = client.ip.to_string();
+    let txn = crate::db::begin_write(&state.db).await?;
+    let new = NewAccount {
+        username,
+        domain: &state.config.sip_domain,
+        password: Some((password, algorithm)),
+        activated: false,
+        dtmf_protocol,
+        confirmation_key: Some(secrets::random_alphanumeric(CONFIRMATION_KEY_LENGTH)),
+        ip_address: &ip_address,
+        user_agent: &state.config.app_name,
+        ..Default::default()
+    };
+    let account = accounts::insert(&txn, &state.config, new, now)
+        .await
+        .map_err(creation_error)?;
+    // Claimed after the insert, in its transaction: a refused account
+    // leaves the token unused, and of two requests with one token only
+    // the one that changed the row commits.
+    if !creation_tokens::claim(&txn, &state.config, given, account.id, now).await? {
+        txn.rollback().await?;
+        return Err(ApiError::field("account_creation_token", TOKEN_MESSAGE));
+    }
+    let view = accounts::view(&txn, account).await?;
+    txn.commit().await?;
+    tracing::info!(
+        account_id = view.account.id,
+        "account created with an account creation token"
+    );
+    Ok(Json(view.to_json(&state.config, false)))
+}

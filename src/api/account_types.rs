@@ -1,0 +1,154 @@
+//! Account types: `/api/account_types` (CRUD) and
+//! `/api/accounts/{id}/types/{type_id}` (give or take a type).
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::{list_fields, lookup};
+use crate::db::entities::account_type;
+use crate::db::{self, account_types};
+use crate::error::{ApiError, ApiResult};
+use crate::input::JsonObject;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/account_types", get(index).post(store))
+        .route(
+            "/api/account_types/{type_id}",
+            get(show).put(update).delete(destroy),
+        )
+        .route(
+            "/api/accounts/{account}/types/{type_id}",
+            post(attach).delete(detach),
+        )
+}
+
+const KEY_TAKEN: &str = "The key has already been taken.";
+
+async fn find(state: &AppState, raw: &str) -> ApiResult<account_type::Model> {
+    account_types::find(&state.db, lookup::id(raw)?)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+async fn index(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let types = account_types::all(&state.db).await?;
+    Ok(Json(types.iter().map(account_types::to_json).collect()))
+}
+
+async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(account_types::to_json(&find(&state, &id).await?)))
+}
+
+fn validated_key(body: &JsonObject) -> ApiResult<String> {
+    let mut v = body.validator();
+    let key = list_fields::key(&mut v);
+    v.finish()?;
+    Ok(key.unwrap_or_default().to_string())
+}
+
+/// A unique violation on insert or update means a concurrent writer took
+/// the key between our check and our write.
+fn key_conflict(err: sea_orm::DbErr) -> ApiError {
+    if db::is_unique_violation(&err) {
+        ApiError::field("key", KEY_TAKEN)
+    } else {
+        err.into()
+    }
+}
+
+/// Creates a type from a body or form with `key` (shared with the panel).
+pub async fn create(state: &AppState, body: &JsonObject) -> ApiResult<account_type::Model> {
+    let key = validated_key(body)?;
+    let txn = db::begin_write(&state.db).await?;
+    if account_types::key_taken(&txn, &key, None).await? {
+        return Err(ApiError::field("key", KEY_TAKEN));
+    }
+    let created = account_types::insert(&txn, &key, state.clock.now_naive())
+        .await
+        .map_err(key_conflict)?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+async fn store(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Value>> {
+    Ok(Json(account_types::to_json(&create(&state, &body).await?)))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: JsonObject,
+) -> ApiResult<Json<Value>> {
+    let existing = find(&state, &id).await?;
+    let key = validated_key(&body)?;
+    let txn = db::begin_write(&state.db).await?;
+    if account_types::key_taken(&txn, &key, Some(existing.id)).await? {
+        return Err(ApiError::field("key", KEY_TAKEN));
+    }
+    account_types::update_key(&txn, existing.id, &key, state.clock.now_naive())
+        .await
+        .map_err(key_conflict)?;
+    txn.commit().await?;
+    Ok(Json(json!({ "id": existing.id, "key": key })))
+}
+
+async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let existing = find(&state, &id).await?;
+    let txn = db::begin_write(&state.db).await?;
+    account_types::delete(&txn, existing.id).await?;
+    txn.commit().await?;
+    Ok(Json(json!({})))
+}
+
+/// Gives the type to the account; `403` when it already has it (as
+/// FlexiAPI answers a repeated attachment).
+async fn attach(
+    State(state): State<AppState>,
+    Path((account, type_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let account = lookup::account(&state, &account).await?;
+    let kind = find(&state, &type_id).await?;
+    give(&state, account.id, kind.id).await?;
+    Ok(Json(json!({})))
+}
+
+async fn detach(
+    State(state): State<AppState>,
+    Path((account, type_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let account = lookup::account(&state, &account).await?;
+    let kind = find(&state, &type_id).await?;
+    take(&state, account.id, kind.id).await?;
+    Ok(Json(json!({})))
+}
+
+/// Gives a type to an account (shared with the panel).
+pub async fn give(state: &AppState, account_id: i32, type_id: i32) -> ApiResult<()> {
+    let refused = || ApiError::Forbidden("The account already has this type.".into());
+    if account_types::is_attached(&state.db, account_id, type_id).await? {
+        return Err(refused());
+    }
+    account_types::attach(&state.db, account_id, type_id, state.clock.now_naive())
+        .await
+        .map_err(|err| {
+            if db::is_unique_violation(&err) {
+                refused()
+            } else {
+                err.into()
+            }
+        })
+}
+
+/// Takes a type from an account (shared with the panel).
+pub async fn take(state: &AppState, account_id: i32, type_id: i32) -> ApiResult<()> {
+    if !account_types::detach(&state.db, account_id, type_id).await? {
+        return Err(ApiError::Forbidden(
+            "The account does not have this type.".into(),
+        ));
+    }
+    Ok(())
+}

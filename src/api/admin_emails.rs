@@ -1,0 +1,97 @@
+//! Admin mails to an account's e-mail address (issue 10, PHP's
+//! `send_reset_password_email` and `send_provisioning_email`): a
+//! single-use link to set a new password, or the account's provisioning
+//! link with its QR code. `404` for an unknown account, `403` when it has
+//! no e-mail address, `503` when the mail could not be sent.
+
+use axum::extract::{Path, State};
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::Duration;
+use serde_json::{Value, json};
+
+use crate::db::accounts;
+use crate::db::entities::account;
+use crate::error::{ApiError, ApiResult};
+use crate::notify::{Mail, mails};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/accounts/{account}/send_reset_password_email",
+            post(send_reset_password_email),
+        )
+        .route(
+            "/api/accounts/{account}/send_provisioning_email",
+            post(send_provisioning_email),
+        )
+}
+
+/// The account of the path and its e-mail address.
+async fn recipient(state: &AppState, id: &str) -> ApiResult<(account::Model, String)> {
+    let id: i32 = id.parse().map_err(|_| ApiError::not_found())?;
+    let account = accounts::find_by_id(&state.db, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let Some(email) = account.email.clone() else {
+        return Err(ApiError::Forbidden(
+            "The account has no email address.".into(),
+        ));
+    };
+    Ok((account, email))
+}
+
+async fn send(state: &AppState, account_id: i32, mail: Mail) -> ApiResult<Json<Value>> {
+    if let Err(err) = state.mailer.send(mail).await {
+        tracing::warn!(account_id, error = %err, "admin mail not sent");
+        return Err(ApiError::Unavailable("The email could not be sent.".into()));
+    }
+    Ok(Json(json!({})))
+}
+
+async fn send_reset_password_email(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let (account, email) = recipient(&state, &id).await?;
+    let minutes = state.config.reset_password_email_token_expiration_minutes;
+    let now = state.clock.now_naive();
+    let token =
+        crate::recovery::issue_reset_token(&state.db, account.id, Duration::minutes(minutes), now)
+            .await?;
+    let link = format!("{}/recovery/password/{token}", state.config.app_url);
+    let address = format!("{}@{}", account.username, account.domain);
+    let mail = mails::reset_password(&state.config.app_name, &email, &address, &link, minutes)
+        .map_err(ApiError::internal)?;
+    send(&state, account.id, mail).await
+}
+
+/// As PHP: a fresh provisioning token (replacing the account's previous
+/// one; its activation key is left as it is), its link and QR code.
+async fn send_provisioning_email(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let (account, email) = recipient(&state, &id).await?;
+    let key = crate::provisioning::tokens::issue(
+        &state.db,
+        account.id,
+        state.clock.now_naive(),
+        state.config.provisioning_token_expiration_minutes,
+    )
+    .await?;
+    let base = &state.config.app_url;
+    let link = format!("{base}/provisioning/{key}");
+    let qrcode_link = format!("{base}/provisioning/qrcode/{key}");
+    let address = format!("{}@{}", account.username, account.domain);
+    let mail = mails::provisioning(
+        &state.config.app_name,
+        &email,
+        &address,
+        &link,
+        &qrcode_link,
+    )
+    .map_err(ApiError::internal)?;
+    send(&state, account.id, mail).await
+}

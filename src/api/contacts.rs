@@ -1,0 +1,169 @@
+//! The authenticated account's contacts — the accounts of the contacts
+//! lists it is given: `GET /api/accounts/me/contacts[/{sip}]` as JSON and
+//! `GET /contacts/vcard[/{sip}]` as vCard 4.0, the format Linphone apps
+//! download.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+use crate::auth::AuthAccount;
+use crate::db::entities::{account, account_action, account_type};
+use crate::db::{account_actions, account_types, contacts_lists};
+use crate::error::{ApiError, ApiResult};
+use crate::sip::SipAddress;
+use crate::state::AppState;
+use crate::vcard::VCard;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/accounts/me/contacts", get(index))
+        .route("/api/accounts/me/contacts/{sip}", get(show))
+        .route("/contacts/vcard", get(vcards))
+        .route("/contacts/vcard/{sip}", get(vcard))
+}
+
+/// A contact with what its JSON and vCard show.
+pub struct Contact {
+    pub account: account::Model,
+    pub types: Vec<account_type::Model>,
+    /// Only for contacts with a DTMF protocol (actions need one).
+    pub actions: Vec<account_action::Model>,
+}
+
+/// Loads contacts with two queries whatever their number.
+pub async fn load(
+    conn: &impl ConnectionTrait,
+    accounts: Vec<account::Model>,
+) -> Result<Vec<Contact>, sea_orm::DbErr> {
+    let ids: Vec<i32> = accounts.iter().map(|a| a.id).collect();
+    let mut types = account_types::of_accounts(conn, &ids).await?;
+    let mut actions: HashMap<i32, Vec<account_action::Model>> =
+        account_actions::of_accounts(conn, &ids).await?;
+    Ok(accounts
+        .into_iter()
+        .map(|account| {
+            let actions = if account.dtmf_protocol.is_some() {
+                actions.remove(&account.id).unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            Contact {
+                types: types.remove(&account.id).unwrap_or_default(),
+                actions,
+                account,
+            }
+        })
+        .collect())
+}
+
+impl Contact {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.account.id,
+            "username": self.account.username,
+            "domain": self.account.domain,
+            "activated": self.account.activated,
+            "display_name": self.account.display_name,
+            "dtmf_protocol": self.account.dtmf_protocol,
+            "types": self.types.iter().map(account_types::to_json).collect::<Vec<_>>(),
+            "actions": self.actions.iter().map(account_actions::to_json).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The vCard of the contact, with the properties FlexiAPI gives
+    /// Linphone (KIND, IMPP, FN and the `X-LINPHONE-ACCOUNT-*` lines).
+    pub fn to_vcard(&self) -> String {
+        let address = format!("{}@{}", self.account.username, self.account.domain);
+        let mut card = VCard::new();
+        card.raw_property("KIND", "individual")
+            .raw_property("IMPP", &format!("sip:{address}"))
+            .text_property(
+                "FN",
+                self.account
+                    .display_name
+                    .as_deref()
+                    .filter(|name| !name.is_empty())
+                    .unwrap_or(&address),
+            );
+        if let Some(protocol) = &self.account.dtmf_protocol {
+            card.text_property("X-LINPHONE-ACCOUNT-DTMF-PROTOCOL", protocol);
+        }
+        for kind in &self.types {
+            card.text_property("X-LINPHONE-ACCOUNT-TYPE", &kind.key);
+        }
+        for action in &self.actions {
+            card.structured_property("X-LINPHONE-ACCOUNT-ACTION", &[&action.key, &action.code]);
+        }
+        card.finish()
+    }
+}
+
+async fn contacts_of(
+    state: &AppState,
+    auth: &AuthAccount,
+    sip: Option<&str>,
+) -> ApiResult<Vec<Contact>> {
+    let address = match sip {
+        Some(raw) => Some(SipAddress::parse_bare(raw).ok_or_else(ApiError::not_found)?),
+        None => None,
+    };
+    let accounts = contacts_lists::contacts_of_subscriber(
+        &state.db,
+        auth.account.id,
+        address
+            .as_ref()
+            .map(|a| (a.username.as_str(), a.domain.as_str())),
+    )
+    .await?;
+    if address.is_some() && accounts.is_empty() {
+        return Err(ApiError::not_found());
+    }
+    Ok(load(&state.db, accounts).await?)
+}
+
+async fn index(
+    State(state): State<AppState>,
+    Extension(auth): Extension<AuthAccount>,
+) -> ApiResult<Json<Value>> {
+    let contacts = contacts_of(&state, &auth, None).await?;
+    Ok(Json(contacts.iter().map(Contact::to_json).collect()))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Extension(auth): Extension<AuthAccount>,
+    Path(sip): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let contacts = contacts_of(&state, &auth, Some(&sip)).await?;
+    Ok(Json(contacts[0].to_json()))
+}
+
+fn vcard_response(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/vcard; charset=utf-8")], body).into_response()
+}
+
+async fn vcards(
+    State(state): State<AppState>,
+    Extension(auth): Extension<AuthAccount>,
+) -> ApiResult<Response> {
+    let contacts = contacts_of(&state, &auth, None).await?;
+    Ok(vcard_response(
+        contacts.iter().map(Contact::to_vcard).collect(),
+    ))
+}
+
+async fn vcard(
+    State(state): State<AppState>,
+    Extension(auth): Extension<AuthAccount>,
+    Path(sip): Path<String>,
+) -> ApiResult<Response> {
+    let contacts = contacts_of(&state, &auth, Some(&sip)).await?;
+    Ok(vcard_response(contacts[0].to_vcard()))
+}

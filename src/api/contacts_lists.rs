@@ -1,0 +1,195 @@
+//! Contacts lists (admin): CRUD on `/api/contacts_lists`, its contacts
+//! (`/api/contacts_lists/{id}/contacts/{contact_id}`) and the accounts it
+//! is given to (`/api/accounts/{id}/contacts_lists/{contacts_list_id}`).
+//! A repeated addition, or the removal of what is not there, answers `403`
+//! as FlexiAPI does.
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::{list_fields, lookup};
+use crate::db::contacts_lists::{self, ListView};
+use crate::db::{self, entities::contacts_list};
+use crate::error::{ApiError, ApiResult};
+use crate::input::JsonObject;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/contacts_lists", get(index).post(store))
+        .route(
+            "/api/contacts_lists/{list_id}",
+            get(show).put(update).delete(destroy),
+        )
+        .route(
+            "/api/contacts_lists/{list_id}/contacts/{contact_id}",
+            post(add_contact).delete(remove_contact),
+        )
+        .route(
+            "/api/accounts/{account}/contacts_lists/{list_id}",
+            post(subscribe).delete(unsubscribe),
+        )
+}
+
+pub const TITLE_MAX: usize = 255;
+pub const DESCRIPTION_MAX: usize = 10_000;
+
+async fn find(state: &AppState, raw: &str) -> ApiResult<ListView> {
+    contacts_lists::find(&state.db, lookup::id(raw)?)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+/// The validated `title` and `description` (both required).
+pub fn validate(body: &JsonObject) -> ApiResult<(String, String)> {
+    let mut v = body.validator();
+    let title = list_fields::text(&mut v, "title", TITLE_MAX, false);
+    let description = list_fields::text(&mut v, "description", DESCRIPTION_MAX, true);
+    v.finish()?;
+    Ok((
+        title.unwrap_or_default().to_string(),
+        description.unwrap_or_default().to_string(),
+    ))
+}
+
+async fn index(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let lists = contacts_lists::all(&state.db).await?;
+    Ok(Json(lists.iter().map(ListView::to_json).collect()))
+}
+
+async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(find(&state, &id).await?.to_json()))
+}
+
+/// Creates a list from a body or form (shared with the panel).
+pub async fn create(state: &AppState, body: &JsonObject) -> ApiResult<contacts_list::Model> {
+    let (title, description) = validate(body)?;
+    Ok(contacts_lists::insert(&state.db, &title, &description, state.clock.now_naive()).await?)
+}
+
+/// Changes a list's title and description (shared with the panel).
+pub async fn change(state: &AppState, id: i32, body: &JsonObject) -> ApiResult<()> {
+    let (title, description) = validate(body)?;
+    Ok(
+        contacts_lists::update(&state.db, id, &title, &description, state.clock.now_naive())
+            .await?,
+    )
+}
+
+async fn store(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Value>> {
+    let list = create(&state, &body).await?;
+    Ok(Json(
+        ListView {
+            list,
+            contacts_count: 0,
+        }
+        .to_json(),
+    ))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: JsonObject,
+) -> ApiResult<Json<Value>> {
+    let existing = find(&state, &id).await?;
+    change(&state, existing.list.id, &body).await?;
+    Ok(Json(find(&state, &id).await?.to_json()))
+}
+
+async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let existing = find(&state, &id).await?;
+    let txn = db::begin_write(&state.db).await?;
+    contacts_lists::delete(&txn, existing.list.id).await?;
+    txn.commit().await?;
+    Ok(Json(json!({})))
+}
+
+fn already(err: sea_orm::DbErr, message: &str) -> ApiError {
+    if db::is_unique_violation(&err) {
+        ApiError::Forbidden(message.into())
+    } else {
+        err.into()
+    }
+}
+
+const ALREADY_CONTACT: &str = "The account is already in this contacts list.";
+const NOT_CONTACT: &str = "The account is not in this contacts list.";
+const ALREADY_SUBSCRIBED: &str = "The account already has this contacts list.";
+const NOT_SUBSCRIBED: &str = "The account does not have this contacts list.";
+
+async fn add_contact(
+    State(state): State<AppState>,
+    Path((list_id, contact_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let list = find(&state, &list_id).await?;
+    let contact = lookup::account(&state, &contact_id).await?;
+    put_contact(&state, list.list.id, contact.id).await?;
+    Ok(Json(json!({})))
+}
+
+async fn remove_contact(
+    State(state): State<AppState>,
+    Path((list_id, contact_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let list = find(&state, &list_id).await?;
+    let contact = lookup::account(&state, &contact_id).await?;
+    drop_contact(&state, list.list.id, contact.id).await?;
+    Ok(Json(json!({})))
+}
+
+async fn subscribe(
+    State(state): State<AppState>,
+    Path((account, list_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let account = lookup::account(&state, &account).await?;
+    let list = find(&state, &list_id).await?;
+    give(&state, account.id, list.list.id).await?;
+    Ok(Json(json!({})))
+}
+
+async fn unsubscribe(
+    State(state): State<AppState>,
+    Path((account, list_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let account = lookup::account(&state, &account).await?;
+    let list = find(&state, &list_id).await?;
+    take(&state, account.id, list.list.id).await?;
+    Ok(Json(json!({})))
+}
+
+/// Puts an account in a list (shared with the panel).
+pub async fn put_contact(state: &AppState, list_id: i32, contact_id: i32) -> ApiResult<()> {
+    if contacts_lists::has_contact(&state.db, list_id, contact_id).await? {
+        return Err(ApiError::Forbidden(ALREADY_CONTACT.into()));
+    }
+    contacts_lists::add_contact(&state.db, list_id, contact_id, state.clock.now_naive())
+        .await
+        .map_err(|err| already(err, ALREADY_CONTACT))
+}
+
+pub async fn drop_contact(state: &AppState, list_id: i32, contact_id: i32) -> ApiResult<()> {
+    if !contacts_lists::remove_contact(&state.db, list_id, contact_id).await? {
+        return Err(ApiError::Forbidden(NOT_CONTACT.into()));
+    }
+    Ok(())
+}
+
+/// Gives a list to an account (shared with the panel).
+pub async fn give(state: &AppState, account_id: i32, list_id: i32) -> ApiResult<()> {
+    if contacts_lists::is_subscribed(&state.db, account_id, list_id).await? {
+        return Err(ApiError::Forbidden(ALREADY_SUBSCRIBED.into()));
+    }
+    contacts_lists::subscribe(&state.db, account_id, list_id, state.clock.now_naive())
+        .await
+        .map_err(|err| already(err, ALREADY_SUBSCRIBED))
+}
+
+pub async fn take(state: &AppState, account_id: i32, list_id: i32) -> ApiResult<()> {
+    if !contacts_lists::unsubscribe(&state.db, account_id, list_id).await? {
+        return Err(ApiError::Forbidden(NOT_SUBSCRIBED.into()));
+    }
+    Ok(())
+}

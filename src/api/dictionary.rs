@@ -1,0 +1,122 @@
+//! The account dictionary: `GET /api/accounts/{id}/dictionary` (every entry,
+//! key -> value), `GET`/`POST`/`DELETE …/dictionary/{key}` and
+//! `DELETE …/dictionary/clear` (or `DELETE …/dictionary`) to empty it.
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::{list_fields, lookup};
+use crate::db::{self, dictionary};
+use crate::error::{ApiError, ApiResult};
+use crate::input::JsonObject;
+use crate::state::AppState;
+
+/// Largest value stored (MariaDB's TEXT holds 65535 bytes).
+const MAX_VALUE_BYTES: usize = 60_000;
+
+/// The key segment that empties the dictionary on `DELETE`.
+const CLEAR: &str = "clear";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/accounts/{account}/dictionary",
+            get(index).delete(clear),
+        )
+        .route(
+            "/api/accounts/{account}/dictionary/{key}",
+            get(show).post(set).delete(destroy),
+        )
+}
+
+pub fn checked_key(key: &str) -> ApiResult<&str> {
+    if list_fields::is_dictionary_key(key) {
+        Ok(key)
+    } else {
+        Err(ApiError::field(
+            "key",
+            "The key must be 1 to 191 characters without control characters.",
+        ))
+    }
+}
+
+async fn index(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let account = lookup::account(&state, &id).await?;
+    let entries = dictionary::of_account(&state.db, account.id).await?;
+    Ok(Json(json!(entries)))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Path((id, key)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let account = lookup::account(&state, &id).await?;
+    let value = dictionary::get(&state.db, account.id, checked_key(&key)?)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(json!({ "key": key, "value": value })))
+}
+
+async fn set(
+    State(state): State<AppState>,
+    Path((id, key)): Path<(String, String)>,
+    body: JsonObject,
+) -> ApiResult<Json<Value>> {
+    let account = lookup::account(&state, &id).await?;
+    let value = set_entry(&state, account.id, &key, &body).await?;
+    Ok(Json(json!({ "key": key, "value": value })))
+}
+
+/// Sets `key` to the body's or form's `value` (shared with the panel);
+/// returns the value.
+pub async fn set_entry(
+    state: &AppState,
+    account_id: i32,
+    key: &str,
+    body: &JsonObject,
+) -> ApiResult<String> {
+    let key = checked_key(key)?;
+    let mut v = body.validator();
+    let value = v.required_string("value");
+    if let Some(value) = value {
+        v.check(
+            "value",
+            value.len() <= MAX_VALUE_BYTES,
+            format!("The value must not be greater than {MAX_VALUE_BYTES} bytes."),
+        );
+        v.check(
+            "value",
+            list_fields::is_clean_text(value, true),
+            "The value must not contain control characters.",
+        );
+    }
+    v.finish()?;
+    let value = value.unwrap_or_default();
+    dictionary::set(&state.db, account_id, key, value, state.clock.now_naive()).await?;
+    Ok(value.to_string())
+}
+
+async fn destroy(
+    State(state): State<AppState>,
+    Path((id, key)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let account = lookup::account(&state, &id).await?;
+    if key == CLEAR {
+        dictionary::clear(&state.db, account.id).await?;
+        return Ok(Json(json!({})));
+    }
+    if !dictionary::delete(&state.db, account.id, checked_key(&key)?).await? {
+        return Err(ApiError::not_found());
+    }
+    Ok(Json(json!({})))
+}
+
+async fn clear(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let account = lookup::account(&state, &id).await?;
+    let txn = db::begin_write(&state.db).await?;
+    dictionary::clear(&txn, account.id).await?;
+    txn.commit().await?;
+    Ok(Json(json!({})))
+}

@@ -1,0 +1,243 @@
+//! Tokens pushed to a device with `flexisip_pusher`: the legacy
+//! `POST /api/tokens`, `POST /api/account_creation_tokens/send-by-push`
+//! and `POST /api/account_recovery_tokens/send-by-push` share this code:
+//! the same device fields, the same limits (`403`), the same pusher
+//! failure (`503`, nothing kept). Each keeps its tokens in its own table,
+//! described by [`TokenTable`].
+
+use chrono::{Duration, NaiveDateTime};
+use sea_orm::{
+    ColumnTrait, EntityTrait, PaginatorTrait, PrimaryKeyTrait, QueryFilter, QuerySelect, Select,
+};
+
+use super::client::Client;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::input::JsonObject;
+use crate::state::AppState;
+
+/// Providers `flexisip_pusher` knows (FLEXISIP.md §4).
+const PROVIDERS: [&str; 3] = ["apns", "apns.dev", "fcm"];
+
+/// The push address of one app installation.
+#[derive(Clone, Debug)]
+pub struct Device {
+    pub provider: String,
+    pub param: String,
+    pub prid: String,
+}
+
+/// A table of pushed tokens: which of its columns name the device, and
+/// how a new row is made (the legacy table keeps the token, the newer
+/// ones its SHA-256).
+pub trait TokenTable: EntityTrait
+where
+    <Self::PrimaryKey as PrimaryKeyTrait>::ValueType: Into<i32>,
+{
+    fn id() -> Self::Column;
+    fn pn_provider() -> Self::Column;
+    fn pn_param() -> Self::Column;
+    fn pn_prid() -> Self::Column;
+    fn used() -> Self::Column;
+    fn created_at() -> Self::Column;
+    fn new_row(
+        device: &Device,
+        token: &str,
+        client: &Client,
+        now: NaiveDateTime,
+    ) -> Self::ActiveModel;
+}
+
+fn of_device<T>(device: &Device) -> Select<T>
+where
+    T: TokenTable,
+    <T::PrimaryKey as PrimaryKeyTrait>::ValueType: Into<i32>,
+{
+    T::find()
+        .filter(T::pn_provider().eq(&device.provider))
+        .filter(T::pn_param().eq(&device.param))
+        .filter(T::pn_prid().eq(&device.prid))
+}
+
+/// What a device may be sent.
+pub struct Policy {
+    /// `APP_TOKENS_PER_DEVICE`: tokens ever issued to one device.
+    pub per_device: u64,
+    /// Unused tokens created after this still count as "already sent"
+    /// (`APP_TOKEN_LIFETIME_MINUTES`).
+    pub live_since: NaiveDateTime,
+    /// A device whose token was used after this gets `429`
+    /// (`APP_API_ACCOUNT_*_TOKEN_RETRY_MINUTES`); `None` for the legacy
+    /// endpoint.
+    pub retry: Option<(NaiveDateTime, Duration)>,
+}
+
+impl Policy {
+    /// The limits of `POST /api/tokens`, with a retry delay of
+    /// `retry_minutes` when given.
+    pub fn new(state: &AppState, retry_minutes: Option<i64>) -> Self {
+        let now = state.clock.now_naive();
+        Policy {
+            per_device: u64::from(state.config.tokens_per_device),
+            live_since: now - Duration::minutes(state.config.token_lifetime_minutes),
+            retry: retry_minutes
+                .filter(|m| *m > 0)
+                .map(|m| (now - Duration::minutes(m), Duration::minutes(m))),
+        }
+    }
+
+    /// `own`: the row this request already wrote, counted in the limit but
+    /// not as "another unused token".
+    async fn check<T>(&self, db: &Db, device: &Device, own: Option<i32>) -> ApiResult<()>
+    where
+        T: TokenTable,
+        T::Model: Sync,
+        <T::PrimaryKey as PrimaryKeyTrait>::ValueType: Into<i32>,
+    {
+        if let Some((since, _)) = self.retry {
+            // As the PHP service: a device that redeemed a token recently
+            // waits before it gets another.
+            let last_used = of_device::<T>(device)
+                .filter(T::used().eq(true))
+                .filter(T::created_at().gte(since))
+                .select_only()
+                .column(T::created_at())
+                .into_tuple::<NaiveDateTime>()
+                .all(db)
+                .await?
+                .into_iter()
+                .max();
+            if let Some(created) = last_used {
+                // Allowed again at `created + delay`, and now is `since + delay`.
+                let wait = (created - since).num_seconds().max(1) as u64;
+                return Err(ApiError::TooManyRequests {
+                    retry_after_seconds: wait,
+                });
+            }
+        }
+        let issued = of_device::<T>(device).count(db).await?;
+        let allowed = if own.is_some() {
+            issued <= self.per_device
+        } else {
+            issued < self.per_device
+        };
+        if !allowed {
+            return Err(ApiError::Forbidden(
+                "This device reached its token limit.".into(),
+            ));
+        }
+        let mut pending = of_device::<T>(device)
+            .filter(T::used().eq(false))
+            .filter(T::created_at().gt(self.live_since));
+        if let Some(id) = own {
+            pending = pending.filter(T::id().ne(id));
+        }
+        if pending.count(db).await? > 0 {
+            return Err(ApiError::Forbidden(
+                "A token was already sent to this device.".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Keeps `token` for `device` in table `T` and pushes it; `403` when a
+/// limit refuses it, `503` (and no row kept) when the push fails.
+pub async fn send<T>(
+    state: &AppState,
+    device: Device,
+    token: String,
+    client: &Client,
+    policy: Policy,
+) -> ApiResult<()>
+where
+    T: TokenTable + 'static,
+    <T::PrimaryKey as PrimaryKeyTrait>::ValueType: Into<i32>,
+    T::ActiveModel: Send,
+    T::Model: Sync,
+{
+    if !state.pusher.is_configured() {
+        return Err(unavailable());
+    }
+    policy.check::<T>(&state.db, &device, None).await?;
+
+    // The row is written before the push and checked again: two concurrent
+    // requests for one device (even on two nodes) then see each other's
+    // row, and at least one of them gives up. Each statement is
+    // autocommitted, which needs no lock and no backend-specific SQL, and
+    // no transaction is held open while the pusher runs.
+    let now = state.clock.now_naive();
+    let row = T::new_row(&device, &token, client, now);
+    let id: i32 = T::insert(row).exec(&state.db).await?.last_insert_id.into();
+    if let Err(refused) = policy.check::<T>(&state.db, &device, Some(id)).await {
+        delete::<T>(&state.db, id).await?;
+        return Err(refused);
+    }
+
+    // In its own task, so that a client hanging up mid-push still leaves
+    // the row kept or removed according to the pusher's outcome.
+    let state = state.clone();
+    let task = tokio::spawn(async move {
+        let pushed = state
+            .pusher
+            .push_token(&device.provider, &device.param, &device.prid, &token)
+            .await;
+        if pushed.is_err() {
+            delete::<T>(&state.db, id).await?;
+            return Err(unavailable());
+        }
+        Ok(())
+    });
+    task.await.map_err(ApiError::internal)?
+}
+
+async fn delete<T>(db: &Db, id: i32) -> ApiResult<()>
+where
+    T: TokenTable,
+    <T::PrimaryKey as PrimaryKeyTrait>::ValueType: Into<i32>,
+{
+    T::delete_many().filter(T::id().eq(id)).exec(db).await?;
+    Ok(())
+}
+
+fn unavailable() -> ApiError {
+    ApiError::Unavailable("The push notification could not be sent.".into())
+}
+
+/// Required strings within their column sizes; `pn_provider` one that
+/// `flexisip_pusher` accepts, as any other would only make it fail.
+pub fn validate(body: &JsonObject) -> ApiResult<Device> {
+    let mut v = body.validator();
+    let provider = v.required_string("pn_provider");
+    let param = v.required_string("pn_param");
+    let prid = v.required_string("pn_prid");
+    if let Some(provider) = provider {
+        v.check(
+            "pn_provider",
+            PROVIDERS.contains(&provider),
+            "The selected pn_provider is invalid.",
+        );
+    }
+    for (field, value) in [("pn_param", param), ("pn_prid", prid)] {
+        let Some(value) = value else { continue };
+        v.check(
+            field,
+            value.chars().count() <= 255,
+            format!("The {field} may not be greater than 255 characters."),
+        );
+        // A NUL cannot be passed as an argument; other controls have no
+        // place in a push address.
+        v.check(
+            field,
+            !value.chars().any(char::is_control),
+            format!("The {field} must not contain control characters."),
+        );
+    }
+    v.finish()?;
+    let text = |value: Option<&str>| value.unwrap_or_default().to_string();
+    Ok(Device {
+        provider: text(provider),
+        param: text(param),
+        prid: text(prid),
+    })
+}

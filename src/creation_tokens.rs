@@ -1,0 +1,307 @@
+//! Account creation tokens and account creation request tokens (issue 10,
+//! as the PHP FlexiAPI 2.x): a single-use token proves that an account is
+//! created by a real app (pushed to its device), an admin, or a person who
+//! validated a request token on the panel (optionally with a captcha).
+//!
+//! Tokens are 13 letters and digits, as PHP's, and are stored as their
+//! SHA-256: a lookup by hash needs no constant-time comparison, and the
+//! table gives nothing usable if it leaks. Every claim is one conditional
+//! UPDATE, so a token is used once even by concurrent requests on several
+//! nodes.
+
+use chrono::{Duration, NaiveDateTime};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+use serde_json::{Value, json};
+
+use crate::api::Client;
+use crate::api::push_token::{Device, TokenTable};
+use crate::config::Config;
+use crate::db::entities::{
+    account_creation_request_token as request_token, account_creation_token as creation_token,
+    account_recovery_token as recovery_token,
+};
+use crate::secrets;
+
+/// Letters and digits of every token of these flows.
+pub const TOKEN_LENGTH: usize = 13;
+
+/// Whether `given` can be a token at all: checked before any query, so a
+/// NUL or a huge value never reaches the database.
+pub fn is_well_formed(given: &str) -> bool {
+    given.len() == TOKEN_LENGTH && given.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// A new token and the hash that is stored.
+pub fn new_token() -> (String, String) {
+    let token = secrets::random_alphanumeric(TOKEN_LENGTH);
+    let hash = secrets::sha256_hex(&token);
+    (token, hash)
+}
+
+/// Tokens created at or before this are expired; `None`: they never expire
+/// (`APP_ACCOUNT_CREATION_TOKEN_EXPIRATION_MINUTES` unset or 0).
+pub fn expired_until(config: &Config, now: NaiveDateTime) -> Option<NaiveDateTime> {
+    config
+        .account_creation_token_expiration_minutes
+        .map(|minutes| now - Duration::minutes(minutes))
+}
+
+/// The JSON of a creation token, as the PHP service returns it: the token
+/// and its expiry (ISO 8601, `null` when tokens do not expire).
+pub fn token_json(config: &Config, token: &str, created_at: NaiveDateTime) -> Value {
+    let expire_at = config
+        .account_creation_token_expiration_minutes
+        .map(|minutes| iso8601(created_at + Duration::minutes(minutes)));
+    json!({ "token": token, "expire_at": expire_at })
+}
+
+/// Laravel's `toJSON()` of a date: `2026-12-01T13:45:00.000000Z`.
+fn iso8601(at: NaiveDateTime) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// Stores a new creation token not tied to a device (an admin's, or one
+/// exchanged for a request token); returns the token.
+pub async fn insert_unpushed(
+    conn: &impl ConnectionTrait,
+    client: Option<&Client>,
+    now: NaiveDateTime,
+) -> Result<(String, creation_token::Model), DbErr> {
+    let (token, hash) = new_token();
+    let row = creation_token::ActiveModel {
+        token_hash: Set(hash),
+        used: Set(false),
+        ip: Set(client.map(|c| c.ip.to_string())),
+        user_agent: Set(client.and_then(|c| c.user_agent.clone())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok((token, row))
+}
+
+/// Claims the live, unused creation token `given` for `account_id`: true
+/// when this call used it. Run in the transaction that inserts the account,
+/// so a refused account leaves the token unused.
+pub async fn claim(
+    conn: &impl ConnectionTrait,
+    config: &Config,
+    given: &str,
+    account_id: i32,
+    now: NaiveDateTime,
+) -> Result<bool, DbErr> {
+    if !is_well_formed(given) {
+        return Ok(false);
+    }
+    let mut update = creation_token::Entity::update_many()
+        .col_expr(creation_token::Column::Used, Expr::value(true))
+        .col_expr(creation_token::Column::AccountId, Expr::value(account_id))
+        .col_expr(creation_token::Column::UpdatedAt, Expr::value(now))
+        .filter(creation_token::Column::TokenHash.eq(secrets::sha256_hex(given)))
+        .filter(creation_token::Column::Used.eq(false));
+    if let Some(until) = expired_until(config, now) {
+        update = update.filter(creation_token::Column::CreatedAt.gt(until));
+    }
+    Ok(update.exec(conn).await?.rows_affected == 1)
+}
+
+/// True when `given` is a live, unused creation token (for the 422 of a
+/// request whose other fields are also wrong; [`claim`] decides).
+pub async fn is_live(
+    conn: &impl ConnectionTrait,
+    config: &Config,
+    given: &str,
+    now: NaiveDateTime,
+) -> Result<bool, DbErr> {
+    if !is_well_formed(given) {
+        return Ok(false);
+    }
+    let found = creation_token::Entity::find()
+        .filter(creation_token::Column::TokenHash.eq(secrets::sha256_hex(given)))
+        .filter(creation_token::Column::Used.eq(false))
+        .one(conn)
+        .await?;
+    let until = expired_until(config, now);
+    Ok(found.is_some_and(|row| until.is_none_or(|until| row.created_at > until)))
+}
+
+/// A new request token; returns it.
+pub async fn insert_request(
+    conn: &impl ConnectionTrait,
+    now: NaiveDateTime,
+) -> Result<String, DbErr> {
+    let (token, hash) = new_token();
+    request_token::ActiveModel {
+        token_hash: Set(hash),
+        used: Set(false),
+        validated_at: Set(None),
+        acc_creation_token_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(token)
+}
+
+/// The URL of the panel page where a person validates `token`.
+pub fn validation_url(config: &Config, token: &str) -> String {
+    format!("{}/creation_request/{token}", config.app_url)
+}
+
+/// The unused, unexpired request token `given` (validated or not).
+pub async fn find_request(
+    conn: &impl ConnectionTrait,
+    config: &Config,
+    given: &str,
+    now: NaiveDateTime,
+) -> Result<Option<request_token::Model>, DbErr> {
+    if !is_well_formed(given) {
+        return Ok(None);
+    }
+    let found = request_token::Entity::find()
+        .filter(request_token::Column::TokenHash.eq(secrets::sha256_hex(given)))
+        .filter(request_token::Column::Used.eq(false))
+        .one(conn)
+        .await?;
+    let until = expired_until(config, now);
+    Ok(found.filter(|row| until.is_none_or(|until| row.created_at > until)))
+}
+
+/// Marks a request token validated by a person; false when it was already
+/// validated, used or gone.
+pub async fn validate_request(
+    conn: &impl ConnectionTrait,
+    id: i32,
+    now: NaiveDateTime,
+) -> Result<bool, DbErr> {
+    let changed = request_token::Entity::update_many()
+        .col_expr(request_token::Column::ValidatedAt, Expr::value(now))
+        .col_expr(request_token::Column::UpdatedAt, Expr::value(now))
+        .filter(request_token::Column::Id.eq(id))
+        .filter(request_token::Column::Used.eq(false))
+        .filter(request_token::Column::ValidatedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(changed.rows_affected == 1)
+}
+
+/// Exchanges a validated request token for a new creation token, once:
+/// `None` when `given` is unknown, used, expired or not validated.
+pub async fn exchange_request(
+    db: &sea_orm::DatabaseConnection,
+    config: &Config,
+    given: &str,
+    client: &Client,
+    now: NaiveDateTime,
+) -> Result<Option<(String, creation_token::Model)>, DbErr> {
+    let Some(request) = find_request(db, config, given, now).await? else {
+        return Ok(None);
+    };
+    if request.validated_at.is_none() {
+        return Ok(None);
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let (token, row) = insert_unpushed(&txn, Some(client), now).await?;
+    let claimed = request_token::Entity::update_many()
+        .col_expr(request_token::Column::Used, Expr::value(true))
+        .col_expr(
+            request_token::Column::AccCreationTokenId,
+            Expr::value(row.id),
+        )
+        .col_expr(request_token::Column::UpdatedAt, Expr::value(now))
+        .filter(request_token::Column::Id.eq(request.id))
+        .filter(request_token::Column::Used.eq(false))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        // Another request exchanged it first: nothing of ours is kept.
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    txn.commit().await?;
+    Ok(Some((token, row)))
+}
+
+/// The two tables of tokens pushed to devices (creation and recovery) have
+/// the same columns and keep the token's hash.
+macro_rules! hashed_token_table {
+    ($entity:ident) => {
+        impl TokenTable for $entity::Entity {
+            fn id() -> $entity::Column {
+                $entity::Column::Id
+            }
+            fn pn_provider() -> $entity::Column {
+                $entity::Column::PnProvider
+            }
+            fn pn_param() -> $entity::Column {
+                $entity::Column::PnParam
+            }
+            fn pn_prid() -> $entity::Column {
+                $entity::Column::PnPrid
+            }
+            fn used() -> $entity::Column {
+                $entity::Column::Used
+            }
+            fn created_at() -> $entity::Column {
+                $entity::Column::CreatedAt
+            }
+            fn new_row(
+                device: &Device,
+                token: &str,
+                client: &Client,
+                now: NaiveDateTime,
+            ) -> $entity::ActiveModel {
+                $entity::ActiveModel {
+                    token_hash: Set(secrets::sha256_hex(token)),
+                    pn_provider: Set(Some(device.provider.clone())),
+                    pn_param: Set(Some(device.param.clone())),
+                    pn_prid: Set(Some(device.prid.clone())),
+                    used: Set(false),
+                    account_id: Set(None),
+                    ip: Set(Some(client.ip.to_string())),
+                    user_agent: Set(client.user_agent.clone()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+            }
+        }
+    };
+}
+
+hashed_token_table!(creation_token);
+hashed_token_table!(recovery_token);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_have_the_php_shape_and_others_are_refused() {
+        let (token, hash) = new_token();
+        assert!(is_well_formed(&token));
+        assert_eq!(hash, secrets::sha256_hex(&token));
+        for bad in [
+            "",
+            "short",
+            "aaaaaaaaaaaa\0",
+            "aaaaaaaaaaaaé",
+            "aaaaaaaaaaaaaa",
+        ] {
+            assert!(!is_well_formed(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn expiry_is_iso8601_like_laravel() {
+        let at = crate::clock::parse_datetime("2026-12-01 13:45:00").unwrap();
+        assert_eq!(iso8601(at), "2026-12-01T13:45:00.000000Z");
+    }
+}

@@ -1,0 +1,358 @@
+//! Account recovery (issue 10, as the PHP FlexiAPI's "recover my account"
+//! pages): a 4-digit code sent to the account's e-mail address or phone,
+//! at most [`MAX_ATTEMPTS`] tries, valid `APP_RECOVERY_CODE_EXPIRATION_MINUTES`;
+//! a right code gives a single-use link to set a new password, the same
+//! link an admin can mail (`send_reset_password_email`).
+//!
+//! The pages answer the same whether or not an account matches: the code
+//! is stored and sent in a detached task, so neither the page nor its
+//! timing tells. Codes and link tokens are stored as their SHA-256, and
+//! every try is taken by a conditional UPDATE before the comparison, so
+//! concurrent guesses never get more than the limit.
+
+use chrono::{Duration, NaiveDateTime};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+
+use crate::auth::digest::Algorithm;
+use crate::codes::CodeKind;
+use crate::db::accounts;
+use crate::db::entities::{account, account_recovery_token, recovery_code, reset_password_token};
+use crate::error::{ApiError, ApiResult};
+use crate::notify::{mails, sms};
+use crate::secrets;
+use crate::state::AppState;
+
+/// Wrong tries before a recovery code is dropped (PHP's `RecoveryCode`).
+pub const MAX_ATTEMPTS: i32 = 3;
+/// Codes sent to one account in a minute, whatever the client address.
+const CODES_PER_ACCOUNT_PER_MINUTE: u32 = 1;
+/// How long the link given after a right code works.
+pub const RESET_AFTER_CODE: Duration = Duration::minutes(15);
+/// Letters and digits of a password reset token.
+pub const RESET_TOKEN_LENGTH: usize = 40;
+
+/// Where the code goes, and the page it is typed on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Email,
+    Phone,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Method::Email => "email",
+            Method::Phone => "phone",
+        }
+    }
+}
+
+/// The activated, unblocked account of `username` in `APP_SIP_DOMAIN` whose e-mail
+/// is `email` (compared without case, the same on every backend).
+pub async fn find_by_email(
+    state: &AppState,
+    email: &str,
+    username: &str,
+) -> Result<Option<account::Model>, DbErr> {
+    let found = accounts::find_by_address(&state.db, username, &state.config.sip_domain).await?;
+    Ok(found.filter(|a| {
+        a.activated
+            && !a.blocked
+            && a.email
+                .as_deref()
+                .is_some_and(|stored| stored.eq_ignore_ascii_case(email))
+    }))
+}
+
+/// The activated, unblocked account whose phone or alias is `phone`.
+pub async fn find_by_phone(state: &AppState, phone: &str) -> Result<Option<account::Model>, DbErr> {
+    let found = accounts::find_activated_by_phone(&state.db, phone).await?;
+    Ok(found.filter(|a| !a.blocked))
+}
+
+/// Sends a new code to `account` by `method` (replacing a pending one),
+/// unless the account got one in the last minute. Returns at once: the
+/// code is stored, then sent, in a detached task, and a failed delivery
+/// removes it (logged, never shown: the page must not tell).
+pub async fn send_code(state: &AppState, account: account::Model, method: Method) -> ApiResult<()> {
+    let limited = crate::rate_limit::hit(
+        &state.db,
+        &format!("recovery:account:{}", account.id),
+        CODES_PER_ACCOUNT_PER_MINUTE,
+        state.clock.now_naive(),
+    )
+    .await;
+    match limited {
+        Ok(()) => {}
+        Err(ApiError::TooManyRequests { .. }) => {
+            tracing::warn!(
+                account_id = account.id,
+                "recovery code not sent: account limit reached"
+            );
+            return Ok(());
+        }
+        Err(err) => return Err(err),
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        let account_id = account.id;
+        if let Err(err) = store_and_deliver(&state, &account, method).await {
+            tracing::warn!(account_id, method = method.name(), error = %err, "recovery code not sent");
+        }
+    });
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+enum DeliveryError {
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error("mail: {0}")]
+    Mail(#[from] crate::notify::MailError),
+    #[error("mail template: {0}")]
+    Template(#[from] askama::Error),
+    #[error("SMS: {0}")]
+    Sms(#[from] crate::notify::SmsError),
+    #[error("the account has no {0}")]
+    NoAddress(&'static str),
+}
+
+async fn store_and_deliver(
+    state: &AppState,
+    account: &account::Model,
+    method: Method,
+) -> Result<(), DeliveryError> {
+    let code = CodeKind::Pin.generate();
+    let now = state.clock.now_naive();
+    let txn = crate::db::begin_write(&state.db).await?;
+    recovery_code::Entity::delete_many()
+        .filter(recovery_code::Column::AccountId.eq(account.id))
+        .exec(&txn)
+        .await?;
+    let row = recovery_code::ActiveModel {
+        account_id: Set(account.id),
+        code_hash: Set(secrets::sha256_hex(&code)),
+        method: Set(method.name().to_string()),
+        attempts: Set(0),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+
+    let delivered = deliver(state, account, method, &code).await;
+    if delivered.is_err() {
+        recovery_code::Entity::delete_by_id(row.id)
+            .exec(&state.db)
+            .await?;
+    }
+    delivered
+}
+
+async fn deliver(
+    state: &AppState,
+    account: &account::Model,
+    method: Method,
+    code: &str,
+) -> Result<(), DeliveryError> {
+    let app_name = &state.config.app_name;
+    match method {
+        Method::Email => {
+            let to = account
+                .email
+                .as_deref()
+                .ok_or(DeliveryError::NoAddress("email"))?;
+            let address = format!("{}@{}", account.username, account.domain);
+            let lifetime = state.config.recovery_code_expiration_minutes;
+            let mail = mails::recovery_code(app_name, to, &address, code, lifetime)?;
+            state.mailer.send(mail).await?;
+        }
+        Method::Phone => {
+            let to = account
+                .phone
+                .as_deref()
+                .ok_or(DeliveryError::NoAddress("phone"))?;
+            state
+                .sms
+                .send(to, &sms::validation_message(app_name, code))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Presents `given` as the recovery code of `account_id` typed on the
+/// `method` page: true when right (the code is then consumed). A wrong
+/// code takes a try; the [`MAX_ATTEMPTS`]-th drops it. An expired code, or
+/// none, is simply refused.
+pub async fn check_code(
+    state: &AppState,
+    account_id: i32,
+    method: Method,
+    given: &str,
+) -> Result<bool, DbErr> {
+    let db = &state.db;
+    let Some(pending) = recovery_code::Entity::find()
+        .filter(recovery_code::Column::AccountId.eq(account_id))
+        .filter(recovery_code::Column::Method.eq(method.name()))
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let now = state.clock.now_naive();
+    if let Some(minutes) = state.config.recovery_code_expiration_minutes
+        && pending.created_at <= now - Duration::minutes(minutes)
+    {
+        return Ok(false);
+    }
+    let reserved = recovery_code::Entity::update_many()
+        .col_expr(
+            recovery_code::Column::Attempts,
+            Expr::col(recovery_code::Column::Attempts).add(1),
+        )
+        .filter(recovery_code::Column::Id.eq(pending.id))
+        .filter(recovery_code::Column::Attempts.lt(MAX_ATTEMPTS))
+        .exec(db)
+        .await?;
+    if reserved.rows_affected != 1 {
+        return Ok(false);
+    }
+    if !secrets::constant_time_eq(&pending.code_hash, &secrets::sha256_hex(given)) {
+        // Whichever request used the last try drops the code.
+        recovery_code::Entity::delete_many()
+            .filter(recovery_code::Column::Id.eq(pending.id))
+            .filter(recovery_code::Column::Attempts.gte(MAX_ATTEMPTS))
+            .exec(db)
+            .await?;
+        return Ok(false);
+    }
+    // Removing it is the claim: of concurrent right answers, one goes on.
+    let claimed = recovery_code::Entity::delete_by_id(pending.id)
+        .exec(db)
+        .await?;
+    Ok(claimed.rows_affected == 1)
+}
+
+/// A new single-use password reset token for `account_id`, valid for
+/// `lifetime`.
+pub async fn issue_reset_token(
+    conn: &impl ConnectionTrait,
+    account_id: i32,
+    lifetime: Duration,
+    now: NaiveDateTime,
+) -> Result<String, DbErr> {
+    let token = secrets::random_alphanumeric(RESET_TOKEN_LENGTH);
+    reset_password_token::ActiveModel {
+        account_id: Set(account_id),
+        token_hash: Set(secrets::sha256_hex(&token)),
+        used: Set(false),
+        expires_at: Set(now + lifetime),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(token)
+}
+
+fn plausible_reset_token(given: &str) -> bool {
+    given.len() == RESET_TOKEN_LENGTH && given.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// The live, unused reset token `given`.
+pub async fn find_reset_token(
+    state: &AppState,
+    given: &str,
+) -> Result<Option<reset_password_token::Model>, DbErr> {
+    if !plausible_reset_token(given) {
+        return Ok(None);
+    }
+    let now = state.clock.now_naive();
+    reset_password_token::Entity::find()
+        .filter(reset_password_token::Column::TokenHash.eq(secrets::sha256_hex(given)))
+        .filter(reset_password_token::Column::Used.eq(false))
+        .filter(reset_password_token::Column::ExpiresAt.gt(now))
+        .one(&state.db)
+        .await
+}
+
+/// Uses the reset token `given` to replace the account's password, in one
+/// transaction; the account, or `None` when the token is not live.
+pub async fn reset_password(
+    state: &AppState,
+    given: &str,
+    password: &str,
+    algorithm: Algorithm,
+) -> Result<Option<account::Model>, DbErr> {
+    let Some(token) = find_reset_token(state, given).await? else {
+        return Ok(None);
+    };
+    let Some(account) = accounts::find_by_id(&state.db, token.account_id).await? else {
+        return Ok(None);
+    };
+    let now = state.clock.now_naive();
+    let txn = crate::db::begin_write(&state.db).await?;
+    let claimed = reset_password_token::Entity::update_many()
+        .col_expr(reset_password_token::Column::Used, Expr::value(true))
+        .filter(reset_password_token::Column::Id.eq(token.id))
+        .filter(reset_password_token::Column::Used.eq(false))
+        .filter(reset_password_token::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    accounts::set_password(&txn, &state.config, &account, password, algorithm).await?;
+    txn.commit().await?;
+    tracing::info!(account_id = account.id, "password reset");
+    Ok(Some(account))
+}
+
+/// The unused recovery token `given` pushed to a device less than
+/// `APP_TOKEN_LIFETIME_MINUTES` ago (`/recovery/phone/{token}`).
+pub async fn find_recovery_token(
+    state: &AppState,
+    given: &str,
+) -> Result<Option<account_recovery_token::Model>, DbErr> {
+    if !crate::creation_tokens::is_well_formed(given) {
+        return Ok(None);
+    }
+    let live_since =
+        state.clock.now_naive() - Duration::minutes(state.config.token_lifetime_minutes);
+    account_recovery_token::Entity::find()
+        .filter(account_recovery_token::Column::TokenHash.eq(secrets::sha256_hex(given)))
+        .filter(account_recovery_token::Column::Used.eq(false))
+        .filter(account_recovery_token::Column::CreatedAt.gt(live_since))
+        .one(&state.db)
+        .await
+}
+
+/// Uses a recovery token for one code request, linking it to the account
+/// when one matched; false when another request used it first.
+pub async fn use_recovery_token(
+    state: &AppState,
+    id: i32,
+    account_id: Option<i32>,
+) -> Result<bool, DbErr> {
+    let changed = account_recovery_token::Entity::update_many()
+        .col_expr(account_recovery_token::Column::Used, Expr::value(true))
+        .col_expr(
+            account_recovery_token::Column::AccountId,
+            Expr::value(account_id),
+        )
+        .col_expr(
+            account_recovery_token::Column::UpdatedAt,
+            Expr::value(state.clock.now_naive()),
+        )
+        .filter(account_recovery_token::Column::Id.eq(id))
+        .filter(account_recovery_token::Column::Used.eq(false))
+        .exec(&state.db)
+        .await?;
+    Ok(changed.rows_affected == 1)
+}
