@@ -12,6 +12,7 @@ mod account;
 mod account_settings;
 mod admin;
 mod admin_account;
+mod admin_create;
 mod api_key;
 mod audit;
 mod creation_request;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(admin_account::router())
+        .merge(admin_create::router())
         .merge(api_key::router())
         .merge(audit::router())
         .merge(creation_request::router())

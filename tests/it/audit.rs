@@ -16,7 +16,7 @@ use crate::helpers::{TestAccount, TestApp};
 use crate::panel::logged_in;
 
 /// Every entry, in the order written.
-async fn entries(db: &impl ConnectionTrait) -> Vec<audit_log::Model> {
+pub(crate) async fn entries(db: &impl ConnectionTrait) -> Vec<audit_log::Model> {
     audit_log::Entity::find()
         .order_by_asc(audit_log::Column::Id)
         .all(db)

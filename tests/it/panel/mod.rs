@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod admin_account;
+mod admin_create;
 mod lists;
 mod login;
 mod phone_login;
