@@ -65,11 +65,7 @@ fn validated(body: &JsonObject) -> ApiResult<(String, String)> {
 }
 
 fn key_conflict(err: sea_orm::DbErr) -> ApiError {
-    if db::is_unique_violation(&err) {
-        ApiError::field("key", KEY_TAKEN)
-    } else {
-        err.into()
-    }
+    super::links::on_unique_violation(err, || ApiError::field("key", KEY_TAKEN))
 }
 
 async fn store(

@@ -138,11 +138,9 @@ pub async fn store_for(
         external_accounts::store(&txn, account_id, existing, fields, state.clock.now_naive())
             .await
             .map_err(|err| {
-                if db::is_unique_violation(&err) {
+                super::links::on_unique_violation(err, || {
                     ApiError::field("username", ADDRESS_TAKEN)
-                } else {
-                    err.into()
-                }
+                })
             })?;
     txn.commit().await?;
     Ok(stored)

@@ -29,7 +29,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Se
 
 use super::form::field;
 use super::login::{open_session, pre_login_page, read_pre_login_form};
-use super::{Nav, error_page, message_page, render, see_other, session, user_message};
+use super::{Nav, error_page, not_found_page, render, see_other, session, user_message};
 use crate::api::fields;
 use crate::codes::CodeKind;
 use crate::db::accounts;
@@ -84,12 +84,7 @@ struct CodePage<'a> {
 
 /// With `PHONE_AUTHENTICATION=false` the routes do not exist.
 fn disabled(state: &AppState) -> Response {
-    message_page(
-        &state.config.app_name,
-        StatusCode::NOT_FOUND,
-        "Not found",
-        "This feature is not enabled on this service.",
-    )
+    not_found_page(state, "This feature is not enabled on this service.")
 }
 
 fn phone_form(
