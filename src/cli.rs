@@ -42,6 +42,9 @@ pub enum Command {
     /// The audit log of admin actions.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Print the OpenAPI 3.1 document of the HTTP API (as served at
+    /// /api/openapi.json) and exit.
+    Openapi,
     /// Devices registered with Flexisip's registrar.
     Devices {
         #[command(subcommand)]
@@ -196,6 +199,15 @@ pub async fn run(cli: Cli, mut config: Config) -> anyhow::Result<()> {
                 Ok(state)
             })
             .await
+        }
+        Command::Openapi => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            match writeln!(out, "{}", crate::openapi::json()) {
+                // `flexiapi openapi | head` is not a failure.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+                _ => Ok(()),
+            }
         }
         Command::Accounts(command) => {
             let state = AppState::build(config, Clock::system()).await?;

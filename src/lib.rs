@@ -22,6 +22,7 @@ pub mod import;
 pub mod input;
 pub mod metrics;
 pub mod notify;
+pub mod openapi;
 pub mod panel;
 pub mod provisioning;
 pub mod rate_limit;

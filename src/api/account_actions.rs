@@ -128,3 +128,8 @@ async fn destroy(
     }
     Ok(Json(json!({})))
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

@@ -204,3 +204,8 @@ async fn create_account(
     );
     Ok(Json(view.to_json(&state.config, false)))
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

@@ -44,3 +44,8 @@ async fn send_by_push(
         .await?;
     Ok(Json(json!({})))
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

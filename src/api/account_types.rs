@@ -139,3 +139,8 @@ pub async fn take(state: &AppState, account_id: i32, type_id: i32) -> ApiResult<
         "The account does not have this type.",
     )
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

@@ -72,3 +72,8 @@ async fn activate(
     let view = accounts::view(&state.db, account).await?;
     Ok(Json(view.to_json(&state.config, false)))
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

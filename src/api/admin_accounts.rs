@@ -331,3 +331,8 @@ async fn set_blocked(state: &AppState, id: &str, blocked: bool, by: &By) -> ApiR
     );
     admin_json(state, find(state, id).await?).await
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

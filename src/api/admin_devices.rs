@@ -37,3 +37,8 @@ async fn destroy(
     audit::record(&state.db, &by, Action::DeviceDelete, &account).await?;
     Ok(done)
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

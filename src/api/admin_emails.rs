@@ -95,3 +95,8 @@ async fn send_provisioning_email(
     .map_err(ApiError::internal)?;
     send(&state, account.id, mail).await
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

@@ -58,3 +58,8 @@ async fn resolve(State(state): State<AppState>, Path(sip): Path<String>) -> ApiR
         };
     admin_json(&state, account).await
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

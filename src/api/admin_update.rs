@@ -113,3 +113,8 @@ async fn update(
     let updated = apply_update(&state, &current, change, &by).await?;
     admin_json(&state, updated).await
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

@@ -130,3 +130,8 @@ async fn own_key(
     )
         .into_response())
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

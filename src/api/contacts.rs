@@ -167,3 +167,8 @@ async fn vcard(
     let contacts = contacts_of(&state, &auth, Some(&sip)).await?;
     Ok(vcard_response(contacts[0].to_vcard()))
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

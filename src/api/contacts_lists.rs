@@ -185,3 +185,8 @@ pub async fn take(state: &AppState, account_id: i32, list_id: i32) -> ApiResult<
         NOT_SUBSCRIBED,
     )
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

@@ -120,3 +120,8 @@ async fn clear(State(state): State<AppState>, Path(id): Path<String>) -> ApiResu
     txn.commit().await?;
     Ok(Json(json!({})))
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

@@ -33,3 +33,8 @@ fn render() -> String {
          td,th{{border:1px solid #ccc;padding:.2rem .5rem}}</style></head><body>\n{body}</body></html>\n"
     )
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

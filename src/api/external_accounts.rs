@@ -163,3 +163,8 @@ async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
     }
     Ok(Json(json!({})))
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

@@ -63,3 +63,8 @@ async fn request_email_change(
     crate::email_change::request_checked(&state, &auth.account, &body).await?;
     Ok(Json(account_json(&state, &auth).await?))
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

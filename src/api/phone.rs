@@ -38,3 +38,8 @@ async fn confirm(
     phone::confirm(&state, &auth.account, &body).await?;
     Ok(Json(account_json(&state, &auth).await?))
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

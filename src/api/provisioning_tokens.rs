@@ -68,3 +68,8 @@ async fn provision(state: &AppState, account_id: i32, by: Option<&By>) -> ApiRes
     body["provisioning_token"] = json!(token);
     Ok(Json(body))
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

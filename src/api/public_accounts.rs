@@ -11,6 +11,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::sip::SipAddress;
 use crate::state::AppState;
 
+use super::schemas::Message;
+
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/accounts/{account}/info", get(info))
 }
@@ -23,6 +25,17 @@ pub async fn find_by_sip(state: &AppState, sip: &str) -> ApiResult<account::Mode
         .ok_or_else(ApiError::not_found)
 }
 
+/// Whether an account exists and is activated.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{account}/info",
+    tag = "public",
+    params(("account" = String, Path, description = "The SIP address `username@domain`")),
+    responses(
+        (status = 200, description = "The account exists", body = AccountInfo),
+        (status = 404, description = "No such account", body = Message),
+    ),
+)]
 async fn info(State(state): State<AppState>, Path(sip): Path<String>) -> ApiResult<Json<Value>> {
     let account = find_by_sip(&state, &sip).await?;
     Ok(Json(json!({
@@ -30,3 +43,17 @@ async fn info(State(state): State<AppState>, Path(sip): Path<String>) -> ApiResu
         "realm": state.config.account_realm,
     })))
 }
+
+/// `GET /api/accounts/{account}/info`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct AccountInfo {
+    activated: bool,
+    /// The Digest realm of the service (`ACCOUNT_REALM`), or null.
+    realm: Option<String>,
+}
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(info), components(schemas(AccountInfo)))]
+pub(crate) struct Doc;

@@ -74,3 +74,8 @@ async fn create(
     push_token::send::<token::Entity>(&state, device, token, &client, policy).await?;
     Ok(Json(json!({})))
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

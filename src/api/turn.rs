@@ -46,6 +46,11 @@ fn password(turn: &TurnConfig, username: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;
+
 #[cfg(test)]
 mod tests {
     use super::*;

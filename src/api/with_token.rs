@@ -264,3 +264,8 @@ async fn deliver(
     }
     Ok(())
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

@@ -177,3 +177,8 @@ fn xml_response(state: &AppState, sections: &[rc::Section]) -> Response {
     )
         .into_response()
 }
+
+/// This module's operations in the OpenAPI document (src/openapi.rs).
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub(crate) struct Doc;

@@ -33,6 +33,7 @@ mod me;
 mod monitoring;
 mod multi_node;
 mod node;
+mod openapi;
 mod ovh_fake;
 mod panel;
 mod phone;

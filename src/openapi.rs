@@ -1,0 +1,95 @@
+//! The OpenAPI 3.1 document of the HTTP API, assembled from the
+//! `#[utoipa::path]` annotations of the handlers (each API module exports a
+//! `Doc`), served at `GET /api/openapi.json` and printed by `flexiapi
+//! openapi`. `docs/openapi.json` is the committed copy; CI diffs the two.
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+
+use crate::state::AppState;
+
+/// What every part shares: the title, the security schemes and the error
+/// bodies.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "flexiapi",
+        description = "Account manager of a Flexisip SIP service: the HTTP API of the PHP FlexiAPI, same paths and JSON.",
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
+    ),
+    modifiers(&SecuritySchemes),
+    components(schemas(
+        crate::api::schemas::Message,
+        crate::api::schemas::ValidationError,
+        crate::api::schemas::Account,
+        crate::api::schemas::PasswordAlgorithm,
+        crate::api::schemas::PendingEmail,
+    )),
+)]
+struct Base;
+
+#[derive(OpenApi)]
+#[openapi(paths(serve))]
+struct Own;
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "x-api-key",
+                "An API key of the account (`GET /api/accounts/me/api_key`, the panel or `flexiapi accounts api-key`).",
+            ))),
+        );
+        components.add_security_scheme(
+            "digest",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Digest)),
+        );
+    }
+}
+
+/// The whole document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = Base::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    doc.merge(Own::openapi());
+    for part in crate::api::documented() {
+        doc.merge(part);
+    }
+    doc
+}
+
+/// The document as pretty JSON, built once.
+pub fn json() -> &'static str {
+    static JSON: OnceLock<String> = OnceLock::new();
+    JSON.get_or_init(|| {
+        document()
+            .to_pretty_json()
+            .expect("the OpenAPI document serializes")
+    })
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/openapi.json", get(serve))
+}
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "public",
+    operation_id = "openapi",
+    responses((status = 200, description = "The OpenAPI 3.1 document of the API", content_type = "application/json", body = Object)),
+)]
+async fn serve() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], json())
+}
