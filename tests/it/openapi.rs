@@ -46,37 +46,7 @@ const NOT_YET_PUBLIC: &[&str] = &[
     "POST /api/tokens",
 ];
 
-const NOT_YET_ADMIN: &[&str] = &[
-    "DELETE /api/account_types/{type_id}",
-    "DELETE /api/accounts/{account}/actions/{action_id}",
-    "DELETE /api/accounts/{account}/contacts_lists/{list_id}",
-    "DELETE /api/accounts/{account}/dictionary",
-    "DELETE /api/accounts/{account}/dictionary/{key}",
-    "DELETE /api/accounts/{account}/external",
-    "DELETE /api/accounts/{account}/types/{type_id}",
-    "DELETE /api/contacts_lists/{list_id}",
-    "DELETE /api/contacts_lists/{list_id}/contacts/{contact_id}",
-    "GET /api/account_types",
-    "GET /api/account_types/{type_id}",
-    "GET /api/accounts/{account}/actions",
-    "GET /api/accounts/{account}/actions/{action_id}",
-    "GET /api/accounts/{account}/dictionary",
-    "GET /api/accounts/{account}/dictionary/{key}",
-    "GET /api/accounts/{account}/external",
-    "GET /api/contacts_lists",
-    "GET /api/contacts_lists/{list_id}",
-    "POST /api/account_types",
-    "POST /api/accounts/{account}/actions",
-    "POST /api/accounts/{account}/contacts_lists/{list_id}",
-    "POST /api/accounts/{account}/dictionary/{key}",
-    "POST /api/accounts/{account}/external",
-    "POST /api/accounts/{account}/types/{type_id}",
-    "POST /api/contacts_lists",
-    "POST /api/contacts_lists/{list_id}/contacts/{contact_id}",
-    "PUT /api/account_types/{type_id}",
-    "PUT /api/accounts/{account}/actions/{action_id}",
-    "PUT /api/contacts_lists/{list_id}",
-];
+const NOT_YET_ADMIN: &[&str] = &[];
 
 const METHODS: &[&str] = &["get", "post", "put", "patch", "delete"];
 
