@@ -28,6 +28,7 @@ use crate::input::JsonObject;
 use crate::secrets;
 use crate::state::AppState;
 
+use super::admin_schemas::{AdminGuard, FromHeader};
 use super::push_token::PushDevice;
 use super::schemas::{Account, DigestAlgorithm, Empty, Message, ValidationError};
 
@@ -181,13 +182,11 @@ async fn using_request_token(
     path = "/api/account_creation_tokens",
     tag = "admin",
     operation_id = "admin_account_creation_tokens_create",
+    params(FromHeader),
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 201, description = "The token", body = AccountCreationToken),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
-        (status = 403, description = "The authenticated account is not an admin", body = Message),
-        (status = 404, description = "The `From` header names no account", body = Message),
-        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+        AdminGuard,
     ),
 )]
 async fn admin_create(

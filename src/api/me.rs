@@ -155,6 +155,10 @@ struct PasswordChange {
 #[derive(utoipa::ToSchema)]
 struct EmailChangeRequest {
     /// The new address, different from the current one.
-    #[schema(min_length = 5, max_length = 255)]
+    #[schema(
+        min_length = 5,
+        max_length = 255,
+        pattern = r"^[^@]+@[^@.][^@]*\.[^@]*[^@.]$"
+    )]
     email: String,
 }

@@ -16,6 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::provisioning::tokens;
 use crate::state::AppState;
 
+use super::admin_schemas::{AdminGuard, FromHeader};
 use super::schemas::{Account, Message, ValidationError};
 
 pub fn user_router() -> Router<AppState> {
@@ -56,13 +57,11 @@ async fn provision_me(
     tag = "admin",
     operation_id = "admin_accounts_provision",
     security(("api_key" = []), ("digest" = [])),
-    params(("account" = i32, Path, description = "The account's id")),
+    params(FromHeader, ("account" = i32, Path, description = "The account's id")),
     responses(
         (status = 200, description = "The account with its new `provisioning_token`", body = ProvisionedAccount),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
-        (status = 403, description = "The authenticated account is not an admin", body = Message),
+        AdminGuard,
         (status = 404, description = "No account with this id, or the `From` header names no account", body = Message),
-        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
     ),
 )]
 async fn provision_account(

@@ -310,7 +310,7 @@ struct AccountWithToken {
     #[schema(min_length = 1, max_length = 64)]
     token: String,
     /// Where the activation key goes; not with `phone`.
-    #[schema(max_length = 255)]
+    #[schema(max_length = 255, pattern = r"^([^@]+@[^@.][^@]*\.[^@]*[^@.])?$")]
     email: Option<String>,
     /// `+` and 6 to 15 digits, where the activation PIN goes; not with `email`.
     #[schema(pattern = r"^(\+[0-9]{6,15})?$", max_length = 16)]
