@@ -7,10 +7,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::admin_schemas::{
-    AccountAction, AccountActionBody, AdminGuard, BodyErrors, Empty, FromHeader,
-};
-use super::schemas::{Message, ValidationError};
+use super::admin_schemas::{AccountAction, AccountActionBody, AdminGuard, BodyErrors, FromHeader};
+use super::schemas::{Empty, Message, ValidationError};
 use super::{list_fields, lookup};
 use crate::db::entities::{account, account_action};
 use crate::db::{self, account_actions};

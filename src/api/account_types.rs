@@ -6,10 +6,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::admin_schemas::{
-    AccountType, AccountTypeBody, AdminGuard, BodyErrors, Empty, FromHeader,
-};
-use super::schemas::{Message, ValidationError};
+use super::admin_schemas::{AccountType, AccountTypeBody, AdminGuard, BodyErrors, FromHeader};
+use super::schemas::{Empty, Message, ValidationError};
 use super::{links, list_fields, lookup};
 use crate::db::entities::account_type;
 use crate::db::{self, account_types};

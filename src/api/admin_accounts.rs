@@ -11,12 +11,12 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::admin_schemas::{
-    AccountCreationBody, AccountPage, AdminAccount, AdminGuard, BodyErrors, Empty, FromHeader,
+    AccountCreationBody, AccountPage, AdminAccount, AdminGuard, BodyErrors, FromHeader,
 };
 use super::client::Client;
 use super::fields;
 use super::paginator::{PER_PAGE, Page, page_number};
-use super::schemas::{Account, Message, ValidationError};
+use super::schemas::{Account, Empty, Message, ValidationError};
 use crate::audit::{self, Action, By};
 use crate::auth::digest::Algorithm;
 use crate::clock::parse_datetime;

@@ -9,9 +9,9 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use super::admin_accounts::find;
-use super::admin_schemas::{AdminGuard, Empty, FromHeader, RegisteredDevices};
+use super::admin_schemas::{AdminGuard, FromHeader};
 use super::devices::{delete_device, list_devices};
-use super::schemas::{Message, ValidationError};
+use super::schemas::{Devices, Empty, Message, ValidationError};
 use crate::audit::{self, Action, By};
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
     params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
     security(("api_key" = []), ("digest" = [])),
     responses(
-        (status = 200, description = "The devices, keyed by uuid (`{}` when none)", body = RegisteredDevices),
+        (status = 200, description = "The devices, keyed by uuid (`{}` when none)", body = Devices),
         AdminGuard,
         (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
         (status = 503, description = "No registrar is configured, the registrar is unreachable, or the database is unreachable", body = Message),

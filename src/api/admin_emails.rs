@@ -10,8 +10,8 @@ use axum::{Json, Router};
 use chrono::Duration;
 use serde_json::{Value, json};
 
-use super::admin_schemas::{AdminGuard, Empty, FromHeader};
-use super::schemas::Message;
+use super::admin_schemas::{AdminGuard, FromHeader};
+use super::schemas::{Empty, Message};
 use crate::db::accounts;
 use crate::db::entities::account;
 use crate::error::{ApiError, ApiResult};

@@ -2,7 +2,7 @@
 //! and the answers of the admin guard, the admin account object, the
 //! paginated account list, and the objects and request bodies of the admin
 //! resources (types, actions, dictionary, external account, contacts
-//! lists, devices). Like `schemas.rs`, these types describe the wire shape
+//! lists). Like `schemas.rs`, these types describe the wire shape
 //! of bodies the handlers build as JSON values; they are never serialized.
 //! Response objects deny unknown keys, so a key added to a handler's JSON
 //! without its schema fails the schemathesis run.
@@ -16,7 +16,7 @@ use utoipa::openapi::{
 };
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
-use super::schemas::{PasswordAlgorithm, PendingEmail};
+use super::schemas::{DigestAlgorithm, PasswordAlgorithm, PendingEmail};
 
 /// The `From: sip:user@domain` header naming the authenticated account
 /// (SPEC §5.1), as every admin operation takes it.
@@ -126,12 +126,6 @@ impl IntoResponses for BodyErrors {
     }
 }
 
-/// An empty object, `{}`: the answer of deletions and links.
-#[allow(dead_code)]
-#[derive(ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Empty {}
-
 /// The admin account object (FlexiAPI 2.x): the 14 keys of the account
 /// object, `confirmation_key` and the admin keys, with the account's types
 /// and dictionary.
@@ -230,7 +224,7 @@ pub struct AccountCreationBody {
     /// 6–255 characters.
     #[schema(min_length = 6, max_length = 255)]
     pub password: String,
-    pub algorithm: HashAlgorithm,
+    pub algorithm: DigestAlgorithm,
     /// Default false: the account then gets a 13-character
     /// `confirmation_key`.
     pub activated: Option<bool>,
@@ -242,11 +236,14 @@ pub struct AccountCreationBody {
     #[schema(format = "email", max_length = 255)]
     pub email: Option<String>,
     /// At most 255 characters, no control characters.
-    #[schema(max_length = 255)]
+    #[schema(max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub display_name: Option<String>,
     pub dtmf_protocol: Option<DtmfProtocol>,
     /// `YYYY-MM-DD HH:MM:SS`; ignored for an activated account.
-    #[schema(example = "2030-01-01 00:00:00")]
+    #[schema(
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
+        example = "2030-01-01 00:00:00"
+    )]
     pub confirmation_key_expires: Option<String>,
 }
 
@@ -264,24 +261,15 @@ pub struct AccountUpdateBody {
     #[schema(min_length = 6, max_length = 255)]
     pub password: Option<String>,
     /// Required with `password`.
-    pub algorithm: Option<HashAlgorithm>,
+    pub algorithm: Option<DigestAlgorithm>,
     #[schema(format = "email", max_length = 255)]
     pub email: Option<String>,
     #[schema(pattern = r"^\+[0-9]{6,15}$")]
     pub phone: Option<String>,
-    #[schema(max_length = 255)]
+    /// At most 255 characters, no control characters.
+    #[schema(max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub display_name: Option<String>,
     pub dtmf_protocol: Option<DtmfProtocol>,
-}
-
-/// A password algorithm a client may choose.
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub enum HashAlgorithm {
-    #[schema(rename = "MD5")]
-    Md5,
-    #[schema(rename = "SHA-256")]
-    Sha256,
 }
 
 #[allow(dead_code)]
@@ -358,7 +346,10 @@ pub struct DictionaryEntry {
 pub struct DictionaryValue {
     /// At most 60000 bytes; line breaks and tabs allowed, no other control
     /// characters.
-    #[schema(min_length = 1)]
+    #[schema(
+        min_length = 1,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub value: String,
 }
 
@@ -398,21 +389,21 @@ pub struct ExternalAccountBody {
     #[schema(pattern = r"^[A-Za-z0-9._+-]{1,64}$")]
     pub username: String,
     /// A host name or IP address, at most 64 characters.
-    #[schema(max_length = 64)]
+    #[schema(pattern = r"^[A-Za-z0-9:\[\]][A-Za-z0-9.:\[\]-]{0,63}$")]
     pub domain: String,
     /// At most 64 characters without spaces, different from `domain`.
-    #[schema(max_length = 64)]
+    #[schema(max_length = 64, pattern = r"^[^\s\u0000-\u001F\u007F-\u009F]+$")]
     pub realm: Option<String>,
     /// At most 64 characters without spaces, different from `domain`.
-    #[schema(max_length = 64)]
+    #[schema(max_length = 64, pattern = r"^[^\s\u0000-\u001F\u007F-\u009F]+$")]
     pub registrar: Option<String>,
     /// At most 64 characters without spaces, different from `domain`.
-    #[schema(max_length = 64)]
+    #[schema(max_length = 64, pattern = r"^[^\s\u0000-\u001F\u007F-\u009F]+$")]
     pub outbound_proxy: Option<String>,
     pub protocol: SipTransport,
     /// Required for a new external account and when the realm changes; at
     /// most 255 characters, no control characters.
-    #[schema(max_length = 255)]
+    #[schema(max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub password: Option<String>,
 }
 
@@ -446,31 +437,20 @@ pub struct ContactsList {
 #[derive(ToSchema)]
 pub struct ContactsListBody {
     /// At most 255 characters, no control characters.
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub title: String,
     /// At most 10000 characters; line breaks and tabs allowed.
-    #[schema(min_length = 1, max_length = 10000)]
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: String,
 }
-
-/// A device registered in Flexisip's registrar (SPEC §5.4).
-#[allow(dead_code)]
-#[derive(ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RegisteredDevice {
-    /// `urn:uuid:…`
-    pub uuid: String,
-    /// `YYYY-MM-DD HH:MM:SS`, UTC.
-    pub update_time: String,
-    /// `YYYY-MM-DD HH:MM:SS`, UTC.
-    pub expires_at: String,
-    pub user_agent: String,
-}
-
-/// An account's devices, keyed by uuid (`{}` when none).
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub struct RegisteredDevices(pub BTreeMap<String, RegisteredDevice>);
 
 /// The schemas above, in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
@@ -489,13 +469,9 @@ pub struct RegisteredDevices(pub BTreeMap<String, RegisteredDevice>);
     DictionaryEntry,
     DictionaryValue,
     DtmfProtocol,
-    Empty,
     ExternalAccount,
     ExternalAccountBody,
-    HashAlgorithm,
     PageLink,
-    RegisteredDevice,
-    RegisteredDevices,
     SipTransport,
 )))]
 pub(crate) struct Doc;

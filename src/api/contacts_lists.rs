@@ -9,10 +9,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::admin_schemas::{
-    AdminGuard, BodyErrors, ContactsList, ContactsListBody, Empty, FromHeader,
-};
-use super::schemas::{Message, ValidationError};
+use super::admin_schemas::{AdminGuard, BodyErrors, ContactsList, ContactsListBody, FromHeader};
+use super::schemas::{Empty, Message, ValidationError};
 use super::{links, list_fields, lookup};
 use crate::db::contacts_lists::{self, ListView};
 use crate::db::{self, entities::contacts_list};

@@ -8,9 +8,9 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::admin_schemas::{
-    AdminGuard, BodyErrors, Dictionary, DictionaryEntry, DictionaryValue, Empty, FromHeader,
+    AdminGuard, BodyErrors, Dictionary, DictionaryEntry, DictionaryValue, FromHeader,
 };
-use super::schemas::{Message, ValidationError};
+use super::schemas::{Empty, Message, ValidationError};
 use super::{list_fields, lookup};
 use crate::db::{self, dictionary};
 use crate::error::{ApiError, ApiResult};

@@ -9,9 +9,9 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::admin_schemas::{
-    AdminGuard, BodyErrors, Empty, ExternalAccount, ExternalAccountBody, FromHeader,
+    AdminGuard, BodyErrors, ExternalAccount, ExternalAccountBody, FromHeader,
 };
-use super::schemas::{Message, ValidationError};
+use super::schemas::{Empty, Message, ValidationError};
 use super::{list_fields, lookup};
 use crate::auth::digest::Algorithm;
 use crate::db::external_accounts::{self, ExternalFields};
