@@ -28,6 +28,9 @@ use crate::input::JsonObject;
 use crate::secrets;
 use crate::state::AppState;
 
+use super::push_token::PushDevice;
+use super::schemas::{Account, DigestAlgorithm, Empty, Message, ValidationError};
+
 const TOKEN_MESSAGE: &str = "Please provide a valid account_creation_token.";
 /// The DTMF protocols PHP accepts.
 const DTMF_PROTOCOLS: [&str; 3] = ["sipinfo", "sipmessage", "rfc2833"];
@@ -62,6 +65,25 @@ pub fn admin_router() -> Router<AppState> {
     Router::new().route("/api/account_creation_tokens", post(admin_create))
 }
 
+/// Pushes an account creation token to a device; the app then creates its
+/// account with it (`POST /api/accounts/with-account-creation-token`).
+#[utoipa::path(
+    post,
+    path = "/api/account_creation_tokens/send-by-push",
+    tag = "public",
+    operation_id = "account_creation_tokens_send_by_push",
+    request_body = PushDevice,
+    responses(
+        (status = 200, description = "The token is pushed", body = Empty),
+        (status = 400, description = "The body is not a JSON object", body = Message),
+        (status = 403, description = "An unused token was already sent to this device, or it reached its token limit", body = Message),
+        (status = 413, description = "The body is larger than 64 KiB", body = Message),
+        (status = 422, description = "A field is missing or invalid", body = ValidationError),
+        (status = 429, description = "Too many requests from this address in the last minute, or this device redeemed a token too recently", body = Message,
+            headers(("Retry-After" = u64, description = "Seconds until the next request is accepted"))),
+        (status = 503, description = "No pusher is configured, or the push failed (no token is kept)", body = Message),
+    ),
+)]
 async fn send_by_push(
     State(state): State<AppState>,
     client: Client,
@@ -78,6 +100,19 @@ async fn send_by_push(
     Ok(Json(json!({})))
 }
 
+/// Starts the browser path: a request token, and the panel page where a
+/// person validates it.
+#[utoipa::path(
+    post,
+    path = "/api/account_creation_request_tokens",
+    tag = "public",
+    operation_id = "account_creation_request_tokens_create",
+    responses(
+        (status = 201, description = "The request token", body = CreationRequestToken),
+        (status = 429, description = "Too many requests from this address in the last minute", body = Message,
+            headers(("Retry-After" = u64, description = "Seconds until the next request is accepted"))),
+    ),
+)]
 async fn create_request(State(state): State<AppState>) -> ApiResult<(StatusCode, Json<Value>)> {
     let now = state.clock.now_naive();
     let token = creation_tokens::insert_request(&state.db, now).await?;
@@ -88,6 +123,24 @@ async fn create_request(State(state): State<AppState>) -> ApiResult<(StatusCode,
     ))
 }
 
+/// Exchanges a validated request token for an account creation token,
+/// once.
+#[utoipa::path(
+    post,
+    path = "/api/account_creation_tokens/using-account-creation-request-token",
+    tag = "public",
+    operation_id = "account_creation_tokens_using_request_token",
+    request_body = RequestTokenExchange,
+    responses(
+        (status = 201, description = "The account creation token", body = AccountCreationToken),
+        (status = 400, description = "The body is not a JSON object", body = Message),
+        (status = 404, description = "Unknown, unvalidated, expired or already used request token", body = Message),
+        (status = 413, description = "The body is larger than 64 KiB", body = Message),
+        (status = 422, description = "The request token is missing or not 13 letters and digits", body = ValidationError),
+        (status = 429, description = "Too many requests from this address in the last minute", body = Message,
+            headers(("Retry-After" = u64, description = "Seconds until the next request is accepted"))),
+    ),
+)]
 async fn using_request_token(
     State(state): State<AppState>,
     client: Client,
@@ -122,6 +175,21 @@ async fn using_request_token(
     ))
 }
 
+/// A new account creation token, not tied to a device.
+#[utoipa::path(
+    post,
+    path = "/api/account_creation_tokens",
+    tag = "admin",
+    operation_id = "admin_account_creation_tokens_create",
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 201, description = "The token", body = AccountCreationToken),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 403, description = "The authenticated account is not an admin", body = Message),
+        (status = 404, description = "The `From` header names no account", body = Message),
+        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn admin_create(
     State(state): State<AppState>,
     client: Client,
@@ -142,6 +210,21 @@ async fn admin_create(
 /// with a 13-character confirmation key (for an admin or a provisioning
 /// link), its user agent the service's name; the token is consumed and
 /// linked to it in the same transaction.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/with-account-creation-token",
+    tag = "public",
+    operation_id = "accounts_create_with_account_creation_token",
+    request_body = AccountWithCreationToken,
+    responses(
+        (status = 200, description = "The new account, not activated", body = Account),
+        (status = 400, description = "The body is not a JSON object", body = Message),
+        (status = 413, description = "The body is larger than 64 KiB", body = Message),
+        (status = 422, description = "Invalid fields, a taken username, or an unknown, used or expired token", body = ValidationError),
+        (status = 429, description = "Too many requests from this address in the last minute", body = Message,
+            headers(("Retry-After" = u64, description = "Seconds until the next request is accepted"))),
+    ),
+)]
 async fn create_account(
     State(state): State<AppState>,
     client: Client,
@@ -207,5 +290,70 @@ async fn create_account(
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(
+        send_by_push,
+        create_request,
+        using_request_token,
+        admin_create,
+        create_account
+    ),
+    components(schemas(
+        Empty,
+        PushDevice,
+        DigestAlgorithm,
+        CreationRequestToken,
+        RequestTokenExchange,
+        AccountCreationToken,
+        AccountWithCreationToken,
+    ))
+)]
 pub(crate) struct Doc;
+
+/// `POST /api/account_creation_request_tokens`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct CreationRequestToken {
+    /// 13 letters and digits.
+    token: String,
+    /// `APP_URL/creation_request/{token}`, where a person validates it.
+    validation_url: String,
+}
+
+/// `POST /api/account_creation_tokens/using-account-creation-request-token`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct RequestTokenExchange {
+    /// A validated request token.
+    #[schema(pattern = "^[A-Za-z0-9]{13}$", min_length = 13, max_length = 13)]
+    account_creation_request_token: String,
+}
+
+/// An account creation token.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct AccountCreationToken {
+    /// 13 letters and digits.
+    token: String,
+    /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, or null when tokens do not expire.
+    #[schema(required = true)]
+    expire_at: Option<String>,
+}
+
+/// `POST /api/accounts/with-account-creation-token`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct AccountWithCreationToken {
+    /// 6 to 64 ASCII letters, digits, `.`, `_`, `-`, `+`; unique in the domain.
+    #[schema(pattern = r"^[A-Za-z0-9._+-]{6,64}$", min_length = 6, max_length = 64)]
+    username: String,
+    #[schema(min_length = 6, max_length = 255)]
+    password: String,
+    algorithm: DigestAlgorithm,
+    /// `sipinfo`, `sipmessage` or `rfc2833`; empty or null for none.
+    #[schema(value_type = Option<String>, pattern = "^(sipinfo|sipmessage|rfc2833)?$")]
+    dtmf_protocol: Option<String>,
+    /// A live, unused token.
+    #[schema(pattern = "^[A-Za-z0-9]{13}$", min_length = 13, max_length = 13)]
+    account_creation_token: String,
+}

@@ -14,6 +14,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::state::AppState;
 
+use super::schemas::{Account, Message, ValidationError};
+
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/api/accounts/{account}/activate/email", post(by_email))
@@ -25,6 +27,27 @@ pub fn router(state: &AppState) -> Router<AppState> {
         ))
 }
 
+/// Activates an account with the 13-character key sent by e-mail. The code is
+/// checked first, then its expiry; wrong tries are counted and the pending
+/// code is dropped after `APP_CODE_MAX_ATTEMPTS`.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{account}/activate/email",
+    tag = "public",
+    operation_id = "accounts_activate_email",
+    params(("account" = String, Path, description = "The SIP address `username@domain`")),
+    request_body = EmailCode,
+    responses(
+        (status = 200, description = "The activated account", body = Account),
+        (status = 400, description = "The body is not a JSON object", body = Message),
+        (status = 403, description = "The right code, but expired", body = Message),
+        (status = 404, description = "No such account, or a wrong or dropped code", body = Message),
+        (status = 413, description = "The body is larger than 64 KiB", body = Message),
+        (status = 422, description = "The code is missing or not 13 characters", body = ValidationError),
+        (status = 429, description = "Too many requests from this address in the last minute", body = Message,
+            headers(("Retry-After" = u64, description = "Seconds until the next request is accepted"))),
+    ),
+)]
 async fn by_email(
     State(state): State<AppState>,
     Path(sip): Path<String>,
@@ -33,6 +56,27 @@ async fn by_email(
     activate(state, &sip, &body, CodeKind::Key).await
 }
 
+/// Activates an account with the 4-digit PIN sent by SMS. The code is
+/// checked first, then its expiry; wrong tries are counted and the pending
+/// code is dropped after `APP_CODE_MAX_ATTEMPTS`.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{account}/activate/phone",
+    tag = "public",
+    operation_id = "accounts_activate_phone",
+    params(("account" = String, Path, description = "The SIP address `username@domain`")),
+    request_body = PhoneCode,
+    responses(
+        (status = 200, description = "The activated account", body = Account),
+        (status = 400, description = "The body is not a JSON object", body = Message),
+        (status = 403, description = "The right code, but expired", body = Message),
+        (status = 404, description = "No such account, or a wrong or dropped code", body = Message),
+        (status = 413, description = "The body is larger than 64 KiB", body = Message),
+        (status = 422, description = "The code is missing or not 4 digits", body = ValidationError),
+        (status = 429, description = "Too many requests from this address in the last minute", body = Message,
+            headers(("Retry-After" = u64, description = "Seconds until the next request is accepted"))),
+    ),
+)]
 async fn by_phone(
     State(state): State<AppState>,
     Path(sip): Path<String>,
@@ -75,5 +119,28 @@ async fn activate(
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(paths(by_email, by_phone), components(schemas(EmailCode, PhoneCode)))]
 pub(crate) struct Doc;
+
+/// `POST /api/accounts/{account}/activate/email`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct EmailCode {
+    /// The key received by e-mail.
+    #[schema(min_length = 13, max_length = 13)]
+    code: String,
+}
+
+/// `POST /api/accounts/{account}/activate/phone`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct PhoneCode {
+    /// The PIN received by SMS.
+    #[schema(
+        pattern = "^[0-9]{4}$",
+        min_length = 4,
+        max_length = 4,
+        example = "1234"
+    )]
+    code: String,
+}

@@ -21,6 +21,8 @@ use crate::db::accounts;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
+use super::schemas::{Empty, Message, ValidationError};
+
 pub fn public_router(state: &AppState) -> Router<AppState> {
     let create = Router::new()
         .route("/api/accounts/auth_token", post(create))
@@ -41,6 +43,19 @@ pub fn user_router() -> Router<AppState> {
 
 /// `201` with the token, as the PHP service answers a model it just
 /// created.
+/// A new auth token, to be attached by an authenticated device
+/// (`…/auth_token/{token}/attach`) within 5 minutes.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/auth_token",
+    tag = "public",
+    operation_id = "auth_tokens_create",
+    responses(
+        (status = 201, description = "The new token", body = AuthToken),
+        (status = 429, description = "Too many requests from this address in the last minute", body = Message,
+            headers(("Retry-After" = u64, description = "Seconds until the next request is accepted"))),
+    ),
+)]
 async fn create(State(state): State<AppState>) -> ApiResult<Response> {
     let now = state.clock.now_naive();
     let created = auth_token::create(&state.db, None, now).await?;
@@ -54,6 +69,22 @@ async fn create(State(state): State<AppState>) -> ApiResult<Response> {
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
+/// Attaches a live auth token to the authenticated account, so that the
+/// device holding it can take an API key or its provisioning.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/auth_token/{token}/attach",
+    tag = "user",
+    operation_id = "auth_tokens_attach",
+    security(("api_key" = []), ("digest" = [])),
+    params(("token" = String, Path, description = "The auth token")),
+    responses(
+        (status = 200, description = "The token is attached", body = Empty),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "Unknown, expired or already attached token, or the `From` header names no account", body = Message),
+        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn attach(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
@@ -71,6 +102,18 @@ async fn attach(
     Ok(Json(json!({})))
 }
 
+/// Exchanges an attached auth token for an API key of its account, once.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/me/api_key/{token}",
+    tag = "public",
+    operation_id = "auth_tokens_exchange_for_api_key",
+    params(("token" = String, Path, description = "An auth token attached to an account")),
+    responses(
+        (status = 200, description = "A new API key of the token's account (replacing its previous key)", body = DeviceApiKey),
+        (status = 404, description = "Unknown, expired, unattached or used token, or a deactivated account", body = Message),
+    ),
+)]
 async fn exchange(
     State(state): State<AppState>,
     token: Result<Path<String>, PathRejection>,
@@ -103,6 +146,20 @@ async fn exchange(
 }
 
 /// The key alone as the body, as the PHP service answers.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/me/api_key",
+    tag = "user",
+    operation_id = "me_api_key_generate",
+    description = "A new API key for the authenticated account, as plain text. It replaces the account's previous key: a client authenticated by key must use the new one from then on.",
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The new key", body = String, content_type = "text/plain"),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "The `From` header names no account", body = Message),
+        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn own_key(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
@@ -133,5 +190,30 @@ async fn own_key(
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(create, attach, exchange, own_key),
+    components(schemas(Empty, AuthToken, DeviceApiKey))
+)]
 pub(crate) struct Doc;
+
+/// `POST /api/accounts/auth_token`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct AuthToken {
+    /// 32 letters and digits.
+    token: String,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC.
+    expire_at: String,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC.
+    updated_at: String,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC.
+    created_at: String,
+    id: i64,
+}
+
+/// `GET /api/accounts/me/api_key/{token}`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct DeviceApiKey {
+    api_key: String,
+}

@@ -21,6 +21,8 @@ use crate::sip::SipAddress;
 use crate::state::AppState;
 use crate::vcard::VCard;
 
+use super::schemas::{Message, ValidationError};
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/accounts/me/contacts", get(index))
@@ -128,6 +130,20 @@ async fn contacts_of(
     Ok(load(&state.db, accounts).await?)
 }
 
+/// The accounts of the contacts lists the account is given.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/me/contacts",
+    operation_id = "me_contacts_index",
+    tag = "user",
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The contacts", body = Vec<ContactJson>),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "The `From` header names no account", body = Message),
+        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn index(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
@@ -136,6 +152,21 @@ async fn index(
     Ok(Json(contacts.iter().map(Contact::to_json).collect()))
 }
 
+/// One of the account's contacts.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/me/contacts/{sip}",
+    operation_id = "me_contacts_show",
+    tag = "user",
+    security(("api_key" = []), ("digest" = [])),
+    params(("sip" = String, Path, description = "The contact's SIP address `username@domain`")),
+    responses(
+        (status = 200, description = "The contact", body = ContactJson),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "No such contact, or the `From` header names no account", body = Message),
+        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn show(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
@@ -149,6 +180,20 @@ fn vcard_response(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/vcard; charset=utf-8")], body).into_response()
 }
 
+/// The account's contacts as vCard 4.0, the format Linphone downloads.
+#[utoipa::path(
+    get,
+    path = "/contacts/vcard",
+    operation_id = "contacts_vcard_index",
+    tag = "user",
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "One vCard per contact (empty when none)", body = String, content_type = "text/vcard"),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "The `From` header names no account", body = Message),
+        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn vcards(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
@@ -159,6 +204,21 @@ async fn vcards(
     ))
 }
 
+/// One of the account's contacts as vCard 4.0.
+#[utoipa::path(
+    get,
+    path = "/contacts/vcard/{sip}",
+    operation_id = "contacts_vcard_show",
+    tag = "user",
+    security(("api_key" = []), ("digest" = [])),
+    params(("sip" = String, Path, description = "The contact's SIP address `username@domain`")),
+    responses(
+        (status = 200, description = "The contact's vCard", body = String, content_type = "text/vcard"),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "No such contact, or the `From` header names no account", body = Message),
+        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn vcard(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
@@ -170,5 +230,49 @@ async fn vcard(
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(index, show, vcards, vcard),
+    components(schemas(ContactJson, ContactType, ContactAction))
+)]
 pub(crate) struct Doc;
+
+/// A contact: an account of a contacts list the caller is given.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+#[schema(as = Contact)]
+struct ContactJson {
+    id: i64,
+    username: String,
+    domain: String,
+    activated: bool,
+    #[schema(required = true)]
+    display_name: Option<String>,
+    /// `sipinfo`, `rfc2833` or `sipmessage`, or null.
+    #[schema(required = true)]
+    dtmf_protocol: Option<String>,
+    types: Vec<ContactType>,
+    /// Only for a contact with a DTMF protocol.
+    actions: Vec<ContactAction>,
+}
+
+/// An account type of a contact.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct ContactType {
+    id: i64,
+    key: String,
+}
+
+/// An action (DTMF code) of a contact.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct ContactAction {
+    id: i64,
+    account_id: i64,
+    key: String,
+    code: String,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC.
+    created_at: String,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC.
+    updated_at: String,
+}

@@ -10,32 +10,62 @@ use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
 use crate::auth::AuthAccount;
-
 use crate::error::ApiResult;
 use crate::registrar::devices_object;
 use crate::state::AppState;
 
+use super::schemas::{Device, Devices, Empty, Message, ValidationError};
+
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/accounts/me/devices",
-            get(
-                |State(state): State<AppState>, Extension(auth): Extension<AuthAccount>| async move {
-                    list_devices(&state, &auth.account.username, &auth.account.domain).await
-                },
-            ),
-        )
-        .route(
-            "/api/accounts/me/devices/{uuid}",
-            delete(
-                |State(state): State<AppState>,
-                 Extension(auth): Extension<AuthAccount>,
-                 Path(uuid): Path<String>| async move {
-                    delete_device(&state, &auth.account.username, &auth.account.domain, &uuid)
-                        .await
-                },
-            ),
-        )
+        .route("/api/accounts/me/devices", get(index))
+        .route("/api/accounts/me/devices/{uuid}", delete(destroy))
+}
+
+/// The account's devices registered with Flexisip (expired ones left out).
+#[utoipa::path(
+    get,
+    path = "/api/accounts/me/devices",
+    tag = "user",
+    operation_id = "me_devices_index",
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The devices, keyed by uuid (`{}` when none)", body = Devices),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "The `From` header names no account", body = Message),
+        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+        (status = 503, description = "No registrar is configured (`REDIS_URL` or `APP_FLEXISIP_PROXY_PID`), or it is unreachable", body = Message),
+    ),
+)]
+async fn index(
+    State(state): State<AppState>,
+    Extension(auth): Extension<AuthAccount>,
+) -> ApiResult<Json<Value>> {
+    list_devices(&state, &auth.account.username, &auth.account.domain).await
+}
+
+/// Unregisters one of the account's devices.
+#[utoipa::path(
+    delete,
+    path = "/api/accounts/me/devices/{uuid}",
+    tag = "user",
+    operation_id = "me_devices_delete",
+    security(("api_key" = []), ("digest" = [])),
+    params(("uuid" = String, Path, description = "The device's instance id, a URN such as `urn:uuid:…`")),
+    responses(
+        (status = 200, description = "The device is removed", body = Empty),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "The account has no device with this uuid, or the `From` header names no account", body = Message),
+        (status = 422, description = "The uuid is not a device instance id, or the `From` header is missing or malformed", body = ValidationError),
+        (status = 503, description = "No registrar is configured (`REDIS_URL` or `APP_FLEXISIP_PROXY_PID`), or it is unreachable", body = Message),
+    ),
+)]
+async fn destroy(
+    State(state): State<AppState>,
+    Extension(auth): Extension<AuthAccount>,
+    Path(uuid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    delete_device(&state, &auth.account.username, &auth.account.domain, &uuid).await
 }
 
 /// `200` with an object keyed by uuid (`{}` when none); `503` when the
@@ -67,5 +97,5 @@ pub async fn delete_device(
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(paths(index, destroy), components(schemas(Empty, Device, Devices)))]
 pub(crate) struct Doc;

@@ -13,12 +13,32 @@ const SOURCE: &str = include_str!("../../docs/api.md");
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api", get(page))
-        .route("/api/", get(page))
+        .route("/api/", get(page_with_slash))
 }
 
+/// The API documentation, as HTML.
+#[utoipa::path(
+    get,
+    path = "/api",
+    tag = "public",
+    operation_id = "api_docs",
+    responses((status = 200, description = "The documentation page", body = String, content_type = "text/html")),
+)]
 async fn page() -> Html<&'static str> {
     static RENDERED: OnceLock<String> = OnceLock::new();
     Html(RENDERED.get_or_init(render))
+}
+
+/// The same page as `/api`.
+#[utoipa::path(
+    get,
+    path = "/api/",
+    tag = "public",
+    operation_id = "api_docs_with_slash",
+    responses((status = 200, description = "The documentation page", body = String, content_type = "text/html")),
+)]
+async fn page_with_slash() -> Html<&'static str> {
+    page().await
 }
 
 fn render() -> String {
@@ -36,5 +56,5 @@ fn render() -> String {
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(paths(page, page_with_slash))]
 pub(crate) struct Doc;

@@ -12,6 +12,8 @@ use crate::error::ApiResult;
 use crate::input::JsonObject;
 use crate::state::AppState;
 
+use super::schemas::{Account, DigestAlgorithm, Empty, Message, ValidationError};
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/accounts/me", get(show).delete(destroy))
@@ -29,6 +31,20 @@ pub async fn account_json(state: &AppState, auth: &AuthAccount) -> ApiResult<Val
     Ok(view.to_json(&state.config, false))
 }
 
+/// The authenticated account.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/me",
+    tag = "user",
+    operation_id = "me_show",
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The account", body = Account),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "The `From` header names no account", body = Message),
+        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn show(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
@@ -38,6 +54,21 @@ async fn show(
     Ok(Json(view.to_json(&state.config, false)))
 }
 
+/// Deletes the authenticated account, with its passwords, aliases, keys and
+/// codes.
+#[utoipa::path(
+    delete,
+    path = "/api/accounts/me",
+    tag = "user",
+    operation_id = "me_delete",
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The account is deleted", body = Empty),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "The `From` header names no account", body = Message),
+        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn destroy(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
@@ -46,6 +77,23 @@ async fn destroy(
     Ok(Json(json!({})))
 }
 
+/// Replaces the account's passwords by one, hashed with `algorithm`.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/me/password",
+    tag = "user",
+    operation_id = "me_password_update",
+    security(("api_key" = []), ("digest" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 200, description = "The password is changed: the account", body = Account),
+        (status = 400, description = "The body is not a JSON object", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "The `From` header names no account", body = Message),
+        (status = 413, description = "The body is larger than 64 KiB", body = Message),
+        (status = 422, description = "Invalid fields (bad algorithm, short password, `old_password` missing or wrong), or a missing or malformed `From` header", body = ValidationError),
+    ),
+)]
 async fn change_password(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
@@ -55,6 +103,25 @@ async fn change_password(
     Ok(Json(account_json(&state, &auth).await?))
 }
 
+/// Mails a single-use confirmation link to a new address; the account
+/// shows the pending change in `email_changed` until it is confirmed.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/me/email/request",
+    tag = "user",
+    operation_id = "me_email_request",
+    security(("api_key" = []), ("digest" = [])),
+    request_body = EmailChangeRequest,
+    responses(
+        (status = 200, description = "The link is sent: the account, with `email_changed`", body = Account),
+        (status = 400, description = "The body is not a JSON object", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "The `From` header names no account", body = Message),
+        (status = 413, description = "The body is larger than 64 KiB", body = Message),
+        (status = 422, description = "The e-mail is missing, invalid or the current one, or the `From` header is missing or malformed", body = ValidationError),
+        (status = 503, description = "The confirmation mail could not be sent (nothing is recorded)", body = Message),
+    ),
+)]
 async fn request_email_change(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
@@ -66,5 +133,28 @@ async fn request_email_change(
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(show, destroy, change_password, request_email_change),
+    components(schemas(Empty, DigestAlgorithm, PasswordChange, EmailChangeRequest))
+)]
 pub(crate) struct Doc;
+
+/// `POST /api/accounts/me/password`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct PasswordChange {
+    algorithm: DigestAlgorithm,
+    /// Required when the account has a password.
+    old_password: Option<String>,
+    #[schema(min_length = 6, max_length = 255)]
+    password: String,
+}
+
+/// `POST /api/accounts/me/email/request`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct EmailChangeRequest {
+    /// The new address, different from the current one.
+    #[schema(min_length = 5, max_length = 255)]
+    email: String,
+}

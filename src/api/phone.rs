@@ -15,12 +15,35 @@ use crate::input::JsonObject;
 use crate::self_service::phone;
 use crate::state::AppState;
 
+use super::schemas::{Account, Empty, Message, ValidationError};
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/accounts/me/phone/request", post(request))
         .route("/api/accounts/me/phone", post(confirm))
 }
 
+/// Sends a 4-digit code by SMS to a new phone number (replacing an earlier
+/// pending change). Limited per account, as each costs an SMS.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/me/phone/request",
+    tag = "user",
+    operation_id = "me_phone_request",
+    security(("api_key" = []), ("digest" = [])),
+    request_body = PhoneChangeRequest,
+    responses(
+        (status = 200, description = "The code is sent", body = Empty),
+        (status = 400, description = "The body is not a JSON object", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "The `From` header names no account", body = Message),
+        (status = 413, description = "The body is larger than 64 KiB", body = Message),
+        (status = 422, description = "The phone is missing, not `+` and 6 to 15 digits, or already used by an account; or the `From` header is missing or malformed", body = ValidationError),
+        (status = 429, description = "Too many requests for this account in the last minute", body = Message,
+            headers(("Retry-After" = u64, description = "Seconds until the next request is accepted"))),
+        (status = 503, description = "The SMS could not be sent (nothing is recorded)", body = Message),
+    ),
+)]
 async fn request(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
@@ -30,6 +53,25 @@ async fn request(
     Ok(Json(json!({})))
 }
 
+/// Makes the pending phone number the account's phone and alias. The code
+/// gets one try: a wrong one cancels the change.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/me/phone",
+    tag = "user",
+    operation_id = "me_phone_confirm",
+    security(("api_key" = []), ("digest" = [])),
+    request_body = PhoneChangeConfirmation,
+    responses(
+        (status = 200, description = "The phone is changed: the account", body = Account),
+        (status = 400, description = "The body is not a JSON object", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 403, description = "Wrong code: the pending change is cancelled", body = Message),
+        (status = 404, description = "No phone change is pending, or the `From` header names no account", body = Message),
+        (status = 413, description = "The body is larger than 64 KiB", body = Message),
+        (status = 422, description = "The code is not 4 digits, the phone was taken meanwhile, or the `From` header is missing or malformed", body = ValidationError),
+    ),
+)]
 async fn confirm(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
@@ -41,5 +83,36 @@ async fn confirm(
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(request, confirm),
+    components(schemas(PhoneChangeRequest, PhoneChangeConfirmation))
+)]
 pub(crate) struct Doc;
+
+/// `POST /api/accounts/me/phone/request`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct PhoneChangeRequest {
+    /// `+` and 6 to 15 digits, used by no account.
+    #[schema(
+        pattern = r"^\+[0-9]{6,15}$",
+        min_length = 7,
+        max_length = 16,
+        example = "+33612345678"
+    )]
+    phone: String,
+}
+
+/// `POST /api/accounts/me/phone`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct PhoneChangeConfirmation {
+    /// The code received by SMS.
+    #[schema(
+        pattern = "^[0-9]{4}$",
+        min_length = 4,
+        max_length = 4,
+        example = "1234"
+    )]
+    code: String,
+}

@@ -16,6 +16,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::provisioning::tokens;
 use crate::state::AppState;
 
+use super::schemas::{Account, Message, ValidationError};
+
 pub fn user_router() -> Router<AppState> {
     Router::new().route("/api/accounts/me/provision", get(provision_me))
 }
@@ -24,6 +26,21 @@ pub fn admin_router() -> Router<AppState> {
     Router::new().route("/api/accounts/{account}/provision", get(provision_account))
 }
 
+/// A new provisioning token for the authenticated account; the previous
+/// one stops working.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/me/provision",
+    tag = "user",
+    operation_id = "me_provision",
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The account with its new `provisioning_token`", body = ProvisionedAccount),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "The `From` header names no account", body = Message),
+        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn provision_me(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
@@ -31,6 +48,23 @@ async fn provision_me(
     provision(&state, auth.account.id, None).await
 }
 
+/// A new provisioning token for an account; the previous one stops
+/// working. Recorded in the audit log.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{account}/provision",
+    tag = "admin",
+    operation_id = "admin_accounts_provision",
+    security(("api_key" = []), ("digest" = [])),
+    params(("account" = i32, Path, description = "The account's id")),
+    responses(
+        (status = 200, description = "The account with its new `provisioning_token`", body = ProvisionedAccount),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 403, description = "The authenticated account is not an admin", body = Message),
+        (status = 404, description = "No account with this id, or the `From` header names no account", body = Message),
+        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn provision_account(
     State(state): State<AppState>,
     by: By,
@@ -71,5 +105,18 @@ async fn provision(state: &AppState, account_id: i32, by: Option<&By>) -> ApiRes
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(provision_me, provision_account),
+    components(schemas(ProvisionedAccount))
+)]
 pub(crate) struct Doc;
+
+/// The account object plus its new provisioning token, to be used as
+/// `/provisioning/{provisioning_token}`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct ProvisionedAccount {
+    #[serde(flatten)]
+    account: Account,
+    provisioning_token: String,
+}

@@ -241,3 +241,37 @@ pub fn validate(body: &JsonObject) -> ApiResult<Device> {
         prid: text(prid),
     })
 }
+
+/// The body naming a device to push to (every `…send-by-push` route and
+/// `POST /api/tokens`), as `validate` reads it.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+pub struct PushDevice {
+    pub pn_provider: PushProvider,
+    /// At most 255 characters, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"
+    )]
+    pub pn_param: String,
+    /// At most 255 characters, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"
+    )]
+    pub pn_prid: String,
+}
+
+/// The push services `flexisip_pusher` knows.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+pub enum PushProvider {
+    #[serde(rename = "apns")]
+    Apns,
+    #[serde(rename = "apns.dev")]
+    ApnsDev,
+    #[serde(rename = "fcm")]
+    Fcm,
+}

@@ -17,6 +17,9 @@ use crate::input::JsonObject;
 use crate::secrets;
 use crate::state::AppState;
 
+use super::push_token::PushDevice;
+use super::schemas::{Empty, Message, ValidationError};
+
 /// Random alphanumerics of a token (the column holds 64).
 pub const TOKEN_LENGTH: usize = 32;
 
@@ -63,6 +66,25 @@ impl TokenTable for token::Entity {
     }
 }
 
+/// Pushes a token to a device with `flexisip_pusher`; the app then creates
+/// its account with it (`POST /api/accounts/with-token`).
+#[utoipa::path(
+    post,
+    path = "/api/tokens",
+    tag = "public",
+    operation_id = "tokens_create",
+    request_body = PushDevice,
+    responses(
+        (status = 200, description = "The token is pushed", body = Empty),
+        (status = 400, description = "The body is not a JSON object", body = Message),
+        (status = 403, description = "An unused token was already sent to this device, or it reached its token limit", body = Message),
+        (status = 413, description = "The body is larger than 64 KiB", body = Message),
+        (status = 422, description = "A field is missing or invalid", body = ValidationError),
+        (status = 429, description = "Too many requests from this address in the last minute", body = Message,
+            headers(("Retry-After" = u64, description = "Seconds until the next request is accepted"))),
+        (status = 503, description = "No pusher is configured, or the push failed (no token is kept)", body = Message),
+    ),
+)]
 async fn create(
     State(state): State<AppState>,
     client: Client,
@@ -77,5 +99,5 @@ async fn create(
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(paths(create), components(schemas(Empty, PushDevice)))]
 pub(crate) struct Doc;

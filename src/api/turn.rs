@@ -17,10 +17,26 @@ use crate::config::TurnConfig;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
+use super::schemas::{Message, ValidationError};
+
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/accounts/me/services/turn", get(turn))
 }
 
+/// Time-limited credentials for the TURN server (coturn's REST API).
+#[utoipa::path(
+    get,
+    path = "/api/accounts/me/services/turn",
+    tag = "user",
+    operation_id = "me_services_turn",
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The credentials", body = TurnCredentials),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "No TURN service is configured, or the `From` header names no account", body = Message),
+        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn turn(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let turn = state
         .config
@@ -48,8 +64,23 @@ fn password(turn: &TurnConfig, username: &str) -> String {
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(paths(turn), components(schemas(TurnCredentials)))]
 pub(crate) struct Doc;
+
+/// `GET /api/accounts/me/services/turn`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct TurnCredentials {
+    /// `EXPIRY:RANDOM`: the Unix time the credentials end, then 16 random
+    /// letters and digits.
+    username: String,
+    /// base64 of HMAC-SHA1(`COTURN_STATIC_AUTH_SECRET`, username).
+    password: String,
+    /// Seconds the credentials are valid.
+    ttl: i64,
+    /// `turn:HOST`.
+    uris: Vec<String>,
+}
 
 #[cfg(test)]
 mod tests {

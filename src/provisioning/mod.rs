@@ -30,6 +30,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 pub use rc::RcFiles;
 
+use crate::api::schemas::{Message, ValidationError};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -48,6 +49,19 @@ pub fn me_router() -> Router<AppState> {
 }
 
 /// The account's configuration, every time (nothing is consumed).
+#[utoipa::path(
+    get,
+    path = "/provisioning/me",
+    tag = "user",
+    operation_id = "provisioning_me",
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The configuration with the account, in liblinphone's remote provisioning XML", body = String, content_type = "application/xml"),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "The `From` header names no account", body = Message),
+        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn me(
     State(state): State<AppState>,
     Extension(auth): Extension<crate::auth::AuthAccount>,
@@ -62,6 +76,17 @@ async fn me(
 /// The configuration of the account an auth token is attached to; the
 /// token is used up. Unknown, expired or unattached tokens: `404`, as the
 /// PHP service answers.
+#[utoipa::path(
+    get,
+    path = "/provisioning/auth_token/{token}",
+    tag = "public",
+    operation_id = "provisioning_by_auth_token",
+    params(("token" = String, Path, description = "An auth token attached to an account")),
+    responses(
+        (status = 200, description = "The configuration with the token's account", body = String, content_type = "application/xml"),
+        (status = 404, description = "Unknown, expired, unattached or used token", body = Message),
+    ),
+)]
 async fn by_auth_token(
     State(state): State<AppState>,
     method: Method,
@@ -91,6 +116,14 @@ async fn by_auth_token(
 /// The header that repeats the URL a QR code encodes.
 pub const QRCODE_URL_HEADER: &str = "x-qrcode-url";
 
+/// The base configuration (the rc file's sections), without an account.
+#[utoipa::path(
+    get,
+    path = "/provisioning",
+    tag = "public",
+    operation_id = "provisioning_base",
+    responses((status = 200, description = "The base configuration", body = String, content_type = "application/xml")),
+)]
 async fn base(State(state): State<AppState>) -> Response {
     xml_response(&state, &assemble::base(&state.provisioning))
 }
@@ -98,6 +131,16 @@ async fn base(State(state): State<AppState>) -> Response {
 /// A valid key adds the account once; any other key, or a key that cannot
 /// even be decoded from the path, gets the base configuration, as the PHP
 /// service answered.
+#[utoipa::path(
+    get,
+    path = "/provisioning/{key}",
+    tag = "public",
+    operation_id = "provisioning_by_key",
+    params(("key" = String, Path, description = "A provisioning token or an activation key (`confirmation_key`)")),
+    responses(
+        (status = 200, description = "With a valid key the configuration with its account (the account is activated, the key consumed); otherwise the base configuration", body = String, content_type = "application/xml"),
+    ),
+)]
 async fn provision(
     State(state): State<AppState>,
     method: Method,
@@ -123,6 +166,18 @@ async fn provision(
 }
 
 /// The QR code of a valid key's provisioning link; does not consume the key.
+#[utoipa::path(
+    get,
+    path = "/provisioning/qrcode/{key}",
+    tag = "public",
+    operation_id = "provisioning_qrcode",
+    params(("key" = String, Path, description = "A provisioning token or an activation key (`confirmation_key`)")),
+    responses(
+        (status = 200, description = "A PNG of the QR code of `APP_URL/provisioning/{key}`", content_type = "image/png", body = QrCodePng,
+            headers(("x-qrcode-url" = String, description = "The URL the QR code encodes"))),
+        (status = 404, description = "Unknown, used or expired key", body = Message),
+    ),
+)]
 async fn qrcode(
     State(state): State<AppState>,
     key: Result<Path<String>, PathRejection>,
@@ -180,5 +235,14 @@ fn xml_response(state: &AppState, sections: &[rc::Section]) -> Response {
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(base, provision, qrcode, by_auth_token, me),
+    components(schemas(QrCodePng))
+)]
 pub(crate) struct Doc;
+
+/// A PNG image.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+#[schema(content_media_type = "image/png")]
+struct QrCodePng(String);
