@@ -10,9 +10,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use super::admin_schemas::{
+    AccountCreationBody, AccountPage, AdminAccount, AdminGuard, BodyErrors, Empty, FromHeader,
+};
 use super::client::Client;
 use super::fields;
 use super::paginator::{PER_PAGE, Page, page_number};
+use super::schemas::{Account, Message, ValidationError};
 use crate::audit::{self, Action, By};
 use crate::auth::digest::Algorithm;
 use crate::clock::parse_datetime;
@@ -165,6 +169,22 @@ pub fn creation_error(err: CreateError) -> ApiError {
     }
 }
 
+/// Creates an account in `APP_SIP_DOMAIN` (never a domain of the request).
+#[utoipa::path(
+    post,
+    path = "/api/accounts",
+    tag = "admin",
+    operation_id = "admin_accounts_store",
+    params(FromHeader, ),
+    request_body(content = AccountCreationBody, content_type = "application/json"),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The new account, with its `confirmation_key` unless activated", body = AdminAccount),
+        AdminGuard,
+        BodyErrors,
+        (status = 422, description = "An invalid field, the username or phone already taken, or the `From` header missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn create(
     State(state): State<AppState>,
     client: Client,
@@ -183,6 +203,19 @@ async fn create(
     Ok(Json(json))
 }
 
+/// The accounts, 20 a page, ordered by id.
+#[utoipa::path(
+    get,
+    path = "/api/accounts",
+    tag = "admin",
+    operation_id = "admin_accounts_list",
+    params(FromHeader, ("page" = Option<u64>, Query, minimum = 1, description = "The page, from 1 (anything that is not a positive number reads as 1)"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "One page of accounts", body = AccountPage),
+        AdminGuard,
+    ),
+)]
 async fn list(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
@@ -219,11 +252,39 @@ pub(super) async fn admin_json(
     ))
 }
 
+/// One account, with its `confirmation_key`, types and dictionary.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{account}",
+    tag = "admin",
+    operation_id = "admin_accounts_show",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The account", body = AdminAccount),
+        AdminGuard,
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let account = find(&state, &id).await?;
     admin_json(&state, account).await
 }
 
+/// Deletes an account with its passwords, aliases, keys, nonces and codes.
+#[utoipa::path(
+    delete,
+    path = "/api/accounts/{account}",
+    tag = "admin",
+    operation_id = "admin_accounts_destroy",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = Empty),
+        AdminGuard,
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn destroy(
     State(state): State<AppState>,
     by: By,
@@ -239,6 +300,20 @@ async fn destroy(
     Ok(Json(json!({})))
 }
 
+/// Activates an account (the 2021 route: the 14-key account object).
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{account}/activate",
+    tag = "admin",
+    operation_id = "admin_accounts_activate_legacy",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The activated account", body = Account),
+        AdminGuard,
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn activate(
     State(state): State<AppState>,
     by: By,
@@ -249,6 +324,20 @@ async fn activate(
     Ok(Json(view.to_json(&state.config, false)))
 }
 
+/// Deactivates an account (the 2021 route: the 14-key account object).
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{account}/deactivate",
+    tag = "admin",
+    operation_id = "admin_accounts_deactivate_legacy",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The deactivated account", body = Account),
+        AdminGuard,
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn deactivate(
     State(state): State<AppState>,
     by: By,
@@ -259,6 +348,20 @@ async fn deactivate(
     Ok(Json(view.to_json(&state.config, false)))
 }
 
+/// Activates an account.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{account}/activate",
+    tag = "admin",
+    operation_id = "admin_accounts_activate",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The activated account", body = AdminAccount),
+        AdminGuard,
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn activate_admin(
     State(state): State<AppState>,
     by: By,
@@ -268,6 +371,20 @@ async fn activate_admin(
     admin_json(&state, account).await
 }
 
+/// Deactivates an account: it can no longer authenticate.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{account}/deactivate",
+    tag = "admin",
+    operation_id = "admin_accounts_deactivate",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The deactivated account", body = AdminAccount),
+        AdminGuard,
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn deactivate_admin(
     State(state): State<AppState>,
     by: By,
@@ -297,6 +414,20 @@ async fn set_activated(
     find(state, id).await
 }
 
+/// Blocks an account: it can no longer authenticate.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{account}/block",
+    tag = "admin",
+    operation_id = "admin_accounts_block",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The blocked account", body = AdminAccount),
+        AdminGuard,
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn block(
     State(state): State<AppState>,
     by: By,
@@ -305,6 +436,20 @@ async fn block(
     set_blocked(&state, &id, true, &by).await
 }
 
+/// Unblocks an account.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{account}/unblock",
+    tag = "admin",
+    operation_id = "admin_accounts_unblock",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The unblocked account", body = AdminAccount),
+        AdminGuard,
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn unblock(
     State(state): State<AppState>,
     by: By,
@@ -334,5 +479,16 @@ async fn set_blocked(state: &AppState, id: &str, blocked: bool, by: &By) -> ApiR
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(paths(
+    create,
+    list,
+    show,
+    destroy,
+    activate,
+    deactivate,
+    activate_admin,
+    deactivate_admin,
+    block,
+    unblock
+))]
 pub(crate) struct Doc;

@@ -10,6 +10,8 @@ use axum::{Json, Router};
 use chrono::Duration;
 use serde_json::{Value, json};
 
+use super::admin_schemas::{AdminGuard, Empty, FromHeader};
+use super::schemas::Message;
 use crate::db::accounts;
 use crate::db::entities::account;
 use crate::error::{ApiError, ApiResult};
@@ -50,6 +52,22 @@ async fn send(state: &AppState, account_id: i32, mail: Mail) -> ApiResult<Json<V
     Ok(Json(json!({})))
 }
 
+/// Mails the account a single-use link to set a new password.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{account}/send_reset_password_email",
+    tag = "admin",
+    operation_id = "admin_accounts_send_reset_password_email",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The mail is sent", body = Empty),
+        AdminGuard,
+        (status = 403, description = "The account has no e-mail address, or the authenticated account is not an admin (`Unauthorized area`)", body = Message),
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+        (status = 503, description = "The mail could not be sent, or the database is unreachable", body = Message),
+    ),
+)]
 async fn send_reset_password_email(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -69,6 +87,21 @@ async fn send_reset_password_email(
 
 /// As PHP: a fresh provisioning token (replacing the account's previous
 /// one; its activation key is left as it is), its link and QR code.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{account}/send_provisioning_email",
+    tag = "admin",
+    operation_id = "admin_accounts_send_provisioning_email",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The mail is sent", body = Empty),
+        AdminGuard,
+        (status = 403, description = "The account has no e-mail address, or the authenticated account is not an admin (`Unauthorized area`)", body = Message),
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+        (status = 503, description = "The mail could not be sent, or the database is unreachable", body = Message),
+    ),
+)]
 async fn send_provisioning_email(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -98,5 +131,5 @@ async fn send_provisioning_email(
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(paths(send_reset_password_email, send_provisioning_email))]
 pub(crate) struct Doc;

@@ -10,7 +10,9 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use super::admin_accounts::admin_json;
+use super::admin_schemas::{AdminAccount, AdminGuard, FromHeader};
 use super::public_accounts::find_by_sip;
+use super::schemas::Message;
 use crate::db::accounts;
 use crate::error::{ApiError, ApiResult};
 use crate::sip::SipAddress;
@@ -26,11 +28,39 @@ pub fn router() -> Router<AppState> {
         .route("/api/resolve/{sip}", get(resolve))
 }
 
+/// The account of an exact SIP address.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{sip}/search",
+    tag = "admin",
+    operation_id = "admin_accounts_search",
+    params(FromHeader, ("sip" = String, Path, description = "The SIP address `username@domain` (`@` literal or `%40`)"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The account", body = AdminAccount),
+        AdminGuard,
+        (status = 404, description = "No account has this address, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn search(State(state): State<AppState>, Path(sip): Path<String>) -> ApiResult<Json<Value>> {
     let account = find_by_sip(&state, &sip).await?;
     admin_json(&state, account).await
 }
 
+/// The account of an e-mail address, whatever its case.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{email}/search-by-email",
+    tag = "admin",
+    operation_id = "admin_accounts_search_by_email",
+    params(FromHeader, ("email" = String, Path, description = "The e-mail address"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The account", body = AdminAccount),
+        AdminGuard,
+        (status = 404, description = "No account has this e-mail address (or it is not an e-mail address), or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn search_by_email(
     State(state): State<AppState>,
     Path(email): Path<String>,
@@ -47,6 +77,19 @@ async fn search_by_email(
 
 /// The account whose address is `{sip}`, else the one that has `{sip}` as
 /// an alias (e.g. its phone number in its domain).
+#[utoipa::path(
+    get,
+    path = "/api/resolve/{sip}",
+    tag = "admin",
+    operation_id = "admin_accounts_resolve",
+    params(FromHeader, ("sip" = String, Path, description = "A SIP address `username@domain` or an alias (e.g. a phone number in its domain)"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The account", body = AdminAccount),
+        AdminGuard,
+        (status = 404, description = "No account has this address or alias, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn resolve(State(state): State<AppState>, Path(sip): Path<String>) -> ApiResult<Json<Value>> {
     let address = SipAddress::parse_bare(&sip).ok_or_else(ApiError::not_found)?;
     let account =
@@ -61,5 +104,5 @@ async fn resolve(State(state): State<AppState>, Path(sip): Path<String>) -> ApiR
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(paths(search, search_by_email, resolve))]
 pub(crate) struct Doc;

@@ -9,7 +9,9 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use super::admin_accounts::{admin_json, creation_error, find};
+use super::admin_schemas::{AccountUpdateBody, AdminAccount, AdminGuard, BodyErrors, FromHeader};
 use super::fields;
+use super::schemas::{Message, ValidationError};
 use crate::audit::{self, Action, By};
 use crate::config::Config;
 use crate::db::accounts::{self, AccountUpdate};
@@ -102,6 +104,24 @@ pub async fn apply_update(
     Ok(updated)
 }
 
+/// Replaces an account's username, domain, e-mail, phone, display name and
+/// DTMF protocol, and optionally its password.
+#[utoipa::path(
+    put,
+    path = "/api/accounts/{account}",
+    tag = "admin",
+    operation_id = "admin_accounts_update",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    request_body(content = AccountUpdateBody, content_type = "application/json"),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The updated account", body = AdminAccount),
+        AdminGuard,
+        BodyErrors,
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+        (status = 422, description = "An invalid field, a password missing while the username or domain changes, the username or phone already taken, or the `From` header missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn update(
     State(state): State<AppState>,
     by: By,
@@ -116,5 +136,5 @@ async fn update(
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(paths(update))]
 pub(crate) struct Doc;

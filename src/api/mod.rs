@@ -10,6 +10,7 @@ mod activation;
 mod admin_accounts;
 mod admin_devices;
 mod admin_emails;
+pub(crate) mod admin_schemas;
 mod admin_search;
 pub mod admin_update;
 mod auth_tokens;
@@ -96,6 +97,7 @@ pub(crate) fn documented() -> Vec<utoipa::openapi::OpenApi> {
         account_types::Doc::openapi(),
         activation::Doc::openapi(),
         admin_accounts::Doc::openapi(),
+        admin_schemas::Doc::openapi(),
         admin_devices::Doc::openapi(),
         admin_emails::Doc::openapi(),
         admin_search::Doc::openapi(),
