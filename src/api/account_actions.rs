@@ -7,6 +7,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use super::admin_schemas::{
+    AccountAction, AccountActionBody, AdminGuard, BodyErrors, Empty, FromHeader,
+};
+use super::schemas::{Message, ValidationError};
 use super::{list_fields, lookup};
 use crate::db::entities::{account, account_action};
 use crate::db::{self, account_actions};
@@ -36,12 +40,42 @@ pub async fn account_with_dtmf(state: &AppState, raw: &str) -> ApiResult<account
     Ok(account)
 }
 
+/// An account's DTMF actions, by id.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{account}/actions",
+    tag = "admin",
+    operation_id = "admin_account_actions_list",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The actions", body = Vec<AccountAction>),
+        AdminGuard,
+        (status = 403, description = "The account has no DTMF protocol, or the authenticated account is not an admin (`Unauthorized area`)", body = Message),
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn index(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let account = account_with_dtmf(&state, &id).await?;
     let actions = account_actions::of_account(&state.db, account.id).await?;
     Ok(Json(actions.iter().map(account_actions::to_json).collect()))
 }
 
+/// One DTMF action of an account.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{account}/actions/{action_id}",
+    tag = "admin",
+    operation_id = "admin_account_actions_show",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"), ("action_id" = i32, Path, description = "The action's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The action", body = AccountAction),
+        AdminGuard,
+        (status = 403, description = "The account has no DTMF protocol, or the authenticated account is not an admin (`Unauthorized area`)", body = Message),
+        (status = 404, description = "No such account, or the account has no such action, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn show(
     State(state): State<AppState>,
     Path((id, action_id)): Path<(String, String)>,
@@ -68,6 +102,24 @@ fn key_conflict(err: sea_orm::DbErr) -> ApiError {
     super::links::on_unique_violation(err, || ApiError::field("key", KEY_TAKEN))
 }
 
+/// Adds a DTMF action to an account.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{account}/actions",
+    tag = "admin",
+    operation_id = "admin_account_actions_store",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    request_body(content = AccountActionBody, content_type = "application/json"),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The new action", body = AccountAction),
+        AdminGuard,
+        BodyErrors,
+        (status = 403, description = "The account has no DTMF protocol, or the authenticated account is not an admin (`Unauthorized area`)", body = Message),
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+        (status = 422, description = "The key or code is missing or invalid, or the key is already taken in the account, or the `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn store(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -97,6 +149,24 @@ pub async fn create(
     Ok(created)
 }
 
+/// Changes a DTMF action's key and code.
+#[utoipa::path(
+    put,
+    path = "/api/accounts/{account}/actions/{action_id}",
+    tag = "admin",
+    operation_id = "admin_account_actions_update",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"), ("action_id" = i32, Path, description = "The action's id"),),
+    request_body(content = AccountActionBody, content_type = "application/json"),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The action", body = AccountAction),
+        AdminGuard,
+        BodyErrors,
+        (status = 403, description = "The account has no DTMF protocol, or the authenticated account is not an admin (`Unauthorized area`)", body = Message),
+        (status = 404, description = "No such account, or the account has no such action, or the `From` account does not exist", body = Message),
+        (status = 422, description = "The key or code is missing or invalid, or the key is already taken in the account, or the `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn update(
     State(state): State<AppState>,
     Path((id, action_id)): Path<(String, String)>,
@@ -118,6 +188,21 @@ async fn update(
     Ok(Json(account_actions::to_json(&updated)))
 }
 
+/// Deletes a DTMF action.
+#[utoipa::path(
+    delete,
+    path = "/api/accounts/{account}/actions/{action_id}",
+    tag = "admin",
+    operation_id = "admin_account_actions_destroy",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"), ("action_id" = i32, Path, description = "The action's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = Empty),
+        AdminGuard,
+        (status = 403, description = "The account has no DTMF protocol, or the authenticated account is not an admin (`Unauthorized area`)", body = Message),
+        (status = 404, description = "No such account, or the account has no such action, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn destroy(
     State(state): State<AppState>,
     Path((id, action_id)): Path<(String, String)>,
@@ -131,5 +216,5 @@ async fn destroy(
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(paths(index, show, store, update, destroy))]
 pub(crate) struct Doc;

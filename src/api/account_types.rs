@@ -6,6 +6,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use super::admin_schemas::{
+    AccountType, AccountTypeBody, AdminGuard, BodyErrors, Empty, FromHeader,
+};
+use super::schemas::{Message, ValidationError};
 use super::{links, list_fields, lookup};
 use crate::db::entities::account_type;
 use crate::db::{self, account_types};
@@ -34,11 +38,38 @@ async fn find(state: &AppState, raw: &str) -> ApiResult<account_type::Model> {
         .ok_or_else(ApiError::not_found)
 }
 
+/// Every account type, by id.
+#[utoipa::path(
+    get,
+    path = "/api/account_types",
+    tag = "admin",
+    operation_id = "admin_account_types_list",
+    params(FromHeader, ),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The account types", body = Vec<AccountType>),
+        AdminGuard,
+    ),
+)]
 async fn index(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let types = account_types::all(&state.db).await?;
     Ok(Json(types.iter().map(account_types::to_json).collect()))
 }
 
+/// One account type.
+#[utoipa::path(
+    get,
+    path = "/api/account_types/{type_id}",
+    tag = "admin",
+    operation_id = "admin_account_types_show",
+    params(FromHeader, ("type_id" = i32, Path, description = "The account type's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The account type", body = AccountType),
+        AdminGuard,
+        (status = 404, description = "No such account type, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     Ok(Json(account_types::to_json(&find(&state, &id).await?)))
 }
@@ -70,10 +101,43 @@ pub async fn create(state: &AppState, body: &JsonObject) -> ApiResult<account_ty
     Ok(created)
 }
 
+/// Creates an account type.
+#[utoipa::path(
+    post,
+    path = "/api/account_types",
+    tag = "admin",
+    operation_id = "admin_account_types_store",
+    params(FromHeader, ),
+    request_body(content = AccountTypeBody, content_type = "application/json"),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The new account type", body = AccountType),
+        AdminGuard,
+        BodyErrors,
+        (status = 422, description = "The key is missing, invalid or already taken, or the `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn store(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Value>> {
     Ok(Json(account_types::to_json(&create(&state, &body).await?)))
 }
 
+/// Changes an account type's key.
+#[utoipa::path(
+    put,
+    path = "/api/account_types/{type_id}",
+    tag = "admin",
+    operation_id = "admin_account_types_update",
+    params(FromHeader, ("type_id" = i32, Path, description = "The account type's id"),),
+    request_body(content = AccountTypeBody, content_type = "application/json"),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The account type", body = AccountType),
+        AdminGuard,
+        BodyErrors,
+        (status = 404, description = "No such account type, or the `From` account does not exist", body = Message),
+        (status = 422, description = "The key is missing, invalid or already taken, or the `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn update(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -92,6 +156,20 @@ async fn update(
     Ok(Json(json!({ "id": existing.id, "key": key })))
 }
 
+/// Deletes an account type (accounts lose it).
+#[utoipa::path(
+    delete,
+    path = "/api/account_types/{type_id}",
+    tag = "admin",
+    operation_id = "admin_account_types_destroy",
+    params(FromHeader, ("type_id" = i32, Path, description = "The account type's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = Empty),
+        AdminGuard,
+        (status = 404, description = "No such account type, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let existing = find(&state, &id).await?;
     let txn = db::begin_write(&state.db).await?;
@@ -102,6 +180,20 @@ async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
 
 /// Gives the type to the account; `403` when it already has it (as
 /// FlexiAPI answers a repeated attachment).
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{account}/types/{type_id}",
+    tag = "admin",
+    operation_id = "admin_account_types_attach",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"), ("type_id" = i32, Path, description = "The account type's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The account has the type", body = Empty),
+        AdminGuard,
+        (status = 403, description = "The account already has this type, or the authenticated account is not an admin (`Unauthorized area`)", body = Message),
+        (status = 404, description = "No such account or account type, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn attach(
     State(state): State<AppState>,
     Path((account, type_id)): Path<(String, String)>,
@@ -112,6 +204,21 @@ async fn attach(
     Ok(Json(json!({})))
 }
 
+/// Takes a type from an account; `403` when it does not have it.
+#[utoipa::path(
+    delete,
+    path = "/api/accounts/{account}/types/{type_id}",
+    tag = "admin",
+    operation_id = "admin_account_types_detach",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"), ("type_id" = i32, Path, description = "The account type's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The account no longer has the type", body = Empty),
+        AdminGuard,
+        (status = 403, description = "The account does not have this type, or the authenticated account is not an admin (`Unauthorized area`)", body = Message),
+        (status = 404, description = "No such account or account type, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn detach(
     State(state): State<AppState>,
     Path((account, type_id)): Path<(String, String)>,
@@ -142,5 +249,5 @@ pub async fn take(state: &AppState, account_id: i32, type_id: i32) -> ApiResult<
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(paths(index, show, store, update, destroy, attach, detach))]
 pub(crate) struct Doc;

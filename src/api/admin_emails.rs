@@ -85,8 +85,9 @@ async fn send_reset_password_email(
     send(&state, account.id, mail).await
 }
 
-/// As PHP: a fresh provisioning token (replacing the account's previous
-/// one; its activation key is left as it is), its link and QR code.
+/// Mails the account its provisioning link and QR code. As PHP: a fresh
+/// provisioning token (replacing the account's previous one; its
+/// activation key is left as it is).
 #[utoipa::path(
     post,
     path = "/api/accounts/{account}/send_provisioning_email",

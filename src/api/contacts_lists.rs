@@ -9,6 +9,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use super::admin_schemas::{
+    AdminGuard, BodyErrors, ContactsList, ContactsListBody, Empty, FromHeader,
+};
+use super::schemas::{Message, ValidationError};
 use super::{links, list_fields, lookup};
 use crate::db::contacts_lists::{self, ListView};
 use crate::db::{self, entities::contacts_list};
@@ -54,11 +58,38 @@ pub fn validate(body: &JsonObject) -> ApiResult<(String, String)> {
     ))
 }
 
+/// Every contacts list, by id.
+#[utoipa::path(
+    get,
+    path = "/api/contacts_lists",
+    tag = "admin",
+    operation_id = "admin_contacts_lists_list",
+    params(FromHeader, ),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The contacts lists", body = Vec<ContactsList>),
+        AdminGuard,
+    ),
+)]
 async fn index(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let lists = contacts_lists::all(&state.db).await?;
     Ok(Json(lists.iter().map(ListView::to_json).collect()))
 }
 
+/// One contacts list.
+#[utoipa::path(
+    get,
+    path = "/api/contacts_lists/{list_id}",
+    tag = "admin",
+    operation_id = "admin_contacts_lists_show",
+    params(FromHeader, ("list_id" = i32, Path, description = "The contacts list's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The contacts list", body = ContactsList),
+        AdminGuard,
+        (status = 404, description = "No such contacts list, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     Ok(Json(find(&state, &id).await?.to_json()))
 }
@@ -78,6 +109,22 @@ pub async fn change(state: &AppState, id: i32, body: &JsonObject) -> ApiResult<(
     )
 }
 
+/// Creates a contacts list.
+#[utoipa::path(
+    post,
+    path = "/api/contacts_lists",
+    tag = "admin",
+    operation_id = "admin_contacts_lists_store",
+    params(FromHeader, ),
+    request_body(content = ContactsListBody, content_type = "application/json"),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The new contacts list", body = ContactsList),
+        AdminGuard,
+        BodyErrors,
+        (status = 422, description = "The title or description is missing, too long or has control characters, or the `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn store(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Value>> {
     let list = create(&state, &body).await?;
     Ok(Json(
@@ -89,6 +136,23 @@ async fn store(State(state): State<AppState>, body: JsonObject) -> ApiResult<Jso
     ))
 }
 
+/// Changes a contacts list's title and description.
+#[utoipa::path(
+    put,
+    path = "/api/contacts_lists/{list_id}",
+    tag = "admin",
+    operation_id = "admin_contacts_lists_update",
+    params(FromHeader, ("list_id" = i32, Path, description = "The contacts list's id"),),
+    request_body(content = ContactsListBody, content_type = "application/json"),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The contacts list", body = ContactsList),
+        AdminGuard,
+        BodyErrors,
+        (status = 404, description = "No such contacts list, or the `From` account does not exist", body = Message),
+        (status = 422, description = "The title or description is missing, too long or has control characters, or the `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn update(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -99,6 +163,20 @@ async fn update(
     Ok(Json(find(&state, &id).await?.to_json()))
 }
 
+/// Deletes a contacts list.
+#[utoipa::path(
+    delete,
+    path = "/api/contacts_lists/{list_id}",
+    tag = "admin",
+    operation_id = "admin_contacts_lists_destroy",
+    params(FromHeader, ("list_id" = i32, Path, description = "The contacts list's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = Empty),
+        AdminGuard,
+        (status = 404, description = "No such contacts list, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let existing = find(&state, &id).await?;
     let txn = db::begin_write(&state.db).await?;
@@ -112,6 +190,21 @@ const NOT_CONTACT: &str = "The account is not in this contacts list.";
 const ALREADY_SUBSCRIBED: &str = "The account already has this contacts list.";
 const NOT_SUBSCRIBED: &str = "The account does not have this contacts list.";
 
+/// Puts an account in a contacts list.
+#[utoipa::path(
+    post,
+    path = "/api/contacts_lists/{list_id}/contacts/{contact_id}",
+    tag = "admin",
+    operation_id = "admin_contacts_lists_contacts_add",
+    params(FromHeader, ("list_id" = i32, Path, description = "The contacts list's id"), ("contact_id" = i32, Path, description = "The id of the account to put in or take out of the list"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The account is in the list", body = Empty),
+        AdminGuard,
+        (status = 403, description = "The account is already in this contacts list, or the authenticated account is not an admin (`Unauthorized area`)", body = Message),
+        (status = 404, description = "No such contacts list or account, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn add_contact(
     State(state): State<AppState>,
     Path((list_id, contact_id)): Path<(String, String)>,
@@ -122,6 +215,21 @@ async fn add_contact(
     Ok(Json(json!({})))
 }
 
+/// Takes an account out of a contacts list.
+#[utoipa::path(
+    delete,
+    path = "/api/contacts_lists/{list_id}/contacts/{contact_id}",
+    tag = "admin",
+    operation_id = "admin_contacts_lists_contacts_remove",
+    params(FromHeader, ("list_id" = i32, Path, description = "The contacts list's id"), ("contact_id" = i32, Path, description = "The id of the account to put in or take out of the list"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The account is out of the list", body = Empty),
+        AdminGuard,
+        (status = 403, description = "The account is not in this contacts list, or the authenticated account is not an admin (`Unauthorized area`)", body = Message),
+        (status = 404, description = "No such contacts list or account, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn remove_contact(
     State(state): State<AppState>,
     Path((list_id, contact_id)): Path<(String, String)>,
@@ -132,6 +240,21 @@ async fn remove_contact(
     Ok(Json(json!({})))
 }
 
+/// Gives a contacts list to an account.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{account}/contacts_lists/{list_id}",
+    tag = "admin",
+    operation_id = "admin_contacts_lists_attach",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"), ("list_id" = i32, Path, description = "The contacts list's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The account has the list", body = Empty),
+        AdminGuard,
+        (status = 403, description = "The account already has this contacts list, or the authenticated account is not an admin (`Unauthorized area`)", body = Message),
+        (status = 404, description = "No such account or contacts list, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn subscribe(
     State(state): State<AppState>,
     Path((account, list_id)): Path<(String, String)>,
@@ -142,6 +265,21 @@ async fn subscribe(
     Ok(Json(json!({})))
 }
 
+/// Takes a contacts list from an account.
+#[utoipa::path(
+    delete,
+    path = "/api/accounts/{account}/contacts_lists/{list_id}",
+    tag = "admin",
+    operation_id = "admin_contacts_lists_detach",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"), ("list_id" = i32, Path, description = "The contacts list's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The account no longer has the list", body = Empty),
+        AdminGuard,
+        (status = 403, description = "The account does not have this contacts list, or the authenticated account is not an admin (`Unauthorized area`)", body = Message),
+        (status = 404, description = "No such account or contacts list, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn unsubscribe(
     State(state): State<AppState>,
     Path((account, list_id)): Path<(String, String)>,
@@ -188,5 +326,15 @@ pub async fn take(state: &AppState, account_id: i32, list_id: i32) -> ApiResult<
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(paths(
+    index,
+    show,
+    store,
+    update,
+    destroy,
+    add_contact,
+    remove_contact,
+    subscribe,
+    unsubscribe
+))]
 pub(crate) struct Doc;

@@ -7,6 +7,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use super::admin_schemas::{
+    AdminGuard, BodyErrors, Dictionary, DictionaryEntry, DictionaryValue, Empty, FromHeader,
+};
+use super::schemas::{Message, ValidationError};
 use super::{list_fields, lookup};
 use crate::db::{self, dictionary};
 use crate::error::{ApiError, ApiResult};
@@ -42,12 +46,41 @@ pub fn checked_key(key: &str) -> ApiResult<&str> {
     }
 }
 
+/// An account's dictionary: every entry, key -> value.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{account}/dictionary",
+    tag = "admin",
+    operation_id = "admin_account_dictionary_list",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The dictionary (`{}` when empty)", body = Dictionary),
+        AdminGuard,
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn index(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
     let entries = dictionary::of_account(&state.db, account.id).await?;
     Ok(Json(json!(entries)))
 }
 
+/// One dictionary entry.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{account}/dictionary/{key}",
+    tag = "admin",
+    operation_id = "admin_account_dictionary_show",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"), ("key" = String, Path, max_length = 191, description = "The entry's key: 1 to 191 characters, no control characters"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The entry", body = DictionaryEntry),
+        AdminGuard,
+        (status = 404, description = "No such account, or no entry with this key, or the `From` account does not exist", body = Message),
+        (status = 422, description = "The key is not 1 to 191 characters without control characters (`key`), or the `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn show(
     State(state): State<AppState>,
     Path((id, key)): Path<(String, String)>,
@@ -59,6 +92,23 @@ async fn show(
     Ok(Json(json!({ "key": key, "value": value })))
 }
 
+/// Sets a dictionary entry (creates or replaces it).
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{account}/dictionary/{key}",
+    tag = "admin",
+    operation_id = "admin_account_dictionary_store",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"), ("key" = String, Path, max_length = 191, description = "The entry's key: 1 to 191 characters, no control characters"),),
+    request_body(content = DictionaryValue, content_type = "application/json"),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The entry", body = DictionaryEntry),
+        AdminGuard,
+        BodyErrors,
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+        (status = 422, description = "The key is invalid, or the value is missing, longer than 60000 bytes or has control characters, or the `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn set(
     State(state): State<AppState>,
     Path((id, key)): Path<(String, String)>,
@@ -98,6 +148,21 @@ pub async fn set_entry(
     Ok(value.to_string())
 }
 
+/// Deletes a dictionary entry; the key `clear` empties the dictionary.
+#[utoipa::path(
+    delete,
+    path = "/api/accounts/{account}/dictionary/{key}",
+    tag = "admin",
+    operation_id = "admin_account_dictionary_destroy",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"), ("key" = String, Path, max_length = 191, description = "The entry's key (1 to 191 characters, no control characters), or `clear` to empty the dictionary"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = Empty),
+        AdminGuard,
+        (status = 404, description = "No such account, or no entry with this key, or the `From` account does not exist", body = Message),
+        (status = 422, description = "The key is not 1 to 191 characters without control characters (`key`), or the `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn destroy(
     State(state): State<AppState>,
     Path((id, key)): Path<(String, String)>,
@@ -113,6 +178,20 @@ async fn destroy(
     Ok(Json(json!({})))
 }
 
+/// Empties an account's dictionary.
+#[utoipa::path(
+    delete,
+    path = "/api/accounts/{account}/dictionary",
+    tag = "admin",
+    operation_id = "admin_account_dictionary_clear",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The dictionary is empty", body = Empty),
+        AdminGuard,
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn clear(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
     let txn = db::begin_write(&state.db).await?;
@@ -123,5 +202,5 @@ async fn clear(State(state): State<AppState>, Path(id): Path<String>) -> ApiResu
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(paths(index, clear, show, set, destroy))]
 pub(crate) struct Doc;

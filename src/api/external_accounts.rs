@@ -8,6 +8,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use super::admin_schemas::{
+    AdminGuard, BodyErrors, Empty, ExternalAccount, ExternalAccountBody, FromHeader,
+};
+use super::schemas::{Message, ValidationError};
 use super::{list_fields, lookup};
 use crate::auth::digest::Algorithm;
 use crate::db::external_accounts::{self, ExternalFields};
@@ -25,6 +29,20 @@ pub fn router() -> Router<AppState> {
     )
 }
 
+/// An account's external SIP account.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{account}/external",
+    tag = "admin",
+    operation_id = "admin_external_account_show",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The external account", body = ExternalAccount),
+        AdminGuard,
+        (status = 404, description = "No such account, or it has no external account, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
     let external = external_accounts::of_account(&state.db, account.id)
@@ -146,6 +164,23 @@ pub async fn store_for(
     Ok(stored)
 }
 
+/// Creates or replaces an account's external SIP account.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{account}/external",
+    tag = "admin",
+    operation_id = "admin_external_account_store",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    request_body(content = ExternalAccountBody, content_type = "application/json"),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The external account", body = ExternalAccount),
+        AdminGuard,
+        BodyErrors,
+        (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
+        (status = 422, description = "An invalid field, a password missing for a new external account or a changed realm, or the address already used by another external account, or the `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
 async fn store(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -156,6 +191,20 @@ async fn store(
     Ok(Json(external_accounts::to_json(&stored)))
 }
 
+/// Deletes an account's external SIP account.
+#[utoipa::path(
+    delete,
+    path = "/api/accounts/{account}/external",
+    tag = "admin",
+    operation_id = "admin_external_account_destroy",
+    params(FromHeader, ("account" = i32, Path, description = "The account's id"),),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = Empty),
+        AdminGuard,
+        (status = 404, description = "No such account, or it has no external account, or the `From` account does not exist", body = Message),
+    ),
+)]
 async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
     if !external_accounts::delete(&state.db, account.id).await? {
@@ -166,5 +215,5 @@ async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(paths(show, store, destroy))]
 pub(crate) struct Doc;

@@ -34,6 +34,7 @@ mod monitoring;
 mod multi_node;
 mod node;
 mod openapi;
+mod openapi_admin;
 mod ovh_fake;
 mod panel;
 mod phone;
