@@ -209,7 +209,8 @@ async fn create(
     path = "/api/accounts",
     tag = "admin",
     operation_id = "admin_accounts_list",
-    params(FromHeader, ("page" = Option<u64>, Query, minimum = 1, description = "The page, from 1 (anything that is not a positive number reads as 1)"),),
+    // A string: Laravel's paginator takes any value, so no value is refused.
+    params(FromHeader, ("page" = Option<String>, Query, example = "2", description = "The page, a number from 1 to 1000000000; any other value (not a number, 0, larger) reads as 1"),),
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "One page of accounts", body = AccountPage),
