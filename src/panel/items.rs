@@ -11,6 +11,8 @@ use super::csrf::CsrfForm;
 use super::form::field;
 use super::session::{self, Session};
 use super::{Nav, error_page, render, see_other};
+use crate::api::Client;
+use crate::audit::By;
 use crate::db::accounts;
 use crate::db::entities::account;
 use crate::error::{ApiError, ApiResult};
@@ -183,16 +185,24 @@ pub async fn page(state: &AppState, session: Session, content: ApiResult<Content
     }
 }
 
-/// Checks the admin role of a form's session, then runs `change`.
-pub async fn admin_form<F, Fut>(state: &AppState, form: CsrfForm, back: &str, change: F) -> Response
+/// Checks the admin role of a form's session, then runs `change` with the
+/// form and the admin for the audit log.
+pub async fn admin_form<F, Fut>(
+    state: &AppState,
+    client: &Client,
+    form: CsrfForm,
+    back: &str,
+    change: F,
+) -> Response
 where
-    F: FnOnce(crate::input::JsonObject) -> Fut,
+    F: FnOnce(crate::input::JsonObject, By) -> Fut,
     Fut: std::future::Future<Output = ApiResult<String>>,
 {
     let CsrfForm { session, form } = form;
     if !session.admin {
         return session::forbidden(state, session.nav());
     }
-    let outcome = change(form).await;
+    let by = By::account(&session.account, client, &state.clock);
+    let outcome = change(form, by).await;
     done(state, &session, outcome, back).await
 }
