@@ -47,6 +47,20 @@ pub struct Row {
     pub hidden: Vec<(String, String)>,
 }
 
+impl Row {
+    /// What the row's remove button says it removes to a screen reader:
+    /// its first cell that is not a bare id (a key, a title, an address).
+    pub fn name(&self) -> &str {
+        let is_id = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+        self.cells
+            .iter()
+            .map(|cell| cell.text.as_str())
+            .find(|text| !is_id(text))
+            .or_else(|| self.cells.first().map(|cell| cell.text.as_str()))
+            .unwrap_or_default()
+    }
+}
+
 pub struct Section {
     pub heading: Option<String>,
     pub headers: Vec<&'static str>,
