@@ -1,105 +1,12 @@
-// End-to-end tests of the panel in headless Chromium (scripts/browser-test
-// starts the server and sets the E2E_* variables). Each flow gets its own
-// browser with a fresh profile; every main page is screenshotted and
+// End-to-end tests of the panel in headless Chromium: the admin's account
+// flow and the user's password flow. Every main page is screenshotted and
 // checked by axe-core (labels, contrast, document language, titles).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
-
-const require = createRequire(import.meta.url);
-const AXE_PATH = require.resolve('axe-core/axe.min.js');
-
-const BASE = process.env.E2E_BASE_URL;
-const DOMAIN = process.env.E2E_DOMAIN;
-const ADMIN_KEY = process.env.E2E_ADMIN_KEY;
-const SHOTS = process.env.E2E_SCREENSHOTS;
-const ADMIN = `e2e_admin@${DOMAIN}`;
-const USER = `e2e_user@${DOMAIN}`;
-
-// playwright-core adds --headless and --user-data-dir (the fresh profile
-// below) itself. Without these, Chromium tries to reach the network (none
-// here) and hangs.
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-// The axe rules this check is about.
-const AXE_RULES = [
-  'label', 'select-name', 'form-field-multiple-labels', 'color-contrast',
-  'html-has-lang', 'html-lang-valid', 'document-title',
-];
-
-const profiles = [];
-const contexts = [];
-
-before(() => {
-  assert.ok(BASE && DOMAIN && ADMIN_KEY && SHOTS, 'run through scripts/browser-test');
-  mkdirSync(SHOTS, { recursive: true });
-});
-
-after(async () => {
-  for (const context of contexts) await context.close();
-  for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A new browser on a fresh --user-data-dir, and its page. */
-async function browser() {
-  const dir = mkdtempSync(join(tmpdir(), 'flexiapi-e2e-'));
-  profiles.push(dir);
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    baseURL: BASE,
-    viewport: { width: 1024, height: 768 },
-  });
-  contexts.push(context);
-  context.setDefaultTimeout(10_000);
-  const page = context.pages()[0] ?? (await context.newPage());
-  return page;
-}
-
-/** Saves the screenshot and fails on any violation of AXE_RULES. */
-async function checkPage(page, name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  await page.addScriptTag({ path: AXE_PATH });
-  const violations = await page.evaluate(async (rules) => {
-    const result = await globalThis.axe.run(document, {
-      runOnly: { type: 'rule', values: rules },
-    });
-    return result.violations.map((v) => ({
-      rule: v.id,
-      nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`),
-    }));
-  }, AXE_RULES);
-  assert.deepEqual(violations, [], `accessibility of ${name}`);
-}
-
-async function login(page, address, password) {
-  await page.goto('/login');
-  await page.getByLabel('SIP address').fill(address);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForLoadState();
-}
-
-/** GET `path` with the API key headers. */
-function api(path, from, key) {
-  return fetch(new URL(path, BASE), {
-    headers: { From: `sip:${from}`, 'x-api-key': key, Accept: 'application/json' },
-  });
-}
-
-async function accountState(id) {
-  const response = await api(`/api/accounts/${id}`, ADMIN, ADMIN_KEY);
-  assert.equal(response.status, 200);
-  return response.json();
-}
+import {
+  ADMIN, ADMIN_KEY, DOMAIN, USER, accountState, api, browser, checkPage, login,
+} from './lib.mjs';
 
 test('an admin creates, finds, deactivates and reactivates an account, then gets an API key', async () => {
   const page = await browser();

@@ -8,6 +8,9 @@
 //! `audit::record(&txn, &by, Action::X, &target).await?`, with `by` from
 //! the `By` extractor (API handlers behind `require_admin`),
 //! [`By::account`] (panel: the session's account) or [`By::console`].
+//! The target is an account or, as a [`Target::Other`], another thing (an
+//! account type, a contacts list, a creation token); [`record_about`] adds
+//! what changed on it (a dictionary key, the type given to an account).
 
 use chrono::NaiveDateTime;
 use sea_orm::{
@@ -19,7 +22,9 @@ use serde_json::{Value, json};
 use crate::api::Client;
 use crate::auth::AuthAccount;
 use crate::clock::{Clock, format_datetime};
-use crate::db::entities::{account, audit_log};
+use crate::db::entities::{
+    account, account_creation_token, account_type, audit_log, contacts_list,
+};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -41,9 +46,71 @@ pub enum Action {
     ApiKeyIssue,
     ProvisioningTokenIssue,
     DeviceDelete,
+    TypeCreate,
+    TypeUpdate,
+    TypeDelete,
+    TypeGive,
+    TypeTake,
+    ActionCreate,
+    ActionUpdate,
+    ActionDelete,
+    DictionarySet,
+    DictionaryDelete,
+    DictionaryClear,
+    ExternalSet,
+    ExternalDelete,
+    ListCreate,
+    ListUpdate,
+    ListDelete,
+    ListContactAdd,
+    ListContactRemove,
+    ListGive,
+    ListTake,
+    CreationTokenIssue,
+    ResetPasswordEmail,
+    ProvisioningEmail,
 }
 
 impl Action {
+    /// Every action, for the test of their names.
+    pub const ALL: [Action; 35] = [
+        Action::AccountCreate,
+        Action::AccountUpdate,
+        Action::AccountDelete,
+        Action::AccountActivate,
+        Action::AccountDeactivate,
+        Action::AccountBlock,
+        Action::AccountUnblock,
+        Action::AdminOn,
+        Action::AdminOff,
+        Action::ApiKeyIssue,
+        Action::ProvisioningTokenIssue,
+        Action::DeviceDelete,
+        Action::TypeCreate,
+        Action::TypeUpdate,
+        Action::TypeDelete,
+        Action::TypeGive,
+        Action::TypeTake,
+        Action::ActionCreate,
+        Action::ActionUpdate,
+        Action::ActionDelete,
+        Action::DictionarySet,
+        Action::DictionaryDelete,
+        Action::DictionaryClear,
+        Action::ExternalSet,
+        Action::ExternalDelete,
+        Action::ListCreate,
+        Action::ListUpdate,
+        Action::ListDelete,
+        Action::ListContactAdd,
+        Action::ListContactRemove,
+        Action::ListGive,
+        Action::ListTake,
+        Action::CreationTokenIssue,
+        Action::ResetPasswordEmail,
+        Action::ProvisioningEmail,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Action::AccountCreate => "account.create",
@@ -58,6 +125,29 @@ impl Action {
             Action::ApiKeyIssue => "api_key.issue",
             Action::ProvisioningTokenIssue => "provisioning_token.issue",
             Action::DeviceDelete => "device.delete",
+            Action::TypeCreate => "account_type.create",
+            Action::TypeUpdate => "account_type.update",
+            Action::TypeDelete => "account_type.delete",
+            Action::TypeGive => "account_type.give",
+            Action::TypeTake => "account_type.take",
+            Action::ActionCreate => "account_action.create",
+            Action::ActionUpdate => "account_action.update",
+            Action::ActionDelete => "account_action.delete",
+            Action::DictionarySet => "dictionary.set",
+            Action::DictionaryDelete => "dictionary.delete",
+            Action::DictionaryClear => "dictionary.clear",
+            Action::ExternalSet => "external_account.set",
+            Action::ExternalDelete => "external_account.delete",
+            Action::ListCreate => "contacts_list.create",
+            Action::ListUpdate => "contacts_list.update",
+            Action::ListDelete => "contacts_list.delete",
+            Action::ListContactAdd => "contacts_list.contact_add",
+            Action::ListContactRemove => "contacts_list.contact_remove",
+            Action::ListGive => "contacts_list.give",
+            Action::ListTake => "contacts_list.take",
+            Action::CreationTokenIssue => "account_creation_token.issue",
+            Action::ResetPasswordEmail => "email.reset_password",
+            Action::ProvisioningEmail => "email.provisioning",
         }
     }
 }
@@ -114,22 +204,130 @@ fn address(account: &account::Model) -> String {
     format!("{}@{}", account.username, account.domain)
 }
 
+/// What an action was done to.
+#[derive(Clone, Copy, Debug)]
+pub enum Target<'a> {
+    Account(&'a account::Model),
+    /// Not an account: `kind` and `id` name it, `label` (maybe empty)
+    /// says which for a reader, e.g. `account type 3 (premium)`.
+    Other {
+        kind: &'static str,
+        id: i32,
+        label: &'a str,
+    },
+}
+
+impl<'a> From<&'a account::Model> for Target<'a> {
+    fn from(account: &'a account::Model) -> Self {
+        Target::Account(account)
+    }
+}
+
+impl<'a> From<&'a account_type::Model> for Target<'a> {
+    fn from(kind: &'a account_type::Model) -> Self {
+        Target::Other {
+            kind: "account type",
+            id: kind.id,
+            label: &kind.key,
+        }
+    }
+}
+
+impl<'a> From<&'a contacts_list::Model> for Target<'a> {
+    fn from(list: &'a contacts_list::Model) -> Self {
+        Target::Other {
+            kind: "contacts list",
+            id: list.id,
+            label: &list.title,
+        }
+    }
+}
+
+/// A creation token by its row id only: the token itself is a secret.
+impl<'a> From<&'a account_creation_token::Model> for Target<'a> {
+    fn from(token: &'a account_creation_token::Model) -> Self {
+        Target::Other {
+            kind: "account creation token",
+            id: token.id,
+            label: "",
+        }
+    }
+}
+
+impl Target<'_> {
+    /// The account's id, None for other targets.
+    fn account_id(&self) -> Option<i32> {
+        match self {
+            Target::Account(account) => Some(account.id),
+            Target::Other { .. } => None,
+        }
+    }
+
+    /// How the target reads in the log.
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Account(account) => address(account),
+            Target::Other {
+                kind,
+                id,
+                label: "",
+            } => format!("{kind} {id}"),
+            Target::Other { kind, id, label } => format!("{kind} {id} ({label})"),
+        }
+    }
+}
+
+/// Text columns hold 320 characters; a long label (a list's title) is cut.
+const TEXT_COLUMN: usize = 320;
+
+fn fit(text: String) -> String {
+    if text.chars().count() <= TEXT_COLUMN {
+        return text;
+    }
+    let mut cut: String = text.chars().take(TEXT_COLUMN - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// Records `action` on `target` by `by`; call it inside the action's
 /// transaction.
-pub async fn record(
+pub async fn record<'a>(
     conn: &impl ConnectionTrait,
     by: &By,
     action: Action,
-    target: &account::Model,
+    target: impl Into<Target<'a>>,
+) -> Result<(), DbErr> {
+    write(conn, by, action, target.into(), None).await
+}
+
+/// As [`record`], with `detail`: what changed on the target (never a
+/// secret or a value, only names: `key color`, `account type 3 (premium)`).
+pub async fn record_about<'a>(
+    conn: &impl ConnectionTrait,
+    by: &By,
+    action: Action,
+    target: impl Into<Target<'a>>,
+    detail: impl Into<String>,
+) -> Result<(), DbErr> {
+    write(conn, by, action, target.into(), Some(detail.into())).await
+}
+
+async fn write(
+    conn: &impl ConnectionTrait,
+    by: &By,
+    action: Action,
+    target: Target<'_>,
+    detail: Option<String>,
 ) -> Result<(), DbErr> {
     audit_log::ActiveModel {
         created_at: Set(by.at),
         actor_id: Set(by.actor_id),
         actor: Set(by.actor.clone()),
-        target_id: Set(target.id),
-        target: Set(address(target)),
+        target_id: Set(target.account_id()),
+        target: Set(fit(target.describe())),
         action: Set(action.name().into()),
         client_address: Set(by.client_address.clone()),
+        detail: Set(detail.map(fit)),
         ..Default::default()
     }
     .insert(conn)
@@ -196,6 +394,7 @@ pub fn to_json(entry: &audit_log::Model) -> Value {
         "action": entry.action,
         "target_id": entry.target_id,
         "target": entry.target,
+        "detail": entry.detail,
         "client_address": entry.client_address,
     })
 }
@@ -224,20 +423,7 @@ mod tests {
 
     #[test]
     fn action_names_are_distinct_and_short() {
-        let all = [
-            Action::AccountCreate,
-            Action::AccountUpdate,
-            Action::AccountDelete,
-            Action::AccountActivate,
-            Action::AccountDeactivate,
-            Action::AccountBlock,
-            Action::AccountUnblock,
-            Action::AdminOn,
-            Action::AdminOff,
-            Action::ApiKeyIssue,
-            Action::ProvisioningTokenIssue,
-            Action::DeviceDelete,
-        ];
+        let all = Action::ALL;
         let names: std::collections::HashSet<_> = all.iter().map(|a| a.name()).collect();
         assert_eq!(names.len(), all.len());
         for name in names {

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::admin_schemas::{AccountAction, AccountActionBody, AdminGuard, BodyErrors, FromHeader};
 use super::schemas::{Empty, Message, ValidationError};
 use super::{list_fields, lookup};
+use crate::audit::{self, Action, By};
 use crate::db::entities::{account, account_action};
 use crate::db::{self, account_actions};
 use crate::error::{ApiError, ApiResult};
@@ -120,11 +121,12 @@ fn key_conflict(err: sea_orm::DbErr) -> ApiError {
 )]
 async fn store(
     State(state): State<AppState>,
+    by: By,
     Path(id): Path<String>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     let account = account_with_dtmf(&state, &id).await?;
-    let created = create(&state, account.id, &body).await?;
+    let created = create(&state, &by, &account, &body).await?;
     Ok(Json(account_actions::to_json(&created)))
 }
 
@@ -132,17 +134,19 @@ async fn store(
 /// already checked to have a DTMF protocol (shared with the panel).
 pub async fn create(
     state: &AppState,
-    account_id: i32,
+    by: &By,
+    account: &account::Model,
     body: &JsonObject,
 ) -> ApiResult<account_action::Model> {
     let (key, code) = validated(body)?;
     let txn = db::begin_write(&state.db).await?;
-    if account_actions::key_taken(&txn, account_id, &key, None).await? {
+    if account_actions::key_taken(&txn, account.id, &key, None).await? {
         return Err(ApiError::field("key", KEY_TAKEN));
     }
-    let created = account_actions::insert(&txn, account_id, &key, &code, state.clock.now_naive())
+    let created = account_actions::insert(&txn, account.id, &key, &code, state.clock.now_naive())
         .await
         .map_err(key_conflict)?;
+    audit::record_about(&txn, by, Action::ActionCreate, account, describe(&created)).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -167,6 +171,7 @@ pub async fn create(
 )]
 async fn update(
     State(state): State<AppState>,
+    by: By,
     Path((id, action_id)): Path<(String, String)>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
@@ -182,6 +187,14 @@ async fn update(
     let updated = account_actions::update(&txn, existing, &key, &code, state.clock.now_naive())
         .await
         .map_err(key_conflict)?;
+    audit::record_about(
+        &txn,
+        &by,
+        Action::ActionUpdate,
+        &account,
+        describe(&updated),
+    )
+    .await?;
     txn.commit().await?;
     Ok(Json(account_actions::to_json(&updated)))
 }
@@ -203,13 +216,35 @@ async fn update(
 )]
 async fn destroy(
     State(state): State<AppState>,
+    by: By,
     Path((id, action_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = account_with_dtmf(&state, &id).await?;
-    if !account_actions::delete(&state.db, account.id, lookup::id(&action_id)?).await? {
-        return Err(ApiError::not_found());
-    }
+    remove(&state, &by, &account, lookup::id(&action_id)?).await?;
     Ok(Json(json!({})))
+}
+
+/// Deletes an action of the account (shared with the panel); `404` when
+/// it has none with this id.
+pub async fn remove(
+    state: &AppState,
+    by: &By,
+    account: &account::Model,
+    action_id: i32,
+) -> ApiResult<()> {
+    let txn = db::begin_write(&state.db).await?;
+    let existing = account_actions::find(&txn, account.id, action_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    account_actions::delete(&txn, account.id, existing.id).await?;
+    audit::record_about(&txn, by, Action::ActionDelete, account, describe(&existing)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// An action as the audit log names it.
+fn describe(action: &account_action::Model) -> String {
+    format!("action {} ({})", action.id, action.key)
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

@@ -20,6 +20,7 @@ use super::admin_accounts::{CONFIRMATION_KEY_LENGTH, creation_error};
 use super::client::Client;
 use super::fields;
 use super::push_token::{self, Policy};
+use crate::audit::{self, Action, By};
 use crate::creation_tokens::{self, TOKEN_LENGTH};
 use crate::db::accounts::{self, NewAccount};
 use crate::db::entities::account_creation_token;
@@ -191,10 +192,14 @@ async fn using_request_token(
 )]
 async fn admin_create(
     State(state): State<AppState>,
+    by: By,
     client: Client,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let now = state.clock.now_naive();
-    let (token, row) = creation_tokens::insert_unpushed(&state.db, Some(&client), now).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let (token, row) = creation_tokens::insert_unpushed(&txn, Some(&client), now).await?;
+    audit::record(&txn, &by, Action::CreationTokenIssue, &row).await?;
+    txn.commit().await?;
     Ok((
         StatusCode::CREATED,
         Json(creation_tokens::token_json(

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use super::admin_schemas::{AccountType, AccountTypeBody, AdminGuard, BodyErrors, FromHeader};
 use super::schemas::{Empty, Message, ValidationError};
 use super::{links, list_fields, lookup};
-use crate::db::entities::account_type;
+use crate::audit::{self, Action, By};
+use crate::db::entities::{account, account_type};
 use crate::db::{self, account_types};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
@@ -86,7 +87,11 @@ fn key_conflict(err: sea_orm::DbErr) -> ApiError {
 }
 
 /// Creates a type from a body or form with `key` (shared with the panel).
-pub async fn create(state: &AppState, body: &JsonObject) -> ApiResult<account_type::Model> {
+pub async fn create(
+    state: &AppState,
+    by: &By,
+    body: &JsonObject,
+) -> ApiResult<account_type::Model> {
     let key = validated_key(body)?;
     let txn = db::begin_write(&state.db).await?;
     if account_types::key_taken(&txn, &key, None).await? {
@@ -95,6 +100,7 @@ pub async fn create(state: &AppState, body: &JsonObject) -> ApiResult<account_ty
     let created = account_types::insert(&txn, &key, state.clock.now_naive())
         .await
         .map_err(key_conflict)?;
+    audit::record(&txn, by, Action::TypeCreate, &created).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -115,8 +121,10 @@ pub async fn create(state: &AppState, body: &JsonObject) -> ApiResult<account_ty
         (status = 422, description = "The key is missing, invalid or already taken, or the `From` header is missing or not a SIP address", body = ValidationError),
     ),
 )]
-async fn store(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Value>> {
-    Ok(Json(account_types::to_json(&create(&state, &body).await?)))
+async fn store(State(state): State<AppState>, by: By, body: JsonObject) -> ApiResult<Json<Value>> {
+    Ok(Json(account_types::to_json(
+        &create(&state, &by, &body).await?,
+    )))
 }
 
 /// Changes an account type's key.
@@ -138,6 +146,7 @@ async fn store(State(state): State<AppState>, body: JsonObject) -> ApiResult<Jso
 )]
 async fn update(
     State(state): State<AppState>,
+    by: By,
     Path(id): Path<String>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
@@ -150,8 +159,14 @@ async fn update(
     account_types::update_key(&txn, existing.id, &key, state.clock.now_naive())
         .await
         .map_err(key_conflict)?;
+    let detail = format!("key was {}", existing.key);
+    let renamed = account_type::Model {
+        key: key.clone(),
+        ..existing
+    };
+    audit::record_about(&txn, &by, Action::TypeUpdate, &renamed, detail).await?;
     txn.commit().await?;
-    Ok(Json(json!({ "id": existing.id, "key": key })))
+    Ok(Json(json!({ "id": renamed.id, "key": key })))
 }
 
 /// Deletes an account type (accounts lose it).
@@ -168,12 +183,25 @@ async fn update(
         (status = 404, description = "No such account type, or the `From` account does not exist", body = Message),
     ),
 )]
-async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let existing = find(&state, &id).await?;
-    let txn = db::begin_write(&state.db).await?;
-    account_types::delete(&txn, existing.id).await?;
-    txn.commit().await?;
+async fn destroy(
+    State(state): State<AppState>,
+    by: By,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    remove(&state, &by, lookup::id(&id)?).await?;
     Ok(Json(json!({})))
+}
+
+/// Deletes a type (shared with the panel); `404` when there is none.
+pub async fn remove(state: &AppState, by: &By, id: i32) -> ApiResult<()> {
+    let txn = db::begin_write(&state.db).await?;
+    let existing = account_types::find(&txn, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    account_types::delete(&txn, existing.id).await?;
+    audit::record(&txn, by, Action::TypeDelete, &existing).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Gives the type to the account; `403` when it already has it (as
@@ -194,11 +222,12 @@ async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
 )]
 async fn attach(
     State(state): State<AppState>,
+    by: By,
     Path((account, type_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &account).await?;
     let kind = find(&state, &type_id).await?;
-    give(&state, account.id, kind.id).await?;
+    give(&state, &by, &account, &kind).await?;
     Ok(Json(json!({})))
 }
 
@@ -219,30 +248,57 @@ async fn attach(
 )]
 async fn detach(
     State(state): State<AppState>,
+    by: By,
     Path((account, type_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &account).await?;
     let kind = find(&state, &type_id).await?;
-    take(&state, account.id, kind.id).await?;
+    take(&state, &by, &account, kind.id).await?;
     Ok(Json(json!({})))
 }
 
+fn describe(kind: &account_type::Model) -> String {
+    audit::Target::from(kind).describe()
+}
+
 /// Gives a type to an account (shared with the panel).
-pub async fn give(state: &AppState, account_id: i32, type_id: i32) -> ApiResult<()> {
+pub async fn give(
+    state: &AppState,
+    by: &By,
+    account: &account::Model,
+    kind: &account_type::Model,
+) -> ApiResult<()> {
+    let txn = db::begin_write(&state.db).await?;
     links::add_once(
-        account_types::is_attached(&state.db, account_id, type_id).await?,
-        account_types::attach(&state.db, account_id, type_id, state.clock.now_naive()),
+        account_types::is_attached(&txn, account.id, kind.id).await?,
+        account_types::attach(&txn, account.id, kind.id, state.clock.now_naive()),
         "The account already has this type.",
     )
-    .await
+    .await?;
+    audit::record_about(&txn, by, Action::TypeGive, account, describe(kind)).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Takes a type from an account (shared with the panel).
-pub async fn take(state: &AppState, account_id: i32, type_id: i32) -> ApiResult<()> {
+pub async fn take(
+    state: &AppState,
+    by: &By,
+    account: &account::Model,
+    type_id: i32,
+) -> ApiResult<()> {
+    let txn = db::begin_write(&state.db).await?;
     links::removed_or(
-        account_types::detach(&state.db, account_id, type_id).await?,
+        account_types::detach(&txn, account.id, type_id).await?,
         "The account does not have this type.",
-    )
+    )?;
+    let detail = match account_types::find(&txn, type_id).await? {
+        Some(kind) => describe(&kind),
+        None => format!("account type {type_id}"),
+    };
+    audit::record_about(&txn, by, Action::TypeTake, account, detail).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

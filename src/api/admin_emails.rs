@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use super::admin_schemas::{AdminGuard, FromHeader};
 use super::schemas::{Empty, Message};
+use crate::audit::{self, Action, By};
 use crate::db::accounts;
 use crate::db::entities::account;
 use crate::error::{ApiError, ApiResult};
@@ -44,11 +45,21 @@ async fn recipient(state: &AppState, id: &str) -> ApiResult<(account::Model, Str
     Ok((account, email))
 }
 
-async fn send(state: &AppState, account_id: i32, mail: Mail) -> ApiResult<Json<Value>> {
+/// Sends `mail`, then records `action`: a mail leaves outside any
+/// transaction of ours, so only one that was sent is recorded (a token
+/// issued for a mail that failed reached no one).
+async fn send(
+    state: &AppState,
+    by: &By,
+    action: Action,
+    account: &account::Model,
+    mail: Mail,
+) -> ApiResult<Json<Value>> {
     if let Err(err) = state.mailer.send(mail).await {
-        tracing::warn!(account_id, error = %err, "admin mail not sent");
+        tracing::warn!(account_id = account.id, error = %err, "admin mail not sent");
         return Err(ApiError::Unavailable("The email could not be sent.".into()));
     }
+    audit::record(&state.db, by, action, account).await?;
     Ok(Json(json!({})))
 }
 
@@ -70,6 +81,7 @@ async fn send(state: &AppState, account_id: i32, mail: Mail) -> ApiResult<Json<V
 )]
 async fn send_reset_password_email(
     State(state): State<AppState>,
+    by: By,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let (account, email) = recipient(&state, &id).await?;
@@ -82,7 +94,7 @@ async fn send_reset_password_email(
     let address = format!("{}@{}", account.username, account.domain);
     let mail = mails::reset_password(&state.config.app_name, &email, &address, &link, minutes)
         .map_err(ApiError::internal)?;
-    send(&state, account.id, mail).await
+    send(&state, &by, Action::ResetPasswordEmail, &account, mail).await
 }
 
 /// Mails the account its provisioning link and QR code. As PHP: a fresh
@@ -105,6 +117,7 @@ async fn send_reset_password_email(
 )]
 async fn send_provisioning_email(
     State(state): State<AppState>,
+    by: By,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let (account, email) = recipient(&state, &id).await?;
@@ -127,7 +140,7 @@ async fn send_provisioning_email(
         &qrcode_link,
     )
     .map_err(ApiError::internal)?;
-    send(&state, account.id, mail).await
+    send(&state, &by, Action::ProvisioningEmail, &account, mail).await
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

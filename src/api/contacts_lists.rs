@@ -12,8 +12,10 @@ use serde_json::{Value, json};
 use super::admin_schemas::{AdminGuard, BodyErrors, ContactsList, ContactsListBody, FromHeader};
 use super::schemas::{Empty, Message, ValidationError};
 use super::{links, list_fields, lookup};
+use crate::audit::{self, Action, By, Target};
 use crate::db::contacts_lists::{self, ListView};
-use crate::db::{self, entities::contacts_list};
+use crate::db::entities::{account, contacts_list};
+use crate::db::{self, accounts};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::state::AppState;
@@ -93,18 +95,51 @@ async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResul
 }
 
 /// Creates a list from a body or form (shared with the panel).
-pub async fn create(state: &AppState, body: &JsonObject) -> ApiResult<contacts_list::Model> {
+pub async fn create(
+    state: &AppState,
+    by: &By,
+    body: &JsonObject,
+) -> ApiResult<contacts_list::Model> {
     let (title, description) = validate(body)?;
-    Ok(contacts_lists::insert(&state.db, &title, &description, state.clock.now_naive()).await?)
+    let txn = db::begin_write(&state.db).await?;
+    let list = contacts_lists::insert(&txn, &title, &description, state.clock.now_naive()).await?;
+    audit::record(&txn, by, Action::ListCreate, &list).await?;
+    txn.commit().await?;
+    Ok(list)
 }
 
 /// Changes a list's title and description (shared with the panel).
-pub async fn change(state: &AppState, id: i32, body: &JsonObject) -> ApiResult<()> {
+pub async fn change(
+    state: &AppState,
+    by: &By,
+    list: &contacts_list::Model,
+    body: &JsonObject,
+) -> ApiResult<()> {
     let (title, description) = validate(body)?;
-    Ok(
-        contacts_lists::update(&state.db, id, &title, &description, state.clock.now_naive())
-            .await?,
-    )
+    let now = state.clock.now_naive();
+    let txn = db::begin_write(&state.db).await?;
+    contacts_lists::update(&txn, list.id, &title, &description, now).await?;
+    let changed = contacts_list::Model {
+        title,
+        description,
+        ..list.clone()
+    };
+    audit::record(&txn, by, Action::ListUpdate, &changed).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Deletes a list (shared with the panel); `404` when there is none.
+pub async fn remove(state: &AppState, by: &By, id: i32) -> ApiResult<()> {
+    let txn = db::begin_write(&state.db).await?;
+    let list = contacts_lists::find(&txn, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?
+        .list;
+    contacts_lists::delete(&txn, list.id).await?;
+    audit::record(&txn, by, Action::ListDelete, &list).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Creates a contacts list.
@@ -123,8 +158,8 @@ pub async fn change(state: &AppState, id: i32, body: &JsonObject) -> ApiResult<(
         (status = 422, description = "The title or description is missing, too long or has control characters, or the `From` header is missing or not a SIP address", body = ValidationError),
     ),
 )]
-async fn store(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Value>> {
-    let list = create(&state, &body).await?;
+async fn store(State(state): State<AppState>, by: By, body: JsonObject) -> ApiResult<Json<Value>> {
+    let list = create(&state, &by, &body).await?;
     Ok(Json(
         ListView {
             list,
@@ -153,11 +188,12 @@ async fn store(State(state): State<AppState>, body: JsonObject) -> ApiResult<Jso
 )]
 async fn update(
     State(state): State<AppState>,
+    by: By,
     Path(id): Path<String>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     let existing = find(&state, &id).await?;
-    change(&state, existing.list.id, &body).await?;
+    change(&state, &by, &existing.list, &body).await?;
     Ok(Json(find(&state, &id).await?.to_json()))
 }
 
@@ -175,11 +211,12 @@ async fn update(
         (status = 404, description = "No such contacts list, or the `From` account does not exist", body = Message),
     ),
 )]
-async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let existing = find(&state, &id).await?;
-    let txn = db::begin_write(&state.db).await?;
-    contacts_lists::delete(&txn, existing.list.id).await?;
-    txn.commit().await?;
+async fn destroy(
+    State(state): State<AppState>,
+    by: By,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    remove(&state, &by, lookup::id(&id)?).await?;
     Ok(Json(json!({})))
 }
 
@@ -205,11 +242,12 @@ const NOT_SUBSCRIBED: &str = "The account does not have this contacts list.";
 )]
 async fn add_contact(
     State(state): State<AppState>,
+    by: By,
     Path((list_id, contact_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let list = find(&state, &list_id).await?;
     let contact = lookup::account(&state, &contact_id).await?;
-    put_contact(&state, list.list.id, contact.id).await?;
+    put_contact(&state, &by, &list.list, &contact).await?;
     Ok(Json(json!({})))
 }
 
@@ -230,11 +268,12 @@ async fn add_contact(
 )]
 async fn remove_contact(
     State(state): State<AppState>,
+    by: By,
     Path((list_id, contact_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let list = find(&state, &list_id).await?;
     let contact = lookup::account(&state, &contact_id).await?;
-    drop_contact(&state, list.list.id, contact.id).await?;
+    drop_contact(&state, &by, &list.list, contact.id).await?;
     Ok(Json(json!({})))
 }
 
@@ -255,11 +294,12 @@ async fn remove_contact(
 )]
 async fn subscribe(
     State(state): State<AppState>,
+    by: By,
     Path((account, list_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &account).await?;
     let list = find(&state, &list_id).await?;
-    give(&state, account.id, list.list.id).await?;
+    give(&state, &by, &account, &list.list).await?;
     Ok(Json(json!({})))
 }
 
@@ -280,46 +320,102 @@ async fn subscribe(
 )]
 async fn unsubscribe(
     State(state): State<AppState>,
+    by: By,
     Path((account, list_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &account).await?;
     let list = find(&state, &list_id).await?;
-    take(&state, account.id, list.list.id).await?;
+    take(&state, &by, &account, &list.list).await?;
     Ok(Json(json!({})))
 }
 
-/// Puts an account in a list (shared with the panel).
-pub async fn put_contact(state: &AppState, list_id: i32, contact_id: i32) -> ApiResult<()> {
-    links::add_once(
-        contacts_lists::has_contact(&state.db, list_id, contact_id).await?,
-        contacts_lists::add_contact(&state.db, list_id, contact_id, state.clock.now_naive()),
-        ALREADY_CONTACT,
-    )
-    .await
+fn describe_list(list: &contacts_list::Model) -> String {
+    Target::from(list).describe()
 }
 
-pub async fn drop_contact(state: &AppState, list_id: i32, contact_id: i32) -> ApiResult<()> {
-    links::removed_or(
-        contacts_lists::remove_contact(&state.db, list_id, contact_id).await?,
-        NOT_CONTACT,
+fn describe_contact(contact: &account::Model) -> String {
+    format!(
+        "contact {} (#{})",
+        Target::from(contact).describe(),
+        contact.id
     )
+}
+
+/// Puts an account in a list (shared with the panel).
+pub async fn put_contact(
+    state: &AppState,
+    by: &By,
+    list: &contacts_list::Model,
+    contact: &account::Model,
+) -> ApiResult<()> {
+    let txn = db::begin_write(&state.db).await?;
+    links::add_once(
+        contacts_lists::has_contact(&txn, list.id, contact.id).await?,
+        contacts_lists::add_contact(&txn, list.id, contact.id, state.clock.now_naive()),
+        ALREADY_CONTACT,
+    )
+    .await?;
+    let detail = describe_contact(contact);
+    audit::record_about(&txn, by, Action::ListContactAdd, list, detail).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Takes an account out of a list (shared with the panel).
+pub async fn drop_contact(
+    state: &AppState,
+    by: &By,
+    list: &contacts_list::Model,
+    contact_id: i32,
+) -> ApiResult<()> {
+    let txn = db::begin_write(&state.db).await?;
+    links::removed_or(
+        contacts_lists::remove_contact(&txn, list.id, contact_id).await?,
+        NOT_CONTACT,
+    )?;
+    let detail = match accounts::find_by_id(&txn, contact_id).await? {
+        Some(contact) => describe_contact(&contact),
+        None => format!("contact #{contact_id}"),
+    };
+    audit::record_about(&txn, by, Action::ListContactRemove, list, detail).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Gives a list to an account (shared with the panel).
-pub async fn give(state: &AppState, account_id: i32, list_id: i32) -> ApiResult<()> {
+pub async fn give(
+    state: &AppState,
+    by: &By,
+    account: &account::Model,
+    list: &contacts_list::Model,
+) -> ApiResult<()> {
+    let txn = db::begin_write(&state.db).await?;
     links::add_once(
-        contacts_lists::is_subscribed(&state.db, account_id, list_id).await?,
-        contacts_lists::subscribe(&state.db, account_id, list_id, state.clock.now_naive()),
+        contacts_lists::is_subscribed(&txn, account.id, list.id).await?,
+        contacts_lists::subscribe(&txn, account.id, list.id, state.clock.now_naive()),
         ALREADY_SUBSCRIBED,
     )
-    .await
+    .await?;
+    audit::record_about(&txn, by, Action::ListGive, account, describe_list(list)).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
-pub async fn take(state: &AppState, account_id: i32, list_id: i32) -> ApiResult<()> {
+/// Takes a list from an account (shared with the panel).
+pub async fn take(
+    state: &AppState,
+    by: &By,
+    account: &account::Model,
+    list: &contacts_list::Model,
+) -> ApiResult<()> {
+    let txn = db::begin_write(&state.db).await?;
     links::removed_or(
-        contacts_lists::unsubscribe(&state.db, account_id, list_id).await?,
+        contacts_lists::unsubscribe(&txn, account.id, list.id).await?,
         NOT_SUBSCRIBED,
-    )
+    )?;
+    audit::record_about(&txn, by, Action::ListTake, account, describe_list(list)).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

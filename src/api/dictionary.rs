@@ -12,6 +12,8 @@ use super::admin_schemas::{
 };
 use super::schemas::{Empty, Message, ValidationError};
 use super::{list_fields, lookup};
+use crate::audit::{self, Action, By};
+use crate::db::entities::account;
 use crate::db::{self, dictionary};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
@@ -111,11 +113,12 @@ async fn show(
 )]
 async fn set(
     State(state): State<AppState>,
+    by: By,
     Path((id, key)): Path<(String, String)>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
-    let value = set_entry(&state, account.id, &key, &body).await?;
+    let value = set_entry(&state, &by, &account, &key, &body).await?;
     Ok(Json(json!({ "key": key, "value": value })))
 }
 
@@ -123,7 +126,8 @@ async fn set(
 /// returns the value.
 pub async fn set_entry(
     state: &AppState,
-    account_id: i32,
+    by: &By,
+    account: &account::Model,
     key: &str,
     body: &JsonObject,
 ) -> ApiResult<String> {
@@ -144,7 +148,11 @@ pub async fn set_entry(
     }
     v.finish()?;
     let value = value.unwrap_or_default();
-    dictionary::set(&state.db, account_id, key, value, state.clock.now_naive()).await?;
+    let txn = db::begin_write(&state.db).await?;
+    dictionary::set(&txn, account.id, key, value, state.clock.now_naive()).await?;
+    // The key only: a value may be anything the admin keeps there.
+    audit::record_about(&txn, by, Action::DictionarySet, account, describe(key)).await?;
+    txn.commit().await?;
     Ok(value.to_string())
 }
 
@@ -165,15 +173,14 @@ pub async fn set_entry(
 )]
 async fn destroy(
     State(state): State<AppState>,
+    by: By,
     Path((id, key)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
     if key == CLEAR {
-        dictionary::clear(&state.db, account.id).await?;
-        return Ok(Json(json!({})));
-    }
-    if !dictionary::delete(&state.db, account.id, checked_key(&key)?).await? {
-        return Err(ApiError::not_found());
+        clear_all(&state, &by, &account).await?;
+    } else {
+        remove_entry(&state, &by, &account, &key).await?;
     }
     Ok(Json(json!({})))
 }
@@ -192,12 +199,43 @@ async fn destroy(
         (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
     ),
 )]
-async fn clear(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn clear(
+    State(state): State<AppState>,
+    by: By,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
+    clear_all(&state, &by, &account).await?;
+    Ok(Json(json!({})))
+}
+
+fn describe(key: &str) -> String {
+    format!("key {key}")
+}
+
+/// Deletes the entry `key` (shared with the panel); `404` when there is none.
+pub async fn remove_entry(
+    state: &AppState,
+    by: &By,
+    account: &account::Model,
+    key: &str,
+) -> ApiResult<()> {
+    let key = checked_key(key)?;
+    let txn = db::begin_write(&state.db).await?;
+    if !dictionary::delete(&txn, account.id, key).await? {
+        return Err(ApiError::not_found());
+    }
+    audit::record_about(&txn, by, Action::DictionaryDelete, account, describe(key)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn clear_all(state: &AppState, by: &By, account: &account::Model) -> ApiResult<()> {
     let txn = db::begin_write(&state.db).await?;
     dictionary::clear(&txn, account.id).await?;
+    audit::record(&txn, by, Action::DictionaryClear, account).await?;
     txn.commit().await?;
-    Ok(Json(json!({})))
+    Ok(())
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

@@ -13,9 +13,11 @@ use super::admin_schemas::{
 };
 use super::schemas::{Empty, Message, ValidationError};
 use super::{list_fields, lookup};
+use crate::audit::{self, Action, By};
 use crate::auth::digest::Algorithm;
+use crate::db;
+use crate::db::entities::{account, external_account};
 use crate::db::external_accounts::{self, ExternalFields};
-use crate::db::{self, entities::external_account};
 use crate::error::{ApiError, ApiResult};
 use crate::input::{JsonObject, Validator};
 use crate::state::AppState;
@@ -143,9 +145,11 @@ const ADDRESS_TAKEN: &str = "The username has already been taken.";
 /// Creates or replaces the external account of `account_id`.
 pub async fn store_for(
     state: &AppState,
-    account_id: i32,
+    by: &By,
+    account: &account::Model,
     body: &JsonObject,
 ) -> ApiResult<external_account::Model> {
+    let account_id = account.id;
     let txn = db::begin_write(&state.db).await?;
     let existing = external_accounts::of_account(&txn, account_id).await?;
     let fields = validate(body, existing.as_ref())?;
@@ -160,6 +164,7 @@ pub async fn store_for(
                     ApiError::field("username", ADDRESS_TAKEN)
                 })
             })?;
+    audit::record_about(&txn, by, Action::ExternalSet, account, describe(&stored)).await?;
     txn.commit().await?;
     Ok(stored)
 }
@@ -183,11 +188,12 @@ pub async fn store_for(
 )]
 async fn store(
     State(state): State<AppState>,
+    by: By,
     Path(id): Path<String>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
-    let stored = store_for(&state, account.id, &body).await?;
+    let stored = store_for(&state, &by, &account, &body).await?;
     Ok(Json(external_accounts::to_json(&stored)))
 }
 
@@ -205,12 +211,39 @@ async fn store(
         (status = 404, description = "No such account, or it has no external account, or the `From` account does not exist", body = Message),
     ),
 )]
-async fn destroy(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn destroy(
+    State(state): State<AppState>,
+    by: By,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
-    if !external_accounts::delete(&state.db, account.id).await? {
-        return Err(ApiError::not_found());
-    }
+    remove(&state, &by, &account).await?;
     Ok(Json(json!({})))
+}
+
+/// Deletes the account's external account (shared with the panel); `404`
+/// when it has none.
+pub async fn remove(state: &AppState, by: &By, account: &account::Model) -> ApiResult<()> {
+    let txn = db::begin_write(&state.db).await?;
+    let existing = external_accounts::of_account(&txn, account.id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    external_accounts::delete(&txn, account.id).await?;
+    audit::record_about(
+        &txn,
+        by,
+        Action::ExternalDelete,
+        account,
+        describe(&existing),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The external account by its address, never its password.
+fn describe(external: &external_account::Model) -> String {
+    format!("external {}@{}", external.username, external.domain)
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

@@ -12,6 +12,7 @@ use super::csrf::CsrfForm;
 use super::form::field;
 use super::items::{Cell, Content, Field, Form, Row, Section, admin_form, id, page};
 use super::session::AdminSession;
+use crate::api::Client;
 use crate::api::{account_actions as actions_api, account_types as types_api};
 use crate::api::{dictionary as dictionary_api, external_accounts as external_api};
 use crate::db::entities::account;
@@ -118,10 +119,11 @@ async fn types_page(
 async fn type_add(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    client: Client,
     form: CsrfForm,
 ) -> Response {
     let back = format!("/admin/accounts/{raw}/types");
-    admin_form(&state, form, &back, |form| {
+    admin_form(&state, &client, form, &back, |form, by| {
         let state = &state;
         async move {
             let account = target(state, &raw).await?;
@@ -131,7 +133,7 @@ async fn type_add(
             let kind = account_types::find(&state.db, type_id)
                 .await?
                 .ok_or_else(|| ApiError::field("type_id", "There is no such type."))?;
-            types_api::give(state, account.id, kind.id).await?;
+            types_api::give(state, &by, &account, &kind).await?;
             Ok(format!("The account has the type {}.", kind.key))
         }
     })
@@ -141,14 +143,15 @@ async fn type_add(
 async fn type_remove(
     State(state): State<AppState>,
     Path((raw, type_id)): Path<(String, String)>,
+    client: Client,
     form: CsrfForm,
 ) -> Response {
     let back = format!("/admin/accounts/{raw}/types");
-    admin_form(&state, form, &back, |_| {
+    admin_form(&state, &client, form, &back, |_, by| {
         let state = &state;
         async move {
             let account = target(state, &raw).await?;
-            types_api::take(state, account.id, id(&type_id)?).await?;
+            types_api::take(state, &by, &account, id(&type_id)?).await?;
             Ok("The type is taken from the account.".to_string())
         }
     })
@@ -213,14 +216,15 @@ async fn actions_page(
 async fn action_add(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    client: Client,
     form: CsrfForm,
 ) -> Response {
     let back = format!("/admin/accounts/{raw}/actions");
-    admin_form(&state, form, &back, |form| {
+    admin_form(&state, &client, form, &back, |form, by| {
         let state = &state;
         async move {
             let account = actions_api::account_with_dtmf(state, &raw).await?;
-            let action = actions_api::create(state, account.id, &form).await?;
+            let action = actions_api::create(state, &by, &account, &form).await?;
             Ok(format!("The action {} is added.", action.key))
         }
     })
@@ -230,16 +234,15 @@ async fn action_add(
 async fn action_remove(
     State(state): State<AppState>,
     Path((raw, action_id)): Path<(String, String)>,
+    client: Client,
     form: CsrfForm,
 ) -> Response {
     let back = format!("/admin/accounts/{raw}/actions");
-    admin_form(&state, form, &back, |_| {
+    admin_form(&state, &client, form, &back, |_, by| {
         let state = &state;
         async move {
             let account = actions_api::account_with_dtmf(state, &raw).await?;
-            if !account_actions::delete(&state.db, account.id, id(&action_id)?).await? {
-                return Err(ApiError::not_found());
-            }
+            actions_api::remove(state, &by, &account, id(&action_id)?).await?;
             Ok("The action is removed.".to_string())
         }
     })
@@ -292,15 +295,16 @@ async fn dictionary_page(
 async fn entry_set(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    client: Client,
     form: CsrfForm,
 ) -> Response {
     let back = format!("/admin/accounts/{raw}/dictionary");
-    admin_form(&state, form, &back, |form| {
+    admin_form(&state, &client, form, &back, |form, by| {
         let state = &state;
         async move {
             let account = target(state, &raw).await?;
             let key = field(&form, "key").unwrap_or_default().to_string();
-            dictionary_api::set_entry(state, account.id, &key, &form).await?;
+            dictionary_api::set_entry(state, &by, &account, &key, &form).await?;
             Ok(format!("The entry {key} is set."))
         }
     })
@@ -310,17 +314,16 @@ async fn entry_set(
 async fn entry_remove(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    client: Client,
     form: CsrfForm,
 ) -> Response {
     let back = format!("/admin/accounts/{raw}/dictionary");
-    admin_form(&state, form, &back, |form| {
+    admin_form(&state, &client, form, &back, |form, by| {
         let state = &state;
         async move {
             let account = target(state, &raw).await?;
             let key = dictionary_api::checked_key(field(&form, "key").unwrap_or_default())?;
-            if !dictionary::delete(&state.db, account.id, key).await? {
-                return Err(ApiError::not_found());
-            }
+            dictionary_api::remove_entry(state, &by, &account, key).await?;
             Ok(format!("The entry {key} is removed."))
         }
     })
@@ -405,14 +408,15 @@ async fn external_page(
 async fn external_store(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    client: Client,
     form: CsrfForm,
 ) -> Response {
     let back = format!("/admin/accounts/{raw}/external");
-    admin_form(&state, form, &back, |form| {
+    admin_form(&state, &client, form, &back, |form, by| {
         let state = &state;
         async move {
             let account = target(state, &raw).await?;
-            external_api::store_for(state, account.id, &form).await?;
+            external_api::store_for(state, &by, &account, &form).await?;
             Ok("The external account is saved.".to_string())
         }
     })
@@ -422,16 +426,15 @@ async fn external_store(
 async fn external_remove(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    client: Client,
     form: CsrfForm,
 ) -> Response {
     let back = format!("/admin/accounts/{raw}/external");
-    admin_form(&state, form, &back, |_| {
+    admin_form(&state, &client, form, &back, |_, by| {
         let state = &state;
         async move {
             let account = target(state, &raw).await?;
-            if !external_accounts::delete(&state.db, account.id).await? {
-                return Err(ApiError::not_found());
-            }
+            external_api::remove(state, &by, &account).await?;
             Ok("The external account is deleted.".to_string())
         }
     })

@@ -24,8 +24,9 @@ struct Row {
     time: String,
     actor: String,
     action: String,
-    target_id: i32,
+    target_id: Option<i32>,
     target: String,
+    detail: String,
     client_address: String,
 }
 
@@ -70,6 +71,7 @@ async fn list(
             action: e.action,
             target_id: e.target_id,
             target: e.target,
+            detail: e.detail.unwrap_or_default(),
             client_address: e.client_address,
         })
         .collect();

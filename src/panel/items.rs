@@ -11,6 +11,8 @@ use super::csrf::CsrfForm;
 use super::form::field;
 use super::session::{self, Session};
 use super::{Nav, error_page, render, see_other};
+use crate::api::Client;
+use crate::audit::By;
 use crate::db::accounts;
 use crate::db::entities::account;
 use crate::error::{ApiError, ApiResult};
@@ -43,6 +45,20 @@ pub struct Row {
     /// The POST target of the row's remove button.
     pub remove: Option<String>,
     pub hidden: Vec<(String, String)>,
+}
+
+impl Row {
+    /// What the row's remove button says it removes to a screen reader:
+    /// its first cell that is not a bare id (a key, a title, an address).
+    pub fn name(&self) -> &str {
+        let is_id = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+        self.cells
+            .iter()
+            .map(|cell| cell.text.as_str())
+            .find(|text| !is_id(text))
+            .or_else(|| self.cells.first().map(|cell| cell.text.as_str()))
+            .unwrap_or_default()
+    }
 }
 
 pub struct Section {
@@ -183,16 +199,24 @@ pub async fn page(state: &AppState, session: Session, content: ApiResult<Content
     }
 }
 
-/// Checks the admin role of a form's session, then runs `change`.
-pub async fn admin_form<F, Fut>(state: &AppState, form: CsrfForm, back: &str, change: F) -> Response
+/// Checks the admin role of a form's session, then runs `change` with the
+/// form and the admin for the audit log.
+pub async fn admin_form<F, Fut>(
+    state: &AppState,
+    client: &Client,
+    form: CsrfForm,
+    back: &str,
+    change: F,
+) -> Response
 where
-    F: FnOnce(crate::input::JsonObject) -> Fut,
+    F: FnOnce(crate::input::JsonObject, By) -> Fut,
     Fut: std::future::Future<Output = ApiResult<String>>,
 {
     let CsrfForm { session, form } = form;
     if !session.admin {
         return session::forbidden(state, session.nav());
     }
-    let outcome = change(form).await;
+    let by = By::account(&session.account, client, &state.clock);
+    let outcome = change(form, by).await;
     done(state, &session, outcome, back).await
 }

@@ -12,10 +12,12 @@ use super::items::{
     Cell, Content, Field, Form, Row, Section, account_of_form, admin_form, id, page,
 };
 use super::session::AdminSession;
+use crate::api::Client;
 use crate::api::{account_types as types_api, contacts_lists as lists_api};
 use crate::db::account_types;
+use crate::db::accounts;
 use crate::db::contacts_lists::{self, ListView};
-use crate::db::entities::account;
+use crate::db::entities::{account, contacts_list};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -90,11 +92,11 @@ async fn types_page(
     page(&state, session, content).await
 }
 
-async fn type_create(State(state): State<AppState>, form: CsrfForm) -> Response {
-    admin_form(&state, form, "/admin/account_types", |form| {
+async fn type_create(State(state): State<AppState>, client: Client, form: CsrfForm) -> Response {
+    admin_form(&state, &client, form, "/admin/account_types", |form, by| {
         let state = &state;
         async move {
-            let kind = types_api::create(state, &form).await?;
+            let kind = types_api::create(state, &by, &form).await?;
             Ok(format!("The type {} is created.", kind.key))
         }
     })
@@ -104,16 +106,13 @@ async fn type_create(State(state): State<AppState>, form: CsrfForm) -> Response 
 async fn type_delete(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    client: Client,
     form: CsrfForm,
 ) -> Response {
-    admin_form(&state, form, "/admin/account_types", |_| {
+    admin_form(&state, &client, form, "/admin/account_types", |_, by| {
         let state = &state;
         async move {
-            let txn = crate::db::begin_write(&state.db).await?;
-            if !account_types::delete(&txn, id(&raw)?).await? {
-                return Err(ApiError::not_found());
-            }
-            txn.commit().await?;
+            types_api::remove(state, &by, id(&raw)?).await?;
             Ok("The type is deleted.".to_string())
         }
     })
@@ -176,14 +175,20 @@ async fn lists_page(
     page(&state, session, content).await
 }
 
-async fn list_create(State(state): State<AppState>, form: CsrfForm) -> Response {
-    admin_form(&state, form, "/admin/contacts_lists", |form| {
-        let state = &state;
-        async move {
-            let list = lists_api::create(state, &form).await?;
-            Ok(format!("The contacts list {} is created.", list.title))
-        }
-    })
+async fn list_create(State(state): State<AppState>, client: Client, form: CsrfForm) -> Response {
+    admin_form(
+        &state,
+        &client,
+        form,
+        "/admin/contacts_lists",
+        |form, by| {
+            let state = &state;
+            async move {
+                let list = lists_api::create(state, &by, &form).await?;
+                Ok(format!("The contacts list {} is created.", list.title))
+            }
+        },
+    )
     .await
 }
 
@@ -258,40 +263,45 @@ async fn list_page(
 async fn list_update(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    client: Client,
     form: CsrfForm,
 ) -> Response {
     let back = format!("/admin/contacts_lists/{raw}");
-    admin_form(&state, form, &back, |form| {
+    admin_form(&state, &client, form, &back, |form, by| {
         let state = &state;
         async move {
             let list = existing_list(state, &raw).await?;
-            lists_api::change(state, list, &form).await?;
+            lists_api::change(state, &by, &list, &form).await?;
             Ok("The contacts list is saved.".to_string())
         }
     })
     .await
 }
 
-async fn existing_list(state: &AppState, raw: &str) -> ApiResult<i32> {
+async fn existing_list(state: &AppState, raw: &str) -> ApiResult<contacts_list::Model> {
     Ok(contacts_lists::find(&state.db, id(raw)?)
         .await?
         .ok_or_else(ApiError::not_found)?
-        .list
-        .id)
+        .list)
+}
+
+/// The account of a path segment.
+async fn account_of_path(state: &AppState, raw: &str) -> ApiResult<account::Model> {
+    accounts::find_by_id(&state.db, id(raw)?)
+        .await?
+        .ok_or_else(ApiError::not_found)
 }
 
 async fn list_delete(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    client: Client,
     form: CsrfForm,
 ) -> Response {
-    admin_form(&state, form, "/admin/contacts_lists", |_| {
+    admin_form(&state, &client, form, "/admin/contacts_lists", |_, by| {
         let state = &state;
         async move {
-            let list = existing_list(state, &raw).await?;
-            let txn = crate::db::begin_write(&state.db).await?;
-            contacts_lists::delete(&txn, list).await?;
-            txn.commit().await?;
+            lists_api::remove(state, &by, id(&raw)?).await?;
             Ok("The contacts list is deleted.".to_string())
         }
     })
@@ -301,15 +311,16 @@ async fn list_delete(
 async fn contact_add(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    client: Client,
     form: CsrfForm,
 ) -> Response {
     let back = format!("/admin/contacts_lists/{raw}");
-    admin_form(&state, form, &back, |form| {
+    admin_form(&state, &client, form, &back, |form, by| {
         let state = &state;
         async move {
             let list = existing_list(state, &raw).await?;
             let contact = account_of_form(state, &form).await?;
-            lists_api::put_contact(state, list, contact.id).await?;
+            lists_api::put_contact(state, &by, &list, &contact).await?;
             Ok(format!("{} is in the list.", address(&contact)))
         }
     })
@@ -319,14 +330,15 @@ async fn contact_add(
 async fn contact_remove(
     State(state): State<AppState>,
     Path((raw, account)): Path<(String, String)>,
+    client: Client,
     form: CsrfForm,
 ) -> Response {
     let back = format!("/admin/contacts_lists/{raw}");
-    admin_form(&state, form, &back, |_| {
+    admin_form(&state, &client, form, &back, |_, by| {
         let state = &state;
         async move {
             let list = existing_list(state, &raw).await?;
-            lists_api::drop_contact(state, list, id(&account)?).await?;
+            lists_api::drop_contact(state, &by, &list, id(&account)?).await?;
             Ok("The contact is removed from the list.".to_string())
         }
     })
@@ -336,15 +348,16 @@ async fn contact_remove(
 async fn subscriber_add(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    client: Client,
     form: CsrfForm,
 ) -> Response {
     let back = format!("/admin/contacts_lists/{raw}");
-    admin_form(&state, form, &back, |form| {
+    admin_form(&state, &client, form, &back, |form, by| {
         let state = &state;
         async move {
             let list = existing_list(state, &raw).await?;
             let account = account_of_form(state, &form).await?;
-            lists_api::give(state, account.id, list).await?;
+            lists_api::give(state, &by, &account, &list).await?;
             Ok(format!("{} has the list.", address(&account)))
         }
     })
@@ -354,14 +367,16 @@ async fn subscriber_add(
 async fn subscriber_remove(
     State(state): State<AppState>,
     Path((raw, account)): Path<(String, String)>,
+    client: Client,
     form: CsrfForm,
 ) -> Response {
     let back = format!("/admin/contacts_lists/{raw}");
-    admin_form(&state, form, &back, |_| {
+    admin_form(&state, &client, form, &back, |_, by| {
         let state = &state;
         async move {
             let list = existing_list(state, &raw).await?;
-            lists_api::take(state, id(&account)?, list).await?;
+            let account = account_of_path(state, &account).await?;
+            lists_api::take(state, &by, &account, &list).await?;
             Ok("The list is taken from the account.".to_string())
         }
     })

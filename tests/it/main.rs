@@ -13,6 +13,7 @@ mod admin_devices;
 mod admin_search;
 mod admin_update;
 mod audit;
+mod audit_items;
 mod auth;
 mod auth_tokens;
 mod backends;

@@ -15,6 +15,7 @@ mod m20261201_000035_auth_tokens;
 mod m20261201_000036_api_key_expiry;
 mod m20261201_000037_provisioning_tokens;
 mod m20261201_000070_audit_log;
+mod m20261201_000080_audit_other_targets;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000036_api_key_expiry::Migration),
             Box::new(m20261201_000037_provisioning_tokens::Migration),
             Box::new(m20261201_000070_audit_log::Migration),
+            Box::new(m20261201_000080_audit_other_targets::Migration),
         ]
     }
 }

@@ -75,9 +75,9 @@ async fn an_admin_creates_an_account_with_the_api_rules() {
             (
                 "account.create",
                 Some(admin.id),
-                view_id(&app, "new_user").await
+                Some(view_id(&app, "new_user").await)
             ),
-            ("account.create", Some(admin.id), second.id),
+            ("account.create", Some(admin.id), Some(second.id)),
         ]
     );
 }
