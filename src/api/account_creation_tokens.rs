@@ -17,6 +17,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::admin_accounts::{CONFIRMATION_KEY_LENGTH, creation_error};
+use super::admin_schemas::{Empty, FromHeader};
 use super::client::Client;
 use super::fields;
 use super::push_token::{self, Policy};
@@ -29,7 +30,7 @@ use crate::secrets;
 use crate::state::AppState;
 
 use super::push_token::PushDevice;
-use super::schemas::{Account, DigestAlgorithm, Empty, Message, ValidationError};
+use super::schemas::{Account, DigestAlgorithm, Message, ValidationError};
 
 const TOKEN_MESSAGE: &str = "Please provide a valid account_creation_token.";
 /// The DTMF protocols PHP accepts.
@@ -181,6 +182,7 @@ async fn using_request_token(
     path = "/api/account_creation_tokens",
     tag = "admin",
     operation_id = "admin_account_creation_tokens_create",
+    params(FromHeader),
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 201, description = "The token", body = AccountCreationToken),
@@ -313,6 +315,7 @@ pub(crate) struct Doc;
 /// `POST /api/account_creation_request_tokens`.
 #[allow(dead_code)]
 #[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 struct CreationRequestToken {
     /// 13 letters and digits.
     token: String,
@@ -332,6 +335,7 @@ struct RequestTokenExchange {
 /// An account creation token.
 #[allow(dead_code)]
 #[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 struct AccountCreationToken {
     /// 13 letters and digits.
     token: String,

@@ -17,8 +17,9 @@ use crate::error::ApiResult;
 use crate::input::JsonObject;
 use crate::state::AppState;
 
+use super::admin_schemas::Empty;
 use super::push_token::PushDevice;
-use super::schemas::{Empty, Message, ValidationError};
+use super::schemas::{Message, ValidationError};
 
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()

@@ -9,12 +9,13 @@ use axum::routing::{delete, get};
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
+use super::admin_schemas::{Empty, FromHeader, RegisteredDevices};
 use crate::auth::AuthAccount;
 use crate::error::ApiResult;
 use crate::registrar::devices_object;
 use crate::state::AppState;
 
-use super::schemas::{Device, Devices, Empty, Message, ValidationError};
+use super::schemas::{Message, ValidationError};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -28,9 +29,10 @@ pub fn router() -> Router<AppState> {
     path = "/api/accounts/me/devices",
     tag = "user",
     operation_id = "me_devices_index",
+    params(FromHeader),
     security(("api_key" = []), ("digest" = [])),
     responses(
-        (status = 200, description = "The devices, keyed by uuid (`{}` when none)", body = Devices),
+        (status = 200, description = "The devices, keyed by uuid (`{}` when none)", body = RegisteredDevices),
         (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
         (status = 404, description = "The `From` header names no account", body = Message),
         (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
@@ -51,7 +53,9 @@ async fn index(
     tag = "user",
     operation_id = "me_devices_delete",
     security(("api_key" = []), ("digest" = [])),
-    params(("uuid" = String, Path, description = "The device's instance id, a URN such as `urn:uuid:…`")),
+    params(
+        FromHeader,
+        ("uuid" = String, Path, description = "The device's instance id, a URN such as `urn:uuid:…`")),
     responses(
         (status = 200, description = "The device is removed", body = Empty),
         (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
@@ -97,5 +101,5 @@ pub async fn delete_device(
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(index, destroy), components(schemas(Empty, Device, Devices)))]
+#[openapi(paths(index, destroy), components(schemas(Empty, RegisteredDevices)))]
 pub(crate) struct Doc;

@@ -9,6 +9,7 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
+use super::admin_schemas::FromHeader;
 use crate::audit::{self, Action, By};
 use crate::auth::AuthAccount;
 use crate::db::accounts;
@@ -33,6 +34,7 @@ pub fn admin_router() -> Router<AppState> {
     path = "/api/accounts/me/provision",
     tag = "user",
     operation_id = "me_provision",
+    params(FromHeader),
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The account with its new `provisioning_token`", body = ProvisionedAccount),
@@ -56,7 +58,9 @@ async fn provision_me(
     tag = "admin",
     operation_id = "admin_accounts_provision",
     security(("api_key" = []), ("digest" = [])),
-    params(("account" = i32, Path, description = "The account's id")),
+    params(
+        FromHeader,
+        ("account" = i32, Path, description = "The account's id")),
     responses(
         (status = 200, description = "The account with its new `provisioning_token`", body = ProvisionedAccount),
         (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),

@@ -64,29 +64,6 @@ pub struct PendingEmail {
     pub created_at: String,
 }
 
-/// An answer with nothing to say: `{}`.
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub struct Empty {}
-
-/// A device registered with Flexisip's registrar (SPEC §5.4).
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub struct Device {
-    /// The instance id, e.g. `urn:uuid:…`.
-    pub uuid: String,
-    /// `YYYY-MM-DD HH:MM:SS`, UTC.
-    pub update_time: String,
-    /// `YYYY-MM-DD HH:MM:SS`, UTC.
-    pub expires_at: String,
-    pub user_agent: String,
-}
-
-/// The devices of an account, keyed by uuid (`{}` when none).
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub struct Devices(pub BTreeMap<String, Device>);
-
 /// The hash of a new password: `MD5` or `SHA-256`.
 #[allow(dead_code)]
 #[derive(ToSchema)]

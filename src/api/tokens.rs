@@ -17,8 +17,9 @@ use crate::input::JsonObject;
 use crate::secrets;
 use crate::state::AppState;
 
+use super::admin_schemas::Empty;
 use super::push_token::PushDevice;
-use super::schemas::{Empty, Message, ValidationError};
+use super::schemas::{Message, ValidationError};
 
 /// Random alphanumerics of a token (the column holds 64).
 pub const TOKEN_LENGTH: usize = 32;
