@@ -317,6 +317,7 @@ pub(crate) struct Doc;
 /// `POST /api/account_creation_request_tokens`.
 #[allow(dead_code)]
 #[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 struct CreationRequestToken {
     /// 13 letters and digits.
     token: String,
@@ -336,6 +337,7 @@ struct RequestTokenExchange {
 /// An account creation token.
 #[allow(dead_code)]
 #[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 struct AccountCreationToken {
     /// 13 letters and digits.
     token: String,

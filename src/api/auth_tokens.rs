@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
+use super::admin_schemas::FromHeader;
 use crate::auth::{AuthAccount, api_key, auth_token};
 use crate::clock::format_datetime;
 use crate::db::accounts;
@@ -77,7 +78,9 @@ async fn create(State(state): State<AppState>) -> ApiResult<Response> {
     tag = "user",
     operation_id = "auth_tokens_attach",
     security(("api_key" = []), ("digest" = [])),
-    params(("token" = String, Path, description = "The auth token")),
+    params(
+        FromHeader,
+        ("token" = String, Path, description = "The auth token")),
     responses(
         (status = 200, description = "The token is attached", body = Empty),
         (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
@@ -152,6 +155,7 @@ async fn exchange(
     tag = "user",
     operation_id = "me_api_key_generate",
     description = "A new API key for the authenticated account, as plain text. It replaces the account's previous key: a client authenticated by key must use the new one from then on.",
+    params(FromHeader),
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The new key", body = String, content_type = "text/plain"),
@@ -199,6 +203,7 @@ pub(crate) struct Doc;
 /// `POST /api/accounts/auth_token`.
 #[allow(dead_code)]
 #[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 struct AuthToken {
     /// 32 letters and digits.
     token: String,
@@ -214,6 +219,7 @@ struct AuthToken {
 /// `GET /api/accounts/me/api_key/{token}`.
 #[allow(dead_code)]
 #[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 struct DeviceApiKey {
     api_key: String,
 }

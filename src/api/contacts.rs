@@ -13,6 +13,7 @@ use axum::{Extension, Json, Router};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
+use super::admin_schemas::FromHeader;
 use crate::auth::AuthAccount;
 use crate::db::entities::{account, account_action, account_type};
 use crate::db::{account_actions, account_types, contacts_lists};
@@ -136,6 +137,7 @@ async fn contacts_of(
     path = "/api/accounts/me/contacts",
     operation_id = "me_contacts_index",
     tag = "user",
+    params(FromHeader),
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The contacts", body = Vec<ContactJson>),
@@ -159,7 +161,9 @@ async fn index(
     operation_id = "me_contacts_show",
     tag = "user",
     security(("api_key" = []), ("digest" = [])),
-    params(("sip" = String, Path, description = "The contact's SIP address `username@domain`")),
+    params(
+        FromHeader,
+        ("sip" = String, Path, description = "The contact's SIP address `username@domain`")),
     responses(
         (status = 200, description = "The contact", body = ContactJson),
         (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
@@ -186,6 +190,7 @@ fn vcard_response(body: String) -> Response {
     path = "/contacts/vcard",
     operation_id = "contacts_vcard_index",
     tag = "user",
+    params(FromHeader),
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "One vCard per contact (empty when none)", body = String, content_type = "text/vcard"),
@@ -211,7 +216,9 @@ async fn vcards(
     operation_id = "contacts_vcard_show",
     tag = "user",
     security(("api_key" = []), ("digest" = [])),
-    params(("sip" = String, Path, description = "The contact's SIP address `username@domain`")),
+    params(
+        FromHeader,
+        ("sip" = String, Path, description = "The contact's SIP address `username@domain`")),
     responses(
         (status = 200, description = "The contact's vCard", body = String, content_type = "text/vcard"),
         (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
@@ -239,6 +246,7 @@ pub(crate) struct Doc;
 /// A contact: an account of a contacts list the caller is given.
 #[allow(dead_code)]
 #[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = Contact)]
 struct ContactJson {
     id: i64,
@@ -258,6 +266,7 @@ struct ContactJson {
 /// An account type of a contact.
 #[allow(dead_code)]
 #[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 struct ContactType {
     id: i64,
     key: String,
@@ -266,6 +275,7 @@ struct ContactType {
 /// An action (DTMF code) of a contact.
 #[allow(dead_code)]
 #[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 struct ContactAction {
     id: i64,
     account_id: i64,

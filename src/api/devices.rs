@@ -9,6 +9,7 @@ use axum::routing::{delete, get};
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
+use super::admin_schemas::FromHeader;
 use crate::auth::AuthAccount;
 use crate::error::ApiResult;
 use crate::registrar::devices_object;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
     path = "/api/accounts/me/devices",
     tag = "user",
     operation_id = "me_devices_index",
+    params(FromHeader),
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The devices, keyed by uuid (`{}` when none)", body = Devices),
@@ -51,7 +53,9 @@ async fn index(
     tag = "user",
     operation_id = "me_devices_delete",
     security(("api_key" = []), ("digest" = [])),
-    params(("uuid" = String, Path, description = "The device's instance id, a URN such as `urn:uuid:…`")),
+    params(
+        FromHeader,
+        ("uuid" = String, Path, description = "The device's instance id, a URN such as `urn:uuid:…`")),
     responses(
         (status = 200, description = "The device is removed", body = Empty),
         (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),

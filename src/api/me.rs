@@ -6,6 +6,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
+use super::admin_schemas::FromHeader;
 use crate::auth::AuthAccount;
 use crate::db::accounts;
 use crate::error::ApiResult;
@@ -37,6 +38,7 @@ pub async fn account_json(state: &AppState, auth: &AuthAccount) -> ApiResult<Val
     path = "/api/accounts/me",
     tag = "user",
     operation_id = "me_show",
+    params(FromHeader),
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The account", body = Account),
@@ -61,6 +63,7 @@ async fn show(
     path = "/api/accounts/me",
     tag = "user",
     operation_id = "me_delete",
+    params(FromHeader),
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The account is deleted", body = Empty),
@@ -83,6 +86,7 @@ async fn destroy(
     path = "/api/accounts/me/password",
     tag = "user",
     operation_id = "me_password_update",
+    params(FromHeader),
     security(("api_key" = []), ("digest" = [])),
     request_body = PasswordChange,
     responses(
@@ -110,6 +114,7 @@ async fn change_password(
     path = "/api/accounts/me/email/request",
     tag = "user",
     operation_id = "me_email_request",
+    params(FromHeader),
     security(("api_key" = []), ("digest" = [])),
     request_body = EmailChangeRequest,
     responses(

@@ -8,6 +8,7 @@ use axum::routing::post;
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
+use super::admin_schemas::FromHeader;
 use super::me::account_json;
 use crate::auth::AuthAccount;
 use crate::error::ApiResult;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
     path = "/api/accounts/me/phone/request",
     tag = "user",
     operation_id = "me_phone_request",
+    params(FromHeader),
     security(("api_key" = []), ("digest" = [])),
     request_body = PhoneChangeRequest,
     responses(
@@ -60,6 +62,7 @@ async fn request(
     path = "/api/accounts/me/phone",
     tag = "user",
     operation_id = "me_phone_confirm",
+    params(FromHeader),
     security(("api_key" = []), ("digest" = [])),
     request_body = PhoneChangeConfirmation,
     responses(

@@ -13,6 +13,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha1::Sha1;
 
+use super::admin_schemas::FromHeader;
 use crate::config::TurnConfig;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
     path = "/api/accounts/me/services/turn",
     tag = "user",
     operation_id = "me_services_turn",
+    params(FromHeader),
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The credentials", body = TurnCredentials),
@@ -70,6 +72,7 @@ pub(crate) struct Doc;
 /// `GET /api/accounts/me/services/turn`.
 #[allow(dead_code)]
 #[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 struct TurnCredentials {
     /// `EXPIRY:RANDOM`: the Unix time the credentials end, then 16 random
     /// letters and digits.

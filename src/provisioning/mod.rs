@@ -30,6 +30,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 pub use rc::RcFiles;
 
+use crate::api::admin_schemas::FromHeader;
 use crate::api::schemas::{Message, ValidationError};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -54,6 +55,7 @@ pub fn me_router() -> Router<AppState> {
     path = "/provisioning/me",
     tag = "user",
     operation_id = "provisioning_me",
+    params(FromHeader),
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The configuration with the account, in liblinphone's remote provisioning XML", body = String, content_type = "application/xml"),
