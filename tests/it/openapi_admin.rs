@@ -150,8 +150,9 @@ async fn the_account_list_documents_its_paging() {
         .expect("the page parameter");
     assert_eq!(page["in"], "query");
     assert_eq!(page["required"], false);
-    assert_eq!(page["schema"]["type"], "integer");
-    assert_eq!(page["schema"]["minimum"], 1);
+    // A string: every value is taken (not a page number reads as 1), so
+    // the document refuses none (schemathesis sent 2^63 to an integer).
+    assert_eq!(page["schema"]["type"], "string");
     assert_eq!(
         schema_ref(&list["responses"]["200"]),
         "#/components/schemas/AccountPage"
