@@ -49,12 +49,25 @@ pub fn datetime(unix: i64) -> String {
         .to_string()
 }
 
+/// A port no other test of this run is given: taken from a counter below
+/// the kernel's ephemeral range (32768 and up), so a port a test releases
+/// to restart its server on cannot be handed to another test meanwhile.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let _ = NEXT.compare_exchange(
+        0,
+        20_000 + (std::process::id() % 4_000) as u16 * 2,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    loop {
+        let port = NEXT.fetch_add(1, Ordering::SeqCst);
+        assert!(port < 32_768, "no free test port left");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// A throwaway `redis-server` without persistence, killed on drop.
@@ -85,7 +98,13 @@ impl RedisServer {
             assert!(Instant::now() < deadline, "redis-server did not start");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        RedisServer { child, port }
+        let mut server = RedisServer { child, port };
+        // A server that could not bind exits: what answered is someone else's.
+        assert!(
+            server.child.try_wait().unwrap().is_none(),
+            "redis-server on port {port} exited"
+        );
+        server
     }
 
     pub fn url(&self) -> String {
