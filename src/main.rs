@@ -47,8 +47,12 @@ async fn main() -> std::process::ExitCode {
     } else {
         // Log lines are written by a dedicated thread, so a slow stderr (a
         // full pipe, a stalled journal) never blocks a request; the guard
-        // flushes what is queued when `main` returns.
-        let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
+        // flushes what is queued when `main` returns. The thread writes
+        // what it drained in one system call (it flushes after each batch).
+        let (writer, guard) = tracing_appender::non_blocking(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stderr(),
+        ));
         tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_writer(writer)
