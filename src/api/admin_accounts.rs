@@ -124,7 +124,7 @@ pub async fn create_account(
 /// Creates an account in the caller's transaction (several at once for
 /// the console's `accounts seed`); returns its admin JSON.
 pub async fn insert_account(
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &crate::db::WriteTxn,
     state: &AppState,
     domain: &str,
     fields: AccountFields<'_>,

@@ -52,8 +52,7 @@ async fn show(
     Extension(auth): Extension<AuthAccount>,
 ) -> ApiResult<Json<Value>> {
     // Nothing changed since authentication: no need to read the account again.
-    let view = accounts::view_of(&state.db, auth.account, auth.admin).await?;
-    Ok(Json(view.to_json(&state.config, false)))
+    Ok(Json(auth.into_view().to_json(&state.config, false)))
 }
 
 /// Deletes the authenticated account, with its passwords, aliases, keys and

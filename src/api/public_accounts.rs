@@ -37,9 +37,12 @@ pub async fn find_by_sip(state: &AppState, sip: &str) -> ApiResult<account::Mode
     ),
 )]
 async fn info(State(state): State<AppState>, Path(sip): Path<String>) -> ApiResult<Json<Value>> {
-    let account = find_by_sip(&state, &sip).await?;
+    let address = SipAddress::parse_bare(&sip).ok_or_else(ApiError::not_found)?;
+    let activated = accounts::activated_by_address(&state.db, &address.username, &address.domain)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     Ok(Json(json!({
-        "activated": account.activated,
+        "activated": activated,
         "realm": state.config.account_realm,
     })))
 }

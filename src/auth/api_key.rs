@@ -13,7 +13,7 @@ use sea_orm::{
     Set,
 };
 
-use crate::db::accounts::ApiKeyRecord;
+use crate::db::auth_record::ApiKeyRecord;
 use crate::db::entities::api_key;
 use crate::secrets;
 

@@ -15,9 +15,10 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::Duration;
+use chrono::{Duration, NaiveDateTime};
 
-use crate::db::accounts;
+use crate::db::accounts::{AccountView, PendingEmail};
+use crate::db::auth_record;
 use crate::db::entities::{account, password};
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::AuthFailure;
@@ -32,6 +33,24 @@ use nonces::NonceCheck;
 pub struct AuthAccount {
     pub account: account::Model,
     pub admin: bool,
+    /// Algorithms of the stored passwords, in storage order.
+    pub algorithms: Vec<String>,
+    pub confirmation_key_expires: Option<NaiveDateTime>,
+    pub email_changed: Option<PendingEmail>,
+}
+
+impl AuthAccount {
+    /// The account's view as authentication read it: what
+    /// `GET /api/accounts/me` shows when the request changed nothing.
+    pub fn into_view(self) -> AccountView {
+        AccountView {
+            account: self.account,
+            algorithms: self.algorithms,
+            admin: self.admin,
+            confirmation_key_expires: self.confirmation_key_expires,
+            email_changed: self.email_changed,
+        }
+    }
 }
 
 /// The Digest `opaque`: an HMAC of a fixed label under the server secret,
@@ -101,12 +120,19 @@ async fn authenticate(
         .and_then(SipAddress::parse_from_header)
         .ok_or_else(|| ApiError::field("from", "The from header must be a SIP address."))?;
     let Some(record) =
-        accounts::find_for_auth(&state.db, &address.username, &address.domain).await?
+        auth_record::find_for_auth(&state.db, &address.username, &address.domain).await?
     else {
         state.metrics.auth_failure(AuthFailure::UnknownAccount);
         return Err(ApiError::NotFound("Account not found".into()));
     };
-    let account = record.account;
+    let auth_record::AuthRecord {
+        account,
+        admin,
+        api_key,
+        passwords,
+        confirmation_key_expires,
+        email_changed,
+    } = record;
     // Deactivated and blocked accounts are refused alike, even with a key.
     if !account.may_authenticate() {
         state.metrics.auth_failure(if account.blocked {
@@ -120,7 +146,7 @@ async fn authenticate(
     let mut success_challenges = Vec::new();
     if let Some(key) = headers.get("x-api-key") {
         let key = key.to_str().unwrap_or_default();
-        let stored = record.api_key.as_ref();
+        let stored = api_key.as_ref();
         if !api_key::matches(stored.map(|k| k.hash.as_str()), key) {
             state.metrics.auth_failure(AuthFailure::BadKey);
             return Err(unauthorized("Unauthorized", Vec::new()));
@@ -134,7 +160,6 @@ async fn authenticate(
             api_key::touch(&state.db, stored, now).await?;
         }
     } else if let Some(authorization) = headers.get(header::AUTHORIZATION) {
-        let passwords = accounts::passwords(&state.db, account.id).await?;
         let credentials = authorization.to_str().ok().and_then(Credentials::parse);
         let outcome = match &credentials {
             Some(c) => verify_digest(state, &account, &passwords, c, method, target).await?,
@@ -158,14 +183,18 @@ async fn authenticate(
             }
         }
     } else {
-        let passwords = accounts::passwords(&state.db, account.id).await?;
         let challenges = challenges(state, &account, &passwords).await?;
         return Err(unauthorized("Unauthenticated request", challenges));
     }
 
-    let admin = state.config.everyone_is_admin || record.admin;
     Ok(Authenticated {
-        account: AuthAccount { account, admin },
+        account: AuthAccount {
+            account,
+            admin: state.config.everyone_is_admin || admin,
+            algorithms: passwords.into_iter().map(|p| p.algorithm).collect(),
+            confirmation_key_expires,
+            email_changed,
+        },
         challenges: success_challenges,
     })
 }

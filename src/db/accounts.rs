@@ -5,11 +5,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use sea_orm::sea_query::{Alias, Asterisk, Expr, Func, LikeExpr, Order, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, Order, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, FromQueryResult, Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::{Value, json};
 
@@ -236,102 +235,6 @@ pub async fn view(
     view_of(conn, account, admin).await
 }
 
-/// What authentication needs of an account, read in one query.
-#[derive(Clone, Debug)]
-pub struct AuthRecord {
-    pub account: account::Model,
-    pub admin: bool,
-    /// The account's API key, if it has one.
-    pub api_key: Option<ApiKeyRecord>,
-}
-
-/// What checking an API key needs of its row.
-#[derive(Clone, Debug)]
-pub struct ApiKeyRecord {
-    pub id: i32,
-    /// SHA-256 of the key.
-    pub hash: String,
-    pub created_at: NaiveDateTime,
-    pub last_used_at: Option<NaiveDateTime>,
-    pub expires_after_last_used_minutes: Option<i32>,
-}
-
-pub async fn find_for_auth(
-    conn: &impl ConnectionTrait,
-    username: &str,
-    domain: &str,
-) -> Result<Option<AuthRecord>, DbErr> {
-    let admins = Query::select()
-        .expr(Expr::col(Asterisk).count())
-        .from(admin::Entity)
-        .and_where(
-            Expr::col((admin::Entity, admin::Column::AccountId))
-                .equals((account::Entity, account::Column::Id)),
-        )
-        .to_owned();
-    let query = Query::select()
-        .columns(account::Column::iter().map(|c| (account::Entity, c)))
-        .expr_as(
-            Expr::col((api_key::Entity, api_key::Column::Id)),
-            Alias::new("api_key_id"),
-        )
-        .expr_as(
-            Expr::col((api_key::Entity, api_key::Column::Key)),
-            Alias::new("api_key_hash"),
-        )
-        .expr_as(
-            Expr::col((api_key::Entity, api_key::Column::CreatedAt)),
-            Alias::new("api_key_created_at"),
-        )
-        .expr_as(
-            Expr::col((api_key::Entity, api_key::Column::LastUsedAt)),
-            Alias::new("api_key_last_used_at"),
-        )
-        .expr_as(
-            Expr::col((
-                api_key::Entity,
-                api_key::Column::ExpiresAfterLastUsedMinutes,
-            )),
-            Alias::new("api_key_expires_after"),
-        )
-        .expr_as(
-            SimpleExpr::SubQuery(None, Box::new(admins.into_sub_query_statement())),
-            Alias::new("admin_rows"),
-        )
-        .from(account::Entity)
-        .left_join(
-            api_key::Entity,
-            Expr::col((api_key::Entity, api_key::Column::AccountId))
-                .equals((account::Entity, account::Column::Id)),
-        )
-        .and_where(Expr::col((account::Entity, account::Column::Username)).eq(username))
-        .and_where(Expr::col((account::Entity, account::Column::Domain)).eq(domain))
-        .to_owned();
-    let Some(row) = conn
-        .query_one(conn.get_database_backend().build(&query))
-        .await?
-    else {
-        return Ok(None);
-    };
-    let admin_rows: i64 = row.try_get("", "admin_rows")?;
-    let api_key_id: Option<i32> = row.try_get("", "api_key_id")?;
-    let api_key = match api_key_id {
-        Some(id) => Some(ApiKeyRecord {
-            id,
-            hash: row.try_get("", "api_key_hash")?,
-            created_at: row.try_get("", "api_key_created_at")?,
-            last_used_at: row.try_get("", "api_key_last_used_at")?,
-            expires_after_last_used_minutes: row.try_get("", "api_key_expires_after")?,
-        }),
-        None => None,
-    };
-    Ok(Some(AuthRecord {
-        account: account::Model::from_query_result(&row, "")?,
-        admin: admin_rows > 0,
-        api_key,
-    }))
-}
-
 pub async fn find_by_id(
     conn: &impl ConnectionTrait,
     id: i32,
@@ -349,6 +252,32 @@ pub async fn find_by_address(
         .filter(account::Column::Domain.eq(domain))
         .one(conn)
         .await
+}
+
+/// Whether `username@domain` is activated; `None` when there is no such
+/// account. The public `info` route's one query.
+pub async fn activated_by_address(
+    conn: &impl ConnectionTrait,
+    username: &str,
+    domain: &str,
+) -> Result<Option<bool>, DbErr> {
+    static SQL: super::cached_sql::CachedSql = super::cached_sql::CachedSql::new();
+    let statement = SQL.statement(
+        conn.get_database_backend(),
+        || {
+            Query::select()
+                .column(account::Column::Activated)
+                .from(account::Entity)
+                .and_where(account::Column::Username.eq(""))
+                .and_where(account::Column::Domain.eq(""))
+                .to_owned()
+        },
+        vec![username.into(), domain.into()],
+    );
+    match conn.query_one(statement).await? {
+        Some(row) => Ok(Some(row.try_get("", "activated")?)),
+        None => Ok(None),
+    }
 }
 
 pub async fn is_admin(conn: &impl ConnectionTrait, account_id: i32) -> Result<bool, DbErr> {

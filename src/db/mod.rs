@@ -4,6 +4,8 @@
 pub mod account_actions;
 pub mod account_types;
 pub mod accounts;
+pub mod auth_record;
+pub mod cached_sql;
 pub mod contacts_lists;
 pub mod dictionary;
 pub mod entities;
@@ -12,6 +14,13 @@ pub mod kind;
 pub mod migrations;
 pub mod settings;
 pub mod startup;
+mod write_txn;
+
+pub use write_txn::{WriteTxn, begin_write};
+
+/// How long a SQLite statement waits for the write lock of another
+/// connection, and a writer for its turn ([`begin_write`]).
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -20,8 +29,7 @@ use anyhow::{Context, bail};
 use sea_orm::sqlx;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, RuntimeErr, SqlErr, TransactionTrait,
+    ConnAcquireErr, ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr, SqlErr,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -145,7 +153,7 @@ fn connect_options(url: &str, pool: &DbPoolConfig) -> anyhow::Result<ConnectOpti
             .map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(5))
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .foreign_keys(true)
             });
     } else {
@@ -281,19 +289,6 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
 /// `text` on one line (driver messages sometimes span several).
 pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Begins a transaction that will write. On SQLite it takes the write lock
-/// at once: a transaction that read first and then tried to write would
-/// fail with SQLITE_BUSY when another connection wrote in between, instead
-/// of waiting its turn.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    let txn = db.begin().await?;
-    if txn.get_database_backend() == DbBackend::Sqlite {
-        txn.execute_unprepared("UPDATE app_settings SET value = value WHERE 1 = 0")
-            .await?;
-    }
-    Ok(txn)
 }
 
 /// Applies every pending migration.

@@ -410,7 +410,7 @@ async fn apply<F>(
     change: F,
 ) -> Result<(), sea_orm::DbErr>
 where
-    F: for<'t> FnOnce(&'t sea_orm::DatabaseTransaction) -> TxnFuture<'t>,
+    F: for<'t> FnOnce(&'t crate::db::WriteTxn) -> TxnFuture<'t>,
 {
     let txn = crate::db::begin_write(&state.db).await?;
     change(&txn).await?;
