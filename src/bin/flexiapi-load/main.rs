@@ -7,6 +7,7 @@
 //! `report` turns those lines into the README's Markdown table.
 //! It talks only to the URL it is given; every loop is bounded in time.
 
+mod cpu;
 mod http;
 mod report;
 mod scenario;
@@ -57,6 +58,9 @@ enum Command {
         /// Comma-separated scenario names; all when absent.
         #[arg(long, value_delimiter = ',')]
         scenarios: Vec<Scenario>,
+        /// The server's process id, to report the CPU it spent.
+        #[arg(long)]
+        server_pid: Option<u32>,
     },
     /// Prints the Markdown table of a run's JSON lines.
     Report {
@@ -89,6 +93,7 @@ async fn main() -> anyhow::Result<()> {
             seconds,
             warmup,
             scenarios,
+            server_pid,
         } => {
             let credentials: seed::Credentials =
                 serde_json::from_str(&std::fs::read_to_string(&credentials)?)?;
@@ -106,6 +111,7 @@ async fn main() -> anyhow::Result<()> {
                     workers,
                     Duration::from_secs(warmup),
                     Duration::from_secs(seconds),
+                    server_pid,
                 )
                 .await?;
                 println!("{}", serde_json::to_string(&report)?);

@@ -16,6 +16,12 @@ struct Line {
     max_ms: f64,
     statuses: HashMap<String, u64>,
     errors: u64,
+    #[serde(default)]
+    server_cores: Option<f64>,
+    #[serde(default)]
+    server_cpu_us_per_request: Option<f64>,
+    #[serde(default)]
+    load_tool_cores: Option<f64>,
 }
 
 /// Goal rps and p99 (ms) per scenario, where the issue sets one.
@@ -52,8 +58,8 @@ pub fn markdown(
         None => HashMap::new(),
     };
     let mut out = String::from(
-        "| scenario | rps | p50 ms | p99 ms | max ms | statuses | goal | met | vs. small database |\n\
-         |---|---:|---:|---:|---:|---|---|---|---:|\n",
+        "| scenario | rps | p50 ms | p99 ms | max ms | statuses | goal | met | vs. small database | server CPU µs/req | cores: server + load tool |\n\
+         |---|---:|---:|---:|---:|---|---|---|---:|---:|---|\n",
     );
     for l in &lines {
         let mut statuses: Vec<_> = l.statuses.iter().collect();
@@ -78,9 +84,17 @@ pub fn markdown(
             .filter(|rps| **rps > 0.0)
             .map(|rps| format!("{:+.0} %", (l.rps / rps - 1.0) * 100.0))
             .unwrap_or_else(|| "—".into());
+        let cost = l
+            .server_cpu_us_per_request
+            .map(|us| format!("{us:.0}"))
+            .unwrap_or_else(|| "—".into());
+        let cores = match (l.server_cores, l.load_tool_cores) {
+            (Some(server), Some(tool)) => format!("{server:.2} + {tool:.2}"),
+            _ => "—".into(),
+        };
         writeln!(
             out,
-            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {goal_text} | {met} | {versus} |",
+            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {goal_text} | {met} | {versus} | {cost} | {cores} |",
             l.scenario,
             l.rps,
             l.p50_ms,
@@ -94,7 +108,7 @@ pub fn markdown(
         let met = if mb <= 30.0 { "yes" } else { "no" };
         writeln!(
             out,
-            "| server peak RSS | {mb:.1} MB | | | | | ≤ 30 MB | {met} | |"
+            "| server peak RSS | {mb:.1} MB | | | | | ≤ 30 MB | {met} | | | |"
         )?;
     }
     Ok(out)

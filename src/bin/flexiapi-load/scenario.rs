@@ -7,9 +7,10 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Method, Request};
 
+use crate::cpu;
 use crate::http::{Answer, Connection, Target};
 use crate::seed::{BenchAccount, Credentials, load_username};
-use crate::stats::{Report, Samples};
+use crate::stats::{CpuSpent, Report, Samples};
 use flexiapi::auth::digest::Algorithm;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -68,10 +69,23 @@ pub async fn run(
     workers: usize,
     warmup: Duration,
     measured: Duration,
+    server_pid: Option<u32>,
 ) -> anyhow::Result<Report> {
     let start = Instant::now();
     let measure_from = start + warmup;
     let end = measure_from + measured;
+    let cpu = tokio::spawn(async move {
+        let read = || (server_pid.and_then(cpu::time_of), cpu::own_time());
+        tokio::time::sleep_until(measure_from.into()).await;
+        let before = read();
+        tokio::time::sleep_until(end.into()).await;
+        let after = read();
+        let spent = |a: Option<Duration>, b: Option<Duration>| Some(a?.saturating_sub(b?));
+        CpuSpent {
+            server: spent(after.0, before.0),
+            load_tool: spent(after.1, before.1),
+        }
+    });
     let run_tag = format!("{:x}", std::process::id() ^ start.elapsed().subsec_nanos());
     let handles: Vec<_> = (0..workers)
         .map(|index| {
@@ -108,7 +122,13 @@ pub async fn run(
     for handle in handles {
         all.merge(handle.await?);
     }
-    Ok(Report::new(scenario.name(), workers, measured, all))
+    Ok(Report::new(
+        scenario.name(),
+        workers,
+        measured,
+        all,
+        cpu.await?,
+    ))
 }
 
 /// The Digest state a worker keeps between requests.

@@ -50,6 +50,19 @@ pub struct Report {
     pub max_ms: f64,
     pub statuses: BTreeMap<String, u64>,
     pub errors: u64,
+    /// Cores the server kept busy on average while measured (its CPU
+    /// seconds over the measured seconds); absent without `--server-pid`.
+    pub server_cores: Option<f64>,
+    /// Server CPU microseconds per request.
+    pub server_cpu_us_per_request: Option<f64>,
+    /// Cores the load tool itself kept busy.
+    pub load_tool_cores: Option<f64>,
+}
+
+/// CPU time spent while a scenario was measured.
+pub struct CpuSpent {
+    pub server: Option<Duration>,
+    pub load_tool: Option<Duration>,
 }
 
 impl Report {
@@ -58,6 +71,7 @@ impl Report {
         workers: usize,
         elapsed: Duration,
         mut all: Samples,
+        cpu: CpuSpent,
     ) -> Self {
         all.latencies.sort_unstable();
         let percentile = |p: f64| -> f64 {
@@ -86,6 +100,12 @@ impl Report {
                 .map(|(status, n)| (status.to_string(), *n))
                 .collect(),
             errors: all.errors,
+            server_cores: cpu.server.map(|t| round(t.as_secs_f64() / seconds)),
+            server_cpu_us_per_request: cpu
+                .server
+                .filter(|_| requests > 0)
+                .map(|t| round(t.as_secs_f64() * 1e6 / requests as f64)),
+            load_tool_cores: cpu.load_tool.map(|t| round(t.as_secs_f64() / seconds)),
         }
     }
 }
@@ -109,7 +129,11 @@ mod tests {
             samples.record(200, Duration::from_micros(micros * 1000));
         }
         samples.record_error();
-        let report = Report::new("x", 1, Duration::from_secs(2), samples);
+        let cpu = CpuSpent {
+            server: Some(Duration::from_millis(3000)),
+            load_tool: None,
+        };
+        let report = Report::new("x", 1, Duration::from_secs(2), samples, cpu);
         assert_eq!(report.requests, 100);
         assert_eq!(report.rps, 50.0);
         assert_eq!(
@@ -118,5 +142,8 @@ mod tests {
         );
         assert_eq!(report.statuses["200"], 100);
         assert_eq!(report.errors, 1);
+        assert_eq!(report.server_cores, Some(1.5));
+        assert_eq!(report.server_cpu_us_per_request, Some(30_000.0));
+        assert_eq!(report.load_tool_cores, None);
     }
 }
