@@ -14,8 +14,8 @@
 
 use chrono::NaiveDateTime;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::{Value, json};
 
@@ -319,7 +319,7 @@ async fn write(
     target: Target<'_>,
     detail: Option<String>,
 ) -> Result<(), DbErr> {
-    audit_log::ActiveModel {
+    let row = audit_log::ActiveModel {
         created_at: Set(by.at),
         actor_id: Set(by.actor_id),
         actor: Set(by.actor.clone()),
@@ -329,9 +329,11 @@ async fn write(
         client_address: Set(by.client_address.clone()),
         detail: Set(detail.map(fit)),
         ..Default::default()
-    }
-    .insert(conn)
-    .await?;
+    };
+    // Nothing reads the row back: a plain INSERT (MariaDB would SELECT it).
+    audit_log::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 

@@ -48,3 +48,15 @@ pub async fn admin_object(
     value["dictionary"] = dictionary;
     Ok(value)
 }
+
+/// The admin object of an account that has no types and no dictionary
+/// entries (one just created), without a query.
+pub fn object_without_lists(
+    config: &crate::config::Config,
+    view: &crate::db::accounts::AccountView,
+) -> Value {
+    let mut value = view.to_admin_json(config);
+    value["types"] = json!([]);
+    value["dictionary"] = json!({});
+    value
+}

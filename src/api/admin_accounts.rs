@@ -134,6 +134,9 @@ pub async fn insert_account(
 ) -> ApiResult<Value> {
     let confirmation_key =
         (!fields.activated).then(|| secrets::random_alphanumeric(CONFIRMATION_KEY_LENGTH));
+    let expires = fields
+        .confirmation_key_expires
+        .filter(|_| !fields.activated);
     let new = NewAccount {
         username: fields.username,
         domain,
@@ -145,17 +148,26 @@ pub async fn insert_account(
         display_name: fields.display_name,
         dtmf_protocol: fields.dtmf_protocol,
         confirmation_key,
-        confirmation_key_expires: fields
-            .confirmation_key_expires
-            .filter(|_| !fields.activated),
+        confirmation_key_expires: expires,
         ip_address,
         user_agent,
     };
     let created = accounts::insert(txn, &state.config, new, state.clock.now_naive()).await;
     let account = created.map_err(creation_error)?;
     audit::record(txn, by, Action::AccountCreate, &account).await?;
-    let view = accounts::view(txn, account).await?;
-    Ok(super::account_lists::admin_object(txn, &state.config, &view).await?)
+    // What was just written, without reading it back: one password, no
+    // pending e-mail, no types or dictionary entries yet.
+    let view = accounts::AccountView {
+        account,
+        algorithms: vec![fields.algorithm.name().to_string()],
+        admin: fields.admin,
+        confirmation_key_expires: expires,
+        email_changed: None,
+    };
+    Ok(super::account_lists::object_without_lists(
+        &state.config,
+        &view,
+    ))
 }
 
 /// Maps a refused creation to the 422 on the right field.

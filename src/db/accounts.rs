@@ -540,7 +540,7 @@ pub async fn insert(
     };
 
     if let Some((clear, algorithm)) = new.password {
-        set_password(conn, config, &account, clear, algorithm).await?;
+        insert_password(conn, config, &account, clear, algorithm).await?;
     }
     if let Some(phone) = new.phone {
         set_phone(conn, &account, phone).await.map_err(|err| {
@@ -551,26 +551,29 @@ pub async fn insert(
             }
         })?;
     }
+    // The rows below are not read back: plain INSERTs.
     if new.admin {
-        admin::ActiveModel {
+        let role = admin::ActiveModel {
             account_id: Set(account.id),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
-        }
-        .insert(conn)
-        .await?;
+        };
+        admin::Entity::insert(role)
+            .exec_without_returning(conn)
+            .await?;
     }
     if let Some(expires) = new.confirmation_key_expires {
-        activation_expiration::ActiveModel {
+        let expiry = activation_expiration::ActiveModel {
             account_id: Set(account.id),
             expires: Set(expires),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
-        }
-        .insert(conn)
-        .await?;
+        };
+        activation_expiration::Entity::insert(expiry)
+            .exec_without_returning(conn)
+            .await?;
     }
     Ok(account)
 }
@@ -614,15 +617,27 @@ pub async fn set_password(
         .filter(password::Column::AccountId.eq(account.id))
         .exec(conn)
         .await?;
+    insert_password(conn, config, account, clear, algorithm).await
+}
+
+/// Adds a password to an account that has none yet (a new account).
+async fn insert_password(
+    conn: &impl ConnectionTrait,
+    config: &Config,
+    account: &account::Model,
+    clear: &str,
+    algorithm: Algorithm,
+) -> Result<(), DbErr> {
     let realm = config.realm_for(&account.domain);
-    password::ActiveModel {
+    let row = password::ActiveModel {
         account_id: Set(account.id),
         password: Set(algorithm.ha1(&account.username, realm, clear)),
         algorithm: Set(algorithm.name().to_string()),
         ..Default::default()
-    }
-    .insert(conn)
-    .await?;
+    };
+    password::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 
