@@ -11,6 +11,7 @@ use sea_orm::sea_query::SelectStatement;
 use sea_orm::{DbBackend, Statement, Value};
 
 /// The SQL text of one query, per backend.
+#[derive(Default)]
 pub struct CachedSql {
     texts: [OnceLock<(String, usize)>; 3],
 }

@@ -480,3 +480,37 @@ async fn info_is_public_and_takes_literal_or_encoded_at() {
         assert_eq!(response.status(), 404, "{path}");
     }
 }
+
+/// The creation's answer is built from what was written, without reading
+/// it back: it must be exactly what reading it back shows.
+#[tokio::test]
+async fn the_creation_answer_is_the_stored_account() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    for body in [
+        json!({"username": "plain_new", "password": "secret1", "algorithm": "MD5"}),
+        json!({
+            "username": "full_new", "password": "secret1", "algorithm": "SHA-256",
+            "admin": true, "email": "full@example.org", "phone": "+33612345678",
+            "display_name": "Full 🎉", "dtmf_protocol": "rfc2833",
+            "confirmation_key_expires": "2030-01-02 03:04:05",
+        }),
+        json!({
+            "username": "active_new", "password": "secret1", "algorithm": "MD5",
+            "activated": true, "confirmation_key_expires": "2030-01-02 03:04:05",
+        }),
+    ] {
+        let response = create(&app, &admin, body.clone()).await;
+        assert_eq!(response.status(), 200, "{body}");
+        let created = json(response).await;
+        let id = created["id"].as_i64().unwrap();
+        let shown = json(
+            app.as_key(&admin, Method::GET, &format!("/api/accounts/{id}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(created, shown, "{body}");
+    }
+}
