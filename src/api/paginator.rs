@@ -1,16 +1,12 @@
 //! Laravel's length-aware paginator JSON, which API clients already parse.
 
+use std::fmt;
+
 use serde::Serialize;
+use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 use serde_json::Value;
 
 pub const PER_PAGE: u64 = 20;
-
-#[derive(Serialize)]
-pub struct Link {
-    pub url: Option<String>,
-    pub label: String,
-    pub active: bool,
-}
 
 /// Keys in Laravel's order.
 #[derive(Serialize)]
@@ -21,7 +17,7 @@ pub struct Page {
     pub from: Option<u64>,
     pub last_page: u64,
     pub last_page_url: String,
-    pub links: Vec<Link>,
+    pub links: Links,
     pub next_page_url: Option<String>,
     pub path: String,
     pub per_page: u64,
@@ -30,11 +26,84 @@ pub struct Page {
     pub total: u64,
 }
 
+/// The `links` list: previous, one per page, next. A large table has
+/// thousands of pages, so the entries are written as they are serialized,
+/// never built one by one.
+pub struct Links {
+    path: String,
+    current_page: u64,
+    last_page: u64,
+}
+
+/// The URL of page `page` of the listing at `path`.
+struct PageUrl<'a> {
+    path: &'a str,
+    page: u64,
+}
+
+impl fmt::Display for PageUrl<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}?page={}", self.path, self.page)
+    }
+}
+
+/// One entry of `links`: `{url, label, active}`.
+struct Link<'a, L: fmt::Display> {
+    url: Option<PageUrl<'a>>,
+    label: L,
+    active: bool,
+}
+
+impl<L: fmt::Display> Serialize for Link<'_, L> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Text<'a, T: fmt::Display>(&'a T);
+        impl<T: fmt::Display> Serialize for Text<'_, T> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self.0)
+            }
+        }
+        let mut link = serializer.serialize_struct("Link", 3)?;
+        link.serialize_field("url", &self.url.as_ref().map(Text))?;
+        link.serialize_field("label", &Text(&self.label))?;
+        link.serialize_field("active", &self.active)?;
+        link.end()
+    }
+}
+
+impl Serialize for Links {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let url = |page: u64| PageUrl {
+            path: &self.path,
+            page,
+        };
+        let (current, last) = (self.current_page, self.last_page);
+        let mut links = serializer.serialize_seq(Some(last as usize + 2))?;
+        links.serialize_element(&Link {
+            url: (current > 1).then(|| url(current - 1)),
+            label: "&laquo; Previous",
+            active: false,
+        })?;
+        for page in 1..=last {
+            links.serialize_element(&Link {
+                url: Some(url(page)),
+                label: page,
+                active: page == current,
+            })?;
+        }
+        links.serialize_element(&Link {
+            url: (current < last).then(|| url(current + 1)),
+            label: "Next &raquo;",
+            active: false,
+        })?;
+        links.end()
+    }
+}
+
 impl Page {
     /// `path` is the absolute URL of the listing, without query.
     pub fn new(path: String, current_page: u64, data: Vec<Value>, total: u64) -> Self {
         let last_page = total.div_ceil(PER_PAGE).max(1);
-        let url = |page: u64| format!("{path}?page={page}");
+        let url = |page: u64| PageUrl { path: &path, page }.to_string();
         let (from, to) = if data.is_empty() {
             (None, None)
         } else {
@@ -43,21 +112,6 @@ impl Page {
         };
         let prev_page_url = (current_page > 1).then(|| url(current_page - 1));
         let next_page_url = (current_page < last_page).then(|| url(current_page + 1));
-        let mut links = vec![Link {
-            url: prev_page_url.clone(),
-            label: "&laquo; Previous".into(),
-            active: false,
-        }];
-        links.extend((1..=last_page).map(|page| Link {
-            url: Some(url(page)),
-            label: page.to_string(),
-            active: page == current_page,
-        }));
-        links.push(Link {
-            url: next_page_url.clone(),
-            label: "Next &raquo;".into(),
-            active: false,
-        });
         Page {
             current_page,
             data,
@@ -65,7 +119,11 @@ impl Page {
             from,
             last_page,
             last_page_url: url(last_page),
-            links,
+            links: Links {
+                path: path.clone(),
+                current_page,
+                last_page,
+            },
             next_page_url,
             path,
             per_page: PER_PAGE,
@@ -92,7 +150,14 @@ mod tests {
         let page = Page::new("http://h/api/accounts".into(), 1, vec![], 0);
         assert_eq!(page.last_page, 1);
         assert_eq!((page.from, page.to), (None, None));
-        assert_eq!(page.links.len(), 3);
+        assert_eq!(
+            serde_json::to_value(&page.links).unwrap(),
+            serde_json::json!([
+                {"url": null, "label": "&laquo; Previous", "active": false},
+                {"url": "http://h/api/accounts?page=1", "label": "1", "active": true},
+                {"url": null, "label": "Next &raquo;", "active": false},
+            ])
+        );
         assert_eq!(page.next_page_url, None);
     }
 
@@ -104,8 +169,16 @@ mod tests {
         assert_eq!((page.from, page.to), (Some(21), Some(40)));
         assert_eq!(page.prev_page_url.as_deref(), Some("http://h/a?page=1"));
         assert_eq!(page.next_page_url.as_deref(), Some("http://h/a?page=3"));
-        assert!(page.links[2].active && !page.links[1].active);
-        assert_eq!(page.links[4].label, "Next &raquo;");
+        assert_eq!(
+            serde_json::to_value(&page.links).unwrap(),
+            serde_json::json!([
+                {"url": "http://h/a?page=1", "label": "&laquo; Previous", "active": false},
+                {"url": "http://h/a?page=1", "label": "1", "active": false},
+                {"url": "http://h/a?page=2", "label": "2", "active": true},
+                {"url": "http://h/a?page=3", "label": "3", "active": false},
+                {"url": "http://h/a?page=3", "label": "Next &raquo;", "active": false},
+            ])
+        );
     }
 
     #[test]
