@@ -5,10 +5,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, Order, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, Order, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, Set,
 };
 use serde_json::{Value, json};
 
@@ -147,20 +147,11 @@ pub async fn views(
         .collect())
 }
 
-/// The view of one account whose admin role is already known, in one
-/// query for the hot paths: a row per password (at least one row, thanks
-/// to the left joins), each carrying the activation expiry and the pending
-/// e-mail change.
-pub async fn view_of(
-    conn: &impl ConnectionTrait,
-    account: account::Model,
-    admin: bool,
-) -> Result<AccountView, DbErr> {
-    let query = Query::select()
-        .expr_as(
-            Expr::col((password::Entity, password::Column::Algorithm)),
-            Alias::new("algorithm"),
-        )
+/// Selects, from `accounts`, what an account's view adds to it: the
+/// activation expiry and the pending e-mail change (both one row at most)
+/// and, left-joined, the passwords (a row each). Read with [`view_extras`].
+pub(super) fn with_view_tables(query: &mut SelectStatement) -> &mut SelectStatement {
+    query
         .expr_as(
             Expr::col((
                 activation_expiration::Entity,
@@ -195,29 +186,54 @@ pub async fn view_of(
             Expr::col((email_changed::Entity, email_changed::Column::AccountId))
                 .equals((account::Entity, account::Column::Id)),
         )
+}
+
+/// The activation expiry and pending e-mail change of a row of a query
+/// made with [`with_view_tables`].
+pub(super) fn view_extras(
+    row: &QueryResult,
+) -> Result<(Option<NaiveDateTime>, Option<PendingEmail>), DbErr> {
+    let new_email: Option<String> = row.try_get("", "new_email")?;
+    let created_at: Option<NaiveDateTime> = row.try_get("", "email_created_at")?;
+    let pending = new_email
+        .zip(created_at)
+        .map(|(new_email, created_at)| PendingEmail {
+            new_email,
+            created_at,
+        });
+    Ok((row.try_get("", "expires")?, pending))
+}
+
+/// The view of one account whose admin role is already known, in one
+/// query for the hot paths: a row per password (at least one row, thanks
+/// to the left joins), each carrying the activation expiry and the pending
+/// e-mail change.
+pub async fn view_of(
+    conn: &impl ConnectionTrait,
+    account: account::Model,
+    admin: bool,
+) -> Result<AccountView, DbErr> {
+    let mut query = Query::select();
+    query.expr_as(
+        Expr::col((password::Entity, password::Column::Algorithm)),
+        Alias::new("algorithm"),
+    );
+    with_view_tables(&mut query)
         .and_where(Expr::col((account::Entity, account::Column::Id)).eq(account.id))
-        .order_by((password::Entity, password::Column::Id), Order::Asc)
-        .to_owned();
+        .order_by((password::Entity, password::Column::Id), Order::Asc);
     let rows = conn
         .query_all(conn.get_database_backend().build(&query))
         .await?;
     let mut algorithms = Vec::with_capacity(rows.len());
-    let mut expires = None;
-    let mut email_changed = None;
     for row in &rows {
         if let Some(algorithm) = row.try_get::<Option<String>>("", "algorithm")? {
             algorithms.push(algorithm);
         }
-        expires = row.try_get::<Option<NaiveDateTime>>("", "expires")?;
-        let new_email: Option<String> = row.try_get("", "new_email")?;
-        let created_at: Option<NaiveDateTime> = row.try_get("", "email_created_at")?;
-        email_changed = new_email
-            .zip(created_at)
-            .map(|(new_email, created_at)| PendingEmail {
-                new_email,
-                created_at,
-            });
     }
+    let (expires, email_changed) = match rows.first() {
+        Some(row) => view_extras(row)?,
+        None => (None, None),
+    };
     Ok(AccountView {
         account,
         algorithms,

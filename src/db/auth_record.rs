@@ -7,9 +7,9 @@ use chrono::NaiveDateTime;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Iterable};
 
-use super::accounts::PendingEmail;
+use super::accounts::{PendingEmail, view_extras, with_view_tables};
 use super::cached_sql::CachedSql;
-use super::entities::{account, activation_expiration, admin, api_key, email_changed, password};
+use super::entities::{account, admin, api_key, password};
 
 /// What authentication needs of an account.
 #[derive(Clone, Debug)]
@@ -64,8 +64,7 @@ pub async fn find_for_auth(
         }),
         None => None,
     };
-    let new_email: Option<String> = first.try_get("", "new_email")?;
-    let email_created_at: Option<NaiveDateTime> = first.try_get("", "email_created_at")?;
+    let (confirmation_key_expires, email_changed) = view_extras(first)?;
     let mut passwords: Vec<password::Model> = Vec::with_capacity(rows.len());
     for row in &rows {
         let Some(id) = row.try_get::<Option<i32>>("", "password_id")? else {
@@ -87,13 +86,8 @@ pub async fn find_for_auth(
         admin: admin_rows > 0,
         api_key,
         passwords,
-        confirmation_key_expires: first.try_get("", "expires")?,
-        email_changed: new_email
-            .zip(email_created_at)
-            .map(|(new_email, created_at)| PendingEmail {
-                new_email,
-                created_at,
-            }),
+        confirmation_key_expires,
+        email_changed,
     }))
 }
 
@@ -144,21 +138,6 @@ fn by_address(username: &str, domain: &str) -> SelectStatement {
             Expr::col((password::Entity, password::Column::Algorithm)),
             "password_algorithm",
         ),
-        (
-            Expr::col((
-                activation_expiration::Entity,
-                activation_expiration::Column::Expires,
-            )),
-            "expires",
-        ),
-        (
-            Expr::col((email_changed::Entity, email_changed::Column::NewEmail)),
-            "new_email",
-        ),
-        (
-            Expr::col((email_changed::Entity, email_changed::Column::CreatedAt)),
-            "email_created_at",
-        ),
     ] {
         query.expr_as(expr, Alias::new(alias));
     }
@@ -167,30 +146,12 @@ fn by_address(username: &str, domain: &str) -> SelectStatement {
             SimpleExpr::SubQuery(None, Box::new(admins.into_sub_query_statement())),
             Alias::new("admin_rows"),
         )
-        .from(account::Entity)
         .left_join(
             api_key::Entity,
             Expr::col((api_key::Entity, api_key::Column::AccountId))
                 .equals((account::Entity, account::Column::Id)),
-        )
-        .left_join(
-            password::Entity,
-            Expr::col((password::Entity, password::Column::AccountId))
-                .equals((account::Entity, account::Column::Id)),
-        )
-        .left_join(
-            activation_expiration::Entity,
-            Expr::col((
-                activation_expiration::Entity,
-                activation_expiration::Column::AccountId,
-            ))
-            .equals((account::Entity, account::Column::Id)),
-        )
-        .left_join(
-            email_changed::Entity,
-            Expr::col((email_changed::Entity, email_changed::Column::AccountId))
-                .equals((account::Entity, account::Column::Id)),
-        )
+        );
+    with_view_tables(&mut query)
         .and_where(Expr::col((account::Entity, account::Column::Username)).eq(username))
         .and_where(Expr::col((account::Entity, account::Column::Domain)).eq(domain))
         .order_by((password::Entity, password::Column::Id), Order::Asc)
