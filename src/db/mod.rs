@@ -377,4 +377,31 @@ mod tests {
         assert!(!is_unreachable(&DbErr::RecordNotFound("x".into())));
         assert!(!is_unreachable(&DbErr::Custom("x".into())));
     }
+
+    /// .cargo/config.toml builds SQLite without STAT4: with it, every
+    /// lookup by a bound value is parsed and planned again once ANALYZE
+    /// has run (twice the CPU of an authenticated request).
+    #[tokio::test]
+    async fn sqlite_is_built_without_stat4() {
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = connect("sqlite::memory:").await.unwrap();
+        let options: Vec<String> = db
+            .query_all(Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                "PRAGMA compile_options",
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get_by_index(0).unwrap())
+            .collect();
+        assert!(
+            options.iter().any(|o| o.starts_with("THREADSAFE")),
+            "the pragma lists the options: {options:?}"
+        );
+        assert!(
+            !options.iter().any(|o| o.contains("STAT4")),
+            "STAT4 is compiled in: {options:?}"
+        );
+    }
 }
