@@ -185,7 +185,9 @@ pub struct AccountPage {
     pub from: Option<u64>,
     pub last_page: u64,
     pub last_page_url: String,
-    /// Previous, one link per page, next.
+    /// Previous, the pages, next. Up to 13 pages, one link per page;
+    /// beyond, Laravel's window: pages 1-2, the current page and 3 on each
+    /// side, the last two, with a `...` link (no URL) for each gap.
     pub links: Vec<PageLink>,
     #[schema(required = true)]
     pub next_page_url: Option<String>,
@@ -207,7 +209,7 @@ pub struct AccountPage {
 pub struct PageLink {
     #[schema(required = true)]
     pub url: Option<String>,
-    /// `&laquo; Previous`, a page number or `Next &raquo;`.
+    /// `&laquo; Previous`, a page number, `...` or `Next &raquo;`.
     pub label: String,
     pub active: bool,
 }

@@ -26,13 +26,48 @@ pub struct Page {
     pub total: u64,
 }
 
-/// The `links` list: previous, one per page, next. A large table has
-/// thousands of pages, so the entries are written as they are serialized,
-/// never built one by one.
+/// The `links` list as Laravel's paginator writes it: previous, the pages
+/// of Laravel's `UrlWindow`, next. Up to 13 pages every page is listed;
+/// beyond, the first and last pages and the ones around the current page,
+/// with `...` entries for the gaps, so that the list keeps its size
+/// however large the table.
 pub struct Links {
     path: String,
     current_page: u64,
     last_page: u64,
+}
+
+/// Pages shown on each side of the current page (Laravel's `onEachSide`).
+const ON_EACH_SIDE: u64 = 3;
+
+/// One part of the window: a run of pages, or a gap (`...`).
+#[derive(Debug, PartialEq)]
+enum Part {
+    Pages(std::ops::RangeInclusive<u64>),
+    Gap,
+}
+
+/// The parts of Laravel's `UrlWindow` for `current` of `last` pages.
+fn window(current: u64, last: u64) -> Vec<Part> {
+    use Part::{Gap, Pages};
+    if last < ON_EACH_SIDE * 2 + 8 {
+        return vec![Pages(1..=last)];
+    }
+    let window = ON_EACH_SIDE + 4;
+    let start = || Pages(1..=2);
+    let finish = || Pages(last - 1..=last);
+    if current <= window {
+        vec![Pages(1..=window + ON_EACH_SIDE), Gap, finish()]
+    } else if current > last - window {
+        vec![
+            start(),
+            Gap,
+            Pages(last - (window + ON_EACH_SIDE - 1)..=last),
+        ]
+    } else {
+        let around = current - ON_EACH_SIDE..=current + ON_EACH_SIDE;
+        vec![start(), Gap, Pages(around), Gap, finish()]
+    }
 }
 
 /// The URL of page `page` of the listing at `path`.
@@ -77,18 +112,29 @@ impl Serialize for Links {
             page,
         };
         let (current, last) = (self.current_page, self.last_page);
-        let mut links = serializer.serialize_seq(Some(last as usize + 2))?;
+        let mut links = serializer.serialize_seq(None)?;
         links.serialize_element(&Link {
             url: (current > 1).then(|| url(current - 1)),
             label: "&laquo; Previous",
             active: false,
         })?;
-        for page in 1..=last {
-            links.serialize_element(&Link {
-                url: Some(url(page)),
-                label: page,
-                active: page == current,
-            })?;
+        for part in window(current, last) {
+            match part {
+                Part::Pages(pages) => {
+                    for page in pages {
+                        links.serialize_element(&Link {
+                            url: Some(url(page)),
+                            label: page,
+                            active: page == current,
+                        })?;
+                    }
+                }
+                Part::Gap => links.serialize_element(&Link {
+                    url: None,
+                    label: "...",
+                    active: false,
+                })?,
+            }
         }
         links.serialize_element(&Link {
             url: (current < last).then(|| url(current + 1)),
@@ -179,6 +225,74 @@ mod tests {
                 {"url": "http://h/a?page=3", "label": "Next &raquo;", "active": false},
             ])
         );
+    }
+
+    /// The labels of the links of `current` among `last` pages, without
+    /// the previous and next entries.
+    fn labels(current: u64, last: u64) -> Vec<String> {
+        let page = Page::new("http://h/a".into(), current, vec![], last * PER_PAGE);
+        let links = serde_json::to_value(&page.links).unwrap();
+        let links = links.as_array().unwrap();
+        let (first, last_link) = (&links[0], &links[links.len() - 1]);
+        assert_eq!(first["label"], "&laquo; Previous");
+        assert_eq!(last_link["label"], "Next &raquo;");
+        links[1..links.len() - 1]
+            .iter()
+            .map(|l| l["label"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn numbers(list: &str) -> Vec<String> {
+        list.split(' ').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn up_to_thirteen_pages_every_page_is_listed() {
+        assert_eq!(labels(7, 13), numbers("1 2 3 4 5 6 7 8 9 10 11 12 13"));
+    }
+
+    #[test]
+    fn larger_listings_show_a_window_as_laravel_does() {
+        let gap = "...";
+        assert_eq!(labels(1, 14), numbers("1 2 3 4 5 6 7 8 9 10 ... 13 14"));
+        assert_eq!(
+            labels(7, 5000),
+            numbers("1 2 3 4 5 6 7 8 9 10 ... 4999 5000")
+        );
+        assert_eq!(
+            labels(8, 5000),
+            numbers("1 2 ... 5 6 7 8 9 10 11 ... 4999 5000")
+        );
+        assert_eq!(
+            labels(2500, 5000),
+            numbers("1 2 ... 2497 2498 2499 2500 2501 2502 2503 ... 4999 5000")
+        );
+        assert_eq!(
+            labels(4993, 5000),
+            numbers("1 2 ... 4990 4991 4992 4993 4994 4995 4996 ... 4999 5000")
+        );
+        assert_eq!(
+            labels(4994, 5000),
+            numbers("1 2 ... 4991 4992 4993 4994 4995 4996 4997 4998 4999 5000")
+        );
+        // A page past the end: the last pages, none active.
+        assert_eq!(labels(9000, 5000), labels(5000, 5000));
+        assert!(labels(1, 5000).contains(&gap.to_string()));
+    }
+
+    #[test]
+    fn gaps_have_no_url_and_pages_theirs() {
+        let page = Page::new("http://h/a".into(), 2500, vec![], 5000 * PER_PAGE);
+        let links = serde_json::to_value(&page.links).unwrap();
+        assert_eq!(
+            links[3],
+            serde_json::json!({"url": null, "label": "...", "active": false})
+        );
+        assert_eq!(
+            links[7],
+            serde_json::json!({"url": "http://h/a?page=2500", "label": "2500", "active": true})
+        );
+        assert_eq!(links.as_array().unwrap().len(), 2 + 2 + 1 + 7 + 1 + 2);
     }
 
     #[test]
