@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::db::sqlite_reads::SqliteReads;
 use crate::metrics::{Channel, Metrics};
 use crate::notify::{Mailer, Pusher, Sms};
 use crate::registrar::Registrar;
@@ -12,6 +13,9 @@ use crate::registrar::Registrar;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// The hot reads done in place on a SQLite file; `None` on the other
+    /// backends.
+    pub sqlite_reads: Option<Arc<SqliteReads>>,
     pub config: Arc<Config>,
     pub clock: Clock,
     /// Server secret (`APP_KEY`, or the one generated and kept in the
@@ -67,6 +71,7 @@ impl AppState {
             open_database(&config).await?
         };
         Ok(AppState {
+            sqlite_reads: SqliteReads::of(&db).map(Arc::new),
             db,
             mailer: Arc::new(mailer),
             sms: Arc::new(sms),

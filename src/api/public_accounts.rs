@@ -38,7 +38,8 @@ pub async fn find_by_sip(state: &AppState, sip: &str) -> ApiResult<account::Mode
 )]
 async fn info(State(state): State<AppState>, Path(sip): Path<String>) -> ApiResult<Json<Value>> {
     let address = SipAddress::parse_bare(&sip).ok_or_else(ApiError::not_found)?;
-    let activated = accounts::activated_by_address(&state.db, &address.username, &address.domain)
+    let reads = state.sqlite_reads.as_deref();
+    let activated = accounts::activated(&state.db, reads, &address.username, &address.domain)
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(Json(json!({

@@ -119,8 +119,9 @@ async fn authenticate(
         .ok()
         .and_then(SipAddress::parse_from_header)
         .ok_or_else(|| ApiError::field("from", "The from header must be a SIP address."))?;
+    let reads = state.sqlite_reads.as_deref();
     let Some(record) =
-        auth_record::find_for_auth(&state.db, &address.username, &address.domain).await?
+        auth_record::find(&state.db, reads, &address.username, &address.domain).await?
     else {
         state.metrics.auth_failure(AuthFailure::UnknownAccount);
         return Err(ApiError::NotFound("Account not found".into()));

@@ -270,6 +270,35 @@ pub async fn find_by_address(
         .await
 }
 
+static ACTIVATED_SQL: super::cached_sql::CachedSql = super::cached_sql::CachedSql::new();
+
+fn activated_query() -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(account::Column::Activated)
+        .from(account::Entity)
+        .and_where(account::Column::Username.eq(""))
+        .and_where(account::Column::Domain.eq(""))
+        .to_owned()
+}
+
+/// The SQLite text of the query of [`activated_by_address`].
+pub(super) fn activated_sqlite_sql() -> &'static str {
+    ACTIVATED_SQL.text(sea_orm::DbBackend::Sqlite, activated_query)
+}
+
+/// [`activated_by_address`], read in place on SQLite when it can be.
+pub async fn activated(
+    db: &DatabaseConnection,
+    reads: Option<&super::sqlite_reads::SqliteReads>,
+    username: &str,
+    domain: &str,
+) -> Result<Option<bool>, DbErr> {
+    if let Some(found) = reads.and_then(|r| r.activated(username, domain)) {
+        return Ok(found);
+    }
+    activated_by_address(db, username, domain).await
+}
+
 /// Whether `username@domain` is activated; `None` when there is no such
 /// account. The public `info` route's one query.
 pub async fn activated_by_address(
@@ -277,17 +306,9 @@ pub async fn activated_by_address(
     username: &str,
     domain: &str,
 ) -> Result<Option<bool>, DbErr> {
-    static SQL: super::cached_sql::CachedSql = super::cached_sql::CachedSql::new();
-    let statement = SQL.statement(
+    let statement = ACTIVATED_SQL.statement(
         conn.get_database_backend(),
-        || {
-            Query::select()
-                .column(account::Column::Activated)
-                .from(account::Entity)
-                .and_where(account::Column::Username.eq(""))
-                .and_where(account::Column::Domain.eq(""))
-                .to_owned()
-        },
+        activated_query,
         vec![username.into(), domain.into()],
     );
     match conn.query_one(statement).await? {

@@ -5,14 +5,15 @@
 
 use chrono::NaiveDateTime;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, SelectStatement, SimpleExpr};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Iterable};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult, Iterable};
 
 use super::accounts::{PendingEmail, view_extras, with_view_tables};
 use super::cached_sql::CachedSql;
 use super::entities::{account, admin, api_key, password};
+use super::sqlite_reads::SqliteReads;
 
 /// What authentication needs of an account.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AuthRecord {
     pub account: account::Model,
     pub admin: bool,
@@ -25,7 +26,7 @@ pub struct AuthRecord {
 }
 
 /// What checking an API key needs of its row.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ApiKeyRecord {
     pub id: i32,
     /// SHA-256 of the key.
@@ -35,6 +36,27 @@ pub struct ApiKeyRecord {
     pub expires_after_last_used_minutes: Option<i32>,
 }
 
+static SQL: CachedSql = CachedSql::new();
+
+/// The SQLite text of the query of [`find_for_auth`] (username, domain).
+pub(super) fn sqlite_sql() -> &'static str {
+    SQL.text(DbBackend::Sqlite, || by_address("", ""))
+}
+
+/// The record of `username@domain`, read in place on SQLite
+/// ([`SqliteReads`]) when it can be.
+pub async fn find(
+    db: &DatabaseConnection,
+    reads: Option<&SqliteReads>,
+    username: &str,
+    domain: &str,
+) -> Result<Option<AuthRecord>, DbErr> {
+    if let Some(found) = reads.and_then(|r| r.auth_record(username, domain)) {
+        return Ok(found);
+    }
+    find_for_auth(db, username, domain).await
+}
+
 /// The record of `username@domain`: one row per password (at least one,
 /// the joins being left joins), each repeating the account's columns.
 pub async fn find_for_auth(
@@ -42,7 +64,6 @@ pub async fn find_for_auth(
     username: &str,
     domain: &str,
 ) -> Result<Option<AuthRecord>, DbErr> {
-    static SQL: CachedSql = CachedSql::new();
     let statement = SQL.statement(
         conn.get_database_backend(),
         || by_address("", ""),

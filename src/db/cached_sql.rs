@@ -32,6 +32,22 @@ impl CachedSql {
         build: impl FnOnce() -> SelectStatement,
         values: Vec<Value>,
     ) -> Statement {
+        let (sql, placeholders) = self.built(backend, build);
+        assert_eq!(
+            placeholders,
+            values.len(),
+            "a cached statement is given as many values as it has placeholders"
+        );
+        Statement::from_sql_and_values(backend, sql, values)
+    }
+
+    /// The SQL text of `build` on `backend`, for a driver of its own (see
+    /// `sqlite_reads`).
+    pub fn text(&self, backend: DbBackend, build: impl FnOnce() -> SelectStatement) -> &str {
+        self.built(backend, build).0
+    }
+
+    fn built(&self, backend: DbBackend, build: impl FnOnce() -> SelectStatement) -> (&str, usize) {
         let slot = match backend {
             DbBackend::MySql => 0,
             DbBackend::Postgres => 1,
@@ -41,12 +57,7 @@ impl CachedSql {
             let built = backend.build(&build());
             (built.sql, built.values.map(|v| v.0.len()).unwrap_or(0))
         });
-        assert_eq!(
-            *placeholders,
-            values.len(),
-            "a cached statement is given as many values as it has placeholders"
-        );
-        Statement::from_sql_and_values(backend, sql.as_str(), values)
+        (sql, *placeholders)
     }
 }
 

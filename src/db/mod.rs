@@ -13,6 +13,7 @@ pub mod external_accounts;
 pub mod kind;
 pub mod migrations;
 pub mod settings;
+pub mod sqlite_reads;
 pub mod startup;
 mod write_txn;
 

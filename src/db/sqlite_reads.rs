@@ -1,0 +1,340 @@
+//! The reads of every request on SQLite, done in place with rusqlite.
+//!
+//! sqlx runs each SQLite statement on its connection's own thread: a
+//! query costs two thread hand-offs and their wake-ups, several times the
+//! few microseconds that a lookup on a unique index takes. The two reads
+//! of the hot paths (authentication's record, `info`) run here instead, on
+//! the calling thread, on connections of their own. In WAL mode a reader
+//! never waits for a writer, and the pages of an index lookup are in
+//! memory, so the call does not hold the thread for longer than the
+//! hand-offs it saves.
+//!
+//! Whenever this path cannot answer (the file cannot be opened, a value
+//! is stored in a form it does not read, the database is busy), it says
+//! so and the caller asks sqlx, which answers or fails as before.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
+use rusqlite::{Connection, OpenFlags, Row};
+use sea_orm::DatabaseConnection;
+
+use super::accounts::PendingEmail;
+use super::auth_record::{ApiKeyRecord, AuthRecord};
+use super::entities::{account, password};
+
+/// Connections kept between reads; more are opened when several threads
+/// read at once, and closed after.
+const IDLE_CONNECTIONS: usize = 8;
+
+/// A reader waits this long for a lock (only WAL recovery or a
+/// checkpoint that resets the log take one); then sqlx answers instead.
+const BUSY_TIMEOUT: Duration = Duration::from_millis(20);
+
+/// The in-place readers of one SQLite file.
+pub struct SqliteReads {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl SqliteReads {
+    /// The readers of the file behind `db`; `None` for another backend or
+    /// an in-memory database (which other connections cannot see).
+    pub fn of(db: &DatabaseConnection) -> Option<Self> {
+        let DatabaseConnection::SqlxSqlitePoolConnection(_) = db else {
+            return None;
+        };
+        let options = db.get_sqlite_connection_pool().connect_options();
+        let path = options.get_filename();
+        // An in-memory database has no file (sqlx names it `file:…`).
+        if !path.is_file() {
+            return None;
+        }
+        Some(SqliteReads {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// What [`super::auth_record::find_for_auth`] answers, or `None` when
+    /// this path could not read it.
+    pub fn auth_record(&self, username: &str, domain: &str) -> Option<Option<AuthRecord>> {
+        self.read(|conn| {
+            let mut statement = conn.prepare_cached(super::auth_record::sqlite_sql())?;
+            let mut rows = statement.query((username, domain))?;
+            let Some(first) = rows.next()? else {
+                return Ok(None);
+            };
+            let mut record = auth_record_of(first)?;
+            push_password(&mut record.passwords, first)?;
+            while let Some(row) = rows.next()? {
+                push_password(&mut record.passwords, row)?;
+            }
+            Ok(Some(record))
+        })
+    }
+
+    /// What [`super::accounts::activated_by_address`] answers, or `None`
+    /// when this path could not read it.
+    pub fn activated(&self, username: &str, domain: &str) -> Option<Option<bool>> {
+        self.read(|conn| {
+            let mut statement = conn.prepare_cached(super::accounts::activated_sqlite_sql())?;
+            let mut rows = statement.query((username, domain))?;
+            match rows.next()? {
+                Some(row) => Ok(Some(row.get::<_, bool>(0)?)),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Runs `read` on an idle connection (or a new one); `None`, logged,
+    /// when it fails.
+    fn read<T>(&self, read: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Option<T> {
+        let idle = self.lock().pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => match self.open() {
+                Ok(conn) => conn,
+                Err(err) => {
+                    tracing::debug!(error = %err, "in-place SQLite read unavailable");
+                    return None;
+                }
+            },
+        };
+        let result = read(&conn);
+        let mut idle = self.lock();
+        if idle.len() < IDLE_CONNECTIONS {
+            idle.push(conn);
+        }
+        drop(idle);
+        result
+            .inspect_err(|err| tracing::debug!(error = %err, "in-place SQLite read left to sqlx"))
+            .ok()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A connection that only reads: never creates the file, and refuses
+    /// any write (`query_only`).
+    fn open(&self) -> rusqlite::Result<Connection> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&self.path, flags)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "query_only", true)?;
+        Ok(conn)
+    }
+}
+
+/// A datetime column as sqlx writes it (`Y-m-d H:i:s`, with a fraction
+/// when there is one); any other form is left to sqlx.
+struct Stamp(NaiveDateTime);
+
+impl FromSql for Stamp {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let text = value.as_str()?;
+        ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+            .iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+            .map(Stamp)
+            .ok_or(FromSqlError::InvalidType)
+    }
+}
+
+fn stamp(row: &Row<'_>, column: &str) -> rusqlite::Result<NaiveDateTime> {
+    Ok(row.get::<_, Stamp>(column)?.0)
+}
+
+fn optional_stamp(row: &Row<'_>, column: &str) -> rusqlite::Result<Option<NaiveDateTime>> {
+    Ok(row.get::<_, Option<Stamp>>(column)?.map(|s| s.0))
+}
+
+fn account_of(row: &Row<'_>) -> rusqlite::Result<account::Model> {
+    Ok(account::Model {
+        id: row.get("id")?,
+        username: row.get("username")?,
+        domain: row.get("domain")?,
+        email: row.get("email")?,
+        activated: row.get("activated")?,
+        confirmation_key: row.get("confirmation_key")?,
+        ip_address: row.get("ip_address")?,
+        user_agent: row.get("user_agent")?,
+        creation_time: stamp(row, "creation_time")?,
+        expire_time: optional_stamp(row, "expire_time")?,
+        phone: row.get("phone")?,
+        failed_code_attempts: row.get("failed_code_attempts")?,
+        blocked: row.get("blocked")?,
+        display_name: row.get("display_name")?,
+        dtmf_protocol: row.get("dtmf_protocol")?,
+    })
+}
+
+/// The record of the first row, without its passwords.
+fn auth_record_of(row: &Row<'_>) -> rusqlite::Result<AuthRecord> {
+    let api_key = match row.get::<_, Option<i32>>("api_key_id")? {
+        Some(id) => Some(ApiKeyRecord {
+            id,
+            hash: row.get("api_key_hash")?,
+            created_at: stamp(row, "api_key_created_at")?,
+            last_used_at: optional_stamp(row, "api_key_last_used_at")?,
+            expires_after_last_used_minutes: row.get("api_key_expires_after")?,
+        }),
+        None => None,
+    };
+    let new_email: Option<String> = row.get("new_email")?;
+    let email_changed =
+        new_email
+            .zip(optional_stamp(row, "email_created_at")?)
+            .map(|(new_email, created_at)| PendingEmail {
+                new_email,
+                created_at,
+            });
+    Ok(AuthRecord {
+        account: account_of(row)?,
+        admin: row.get::<_, i64>("admin_rows")? > 0,
+        api_key,
+        passwords: Vec::new(),
+        confirmation_key_expires: optional_stamp(row, "expires")?,
+        email_changed,
+    })
+}
+
+/// Adds the row's password, once (a second key or pending e-mail row
+/// would repeat it).
+fn push_password(passwords: &mut Vec<password::Model>, row: &Row<'_>) -> rusqlite::Result<()> {
+    let Some(id) = row.get::<_, Option<i32>>("password_id")? else {
+        return Ok(());
+    };
+    if passwords.iter().any(|p| p.id == id) {
+        return Ok(());
+    }
+    passwords.push(password::Model {
+        id,
+        account_id: row.get("id")?,
+        password: row.get("password_value")?,
+        algorithm: row.get("password_algorithm")?,
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::ConnectionTrait;
+
+    use std::path::Path;
+
+    use super::*;
+    use crate::db::auth_record::find_for_auth;
+
+    async fn migrated_file(dir: &Path) -> DatabaseConnection {
+        let url = format!("sqlite://{}", dir.join("reads.sqlite").display());
+        let db = crate::db::connect(&url).await.unwrap();
+        crate::db::migrate(&db).await.unwrap();
+        db
+    }
+
+    const ACCOUNT: &str = "INSERT INTO accounts (id, username, domain, email, activated, \
+        confirmation_key, ip_address, user_agent, creation_time, expire_time, phone, \
+        failed_code_attempts, blocked, display_name, dtmf_protocol) VALUES ";
+
+    #[tokio::test]
+    async fn answers_what_sqlx_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = migrated_file(dir.path()).await;
+        for sql in [
+            format!(
+                "{ACCOUNT} (1, 'alice', 'sip.example.org', 'a@example.org', 1, NULL, \
+                 '127.0.0.1', 'ua', '2026-01-02 03:04:05', '2027-01-01 00:00:00', '+3312', 2, \
+                 0, 'Alice 🦊', 'rfc2833')"
+            ),
+            "INSERT INTO passwords (id, account_id, password, algorithm) VALUES \
+             (7, 1, 'aaaa', 'MD5'), (3, 1, 'bbbb', 'SHA-256')"
+                .into(),
+            "INSERT INTO api_keys (account_id, key, last_used_at, created_at, updated_at, \
+             expires_after_last_used_minutes) VALUES (1, 'hash', '2026-01-03 00:00:00.5', \
+             '2026-01-02 00:00:00', '2026-01-02 00:00:00', 60)"
+                .into(),
+            "INSERT INTO admins (account_id, created_at, updated_at) VALUES \
+             (1, '2026-01-02 00:00:00', '2026-01-02 00:00:00')"
+                .into(),
+            "INSERT INTO activation_expirations (account_id, expires, created_at, updated_at) \
+             VALUES (1, '2026-02-01 00:00:00', '2026-01-02 00:00:00', '2026-01-02 00:00:00')"
+                .into(),
+            "INSERT INTO email_changed (account_id, new_email, hash, created_at, updated_at) \
+             VALUES (1, 'new@example.org', 'h', '2026-01-04 00:00:00', '2026-01-04 00:00:00')"
+                .into(),
+            format!(
+                "{ACCOUNT} (2, 'bob', 'sip.example.org', NULL, 0, 'key', '::1', 'ua', \
+                 '2026-01-02 03:04:05', NULL, NULL, 0, 1, NULL, NULL)"
+            ),
+        ] {
+            db.execute_unprepared(&sql).await.unwrap();
+        }
+        let reads = SqliteReads::of(&db).expect("a SQLite file");
+        for (username, domain) in [
+            ("alice", "sip.example.org"),
+            ("bob", "sip.example.org"),
+            ("carol", "sip.example.org"),
+            ("Alice", "sip.example.org"),
+        ] {
+            let in_place = reads.auth_record(username, domain).expect("read in place");
+            let sqlx = find_for_auth(&db, username, domain).await.unwrap();
+            assert_eq!(in_place, sqlx, "{username}");
+            let activated = reads.activated(username, domain).expect("read in place");
+            assert_eq!(activated, sqlx.as_ref().map(|r| r.account.activated));
+        }
+        let alice = reads
+            .auth_record("alice", "sip.example.org")
+            .unwrap()
+            .unwrap();
+        assert!(alice.admin);
+        let ids: Vec<i32> = alice.passwords.iter().map(|p| p.id).collect();
+        assert_eq!(ids, [3, 7], "passwords oldest first");
+        assert!(alice.email_changed.is_some() && alice.confirmation_key_expires.is_some());
+        assert_eq!(
+            alice.api_key.unwrap().expires_after_last_used_minutes,
+            Some(60)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_value_it_cannot_read_is_left_to_sqlx() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = migrated_file(dir.path()).await;
+        // A datetime without seconds, which sqlx also reads.
+        db.execute_unprepared(&format!(
+            "{ACCOUNT} (1, 'alice', 'h', NULL, 1, NULL, '::1', 'ua', '2026-01-02 03:04', NULL, \
+             NULL, 0, 0, NULL, NULL)"
+        ))
+        .await
+        .unwrap();
+        let reads = SqliteReads::of(&db).unwrap();
+        assert_eq!(reads.auth_record("alice", "h"), None, "not read in place");
+        let found = crate::db::auth_record::find(&db, Some(&reads), "alice", "h")
+            .await
+            .unwrap()
+            .expect("sqlx reads it");
+        assert_eq!(found.account.username, "alice");
+    }
+
+    #[tokio::test]
+    async fn in_memory_databases_and_other_backends_have_no_in_place_reads() {
+        let db = crate::db::connect("sqlite::memory:").await.unwrap();
+        assert!(SqliteReads::of(&db).is_none());
+    }
+
+    #[tokio::test]
+    async fn its_connections_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = migrated_file(dir.path()).await;
+        let reads = SqliteReads::of(&db).unwrap();
+        let wrote = reads.read(|conn| conn.execute("DELETE FROM accounts", ()));
+        assert_eq!(wrote, None, "query_only refuses writes");
+    }
+}
