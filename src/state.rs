@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
-use crate::db::sqlite_reads::SqliteReads;
+use crate::db::sqlite_direct::SqliteDirect;
 use crate::metrics::{Channel, Metrics};
 use crate::notify::{Mailer, Pusher, Sms};
 use crate::registrar::Registrar;
@@ -15,7 +15,7 @@ pub struct AppState {
     pub db: Db,
     /// The hot reads done in place on a SQLite file; `None` on the other
     /// backends.
-    pub sqlite_reads: Option<Arc<SqliteReads>>,
+    pub sqlite_direct: Option<Arc<SqliteDirect>>,
     pub config: Arc<Config>,
     pub clock: Clock,
     /// Server secret (`APP_KEY`, or the one generated and kept in the
@@ -71,7 +71,7 @@ impl AppState {
             open_database(&config).await?
         };
         Ok(AppState {
-            sqlite_reads: SqliteReads::of(&db).map(Arc::new),
+            sqlite_direct: SqliteDirect::of(&db).map(Arc::new),
             db,
             mailer: Arc::new(mailer),
             sms: Arc::new(sms),

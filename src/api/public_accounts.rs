@@ -38,7 +38,7 @@ pub async fn find_by_sip(state: &AppState, sip: &str) -> ApiResult<account::Mode
 )]
 async fn info(State(state): State<AppState>, Path(sip): Path<String>) -> ApiResult<Json<Value>> {
     let address = SipAddress::parse_bare(&sip).ok_or_else(ApiError::not_found)?;
-    let reads = state.sqlite_reads.as_deref();
+    let reads = state.sqlite_direct.as_deref();
     let activated = accounts::activated(&state.db, reads, &address.username, &address.domain)
         .await?
         .ok_or_else(ApiError::not_found)?;

@@ -11,6 +11,7 @@ use sea_orm::{
 
 use crate::db::entities::nonce;
 use crate::db::retry_lock_conflicts;
+use crate::db::sqlite_direct::SqliteDirect;
 use crate::secrets;
 
 /// Live nonces kept per account; older ones are dropped first.
@@ -97,28 +98,45 @@ async fn prune(
 /// Accepts `nc` for `value` only if it is larger than the stored one, in
 /// one conditional UPDATE: of concurrent requests with the same `nc`, on any
 /// number of nodes, exactly one succeeds.
+/// On SQLite the UPDATE runs in place ([`SqliteDirect`]) when it can.
 pub async fn consume(
     db: &DatabaseConnection,
+    direct: Option<&SqliteDirect>,
     account_id: i32,
     value: &str,
     nc: i64,
     now: NaiveDateTime,
     lifetime: Duration,
 ) -> Result<NonceCheck, DbErr> {
-    // A deadlock victim wrote nothing, so running the UPDATE again keeps
-    // the exactly-once guarantee.
-    let updated = retry_lock_conflicts(db, |db| {
-        nonce::Entity::update_many()
-            .col_expr(nonce::Column::Nc, Expr::value(nc))
-            .col_expr(nonce::Column::UpdatedAt, Expr::value(now))
-            .filter(nonce::Column::Nonce.eq(value))
-            .filter(nonce::Column::AccountId.eq(account_id))
-            .filter(nonce::Column::Nc.lt(nc))
-            .filter(nonce::Column::UpdatedAt.gte(now - lifetime))
-            .exec(db)
-    })
-    .await?;
-    if updated.rows_affected == 1 {
+    let updated = match direct {
+        Some(direct) => {
+            direct
+                .consume_nonce(account_id, value, nc, now, now - lifetime)
+                .await?
+        }
+        None => None,
+    };
+    let updated = match updated {
+        Some(updated) => updated,
+        // A deadlock victim wrote nothing, so running the UPDATE again
+        // keeps the exactly-once guarantee.
+        None => {
+            retry_lock_conflicts(db, |db| {
+                nonce::Entity::update_many()
+                    .col_expr(nonce::Column::Nc, Expr::value(nc))
+                    .col_expr(nonce::Column::UpdatedAt, Expr::value(now))
+                    .filter(nonce::Column::Nonce.eq(value))
+                    .filter(nonce::Column::AccountId.eq(account_id))
+                    .filter(nonce::Column::Nc.lt(nc))
+                    .filter(nonce::Column::UpdatedAt.gte(now - lifetime))
+                    .exec(db)
+            })
+            .await?
+            .rows_affected
+                == 1
+        }
+    };
+    if updated {
         return Ok(NonceCheck::Accepted);
     }
     let existing = nonce::Entity::find()

@@ -289,7 +289,7 @@ pub(super) fn activated_sqlite_sql() -> &'static str {
 /// [`activated_by_address`], read in place on SQLite when it can be.
 pub async fn activated(
     db: &DatabaseConnection,
-    reads: Option<&super::sqlite_reads::SqliteReads>,
+    reads: Option<&super::sqlite_direct::SqliteDirect>,
     username: &str,
     domain: &str,
 ) -> Result<Option<bool>, DbErr> {

@@ -10,7 +10,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryRe
 use super::accounts::{PendingEmail, view_extras, with_view_tables};
 use super::cached_sql::CachedSql;
 use super::entities::{account, admin, api_key, password};
-use super::sqlite_reads::SqliteReads;
+use super::sqlite_direct::SqliteDirect;
 
 /// What authentication needs of an account.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,10 +44,10 @@ pub(super) fn sqlite_sql() -> &'static str {
 }
 
 /// The record of `username@domain`, read in place on SQLite
-/// ([`SqliteReads`]) when it can be.
+/// ([`SqliteDirect`]) when it can be.
 pub async fn find(
     db: &DatabaseConnection,
-    reads: Option<&SqliteReads>,
+    reads: Option<&SqliteDirect>,
     username: &str,
     domain: &str,
 ) -> Result<Option<AuthRecord>, DbErr> {

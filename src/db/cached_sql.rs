@@ -42,7 +42,7 @@ impl CachedSql {
     }
 
     /// The SQL text of `build` on `backend`, for a driver of its own (see
-    /// `sqlite_reads`).
+    /// `sqlite_direct`).
     pub fn text(&self, backend: DbBackend, build: impl FnOnce() -> SelectStatement) -> &str {
         self.built(backend, build).0
     }

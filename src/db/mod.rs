@@ -13,11 +13,11 @@ pub mod external_accounts;
 pub mod kind;
 pub mod migrations;
 pub mod settings;
-pub mod sqlite_reads;
+pub mod sqlite_direct;
 pub mod startup;
 mod write_txn;
 
-pub use write_txn::{WriteTxn, begin_write};
+pub use write_txn::{WriteTxn, begin_write, sqlite_writer_turn};
 
 /// How long a SQLite statement waits for the write lock of another
 /// connection, and a writer for its turn ([`begin_write`]).

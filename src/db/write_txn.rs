@@ -44,14 +44,7 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
             _turn: None,
         });
     }
-    // Bounded like SQLite's own busy wait: a writer stuck for longer is
-    // refused (503) rather than queued for ever.
-    let turn = tokio::time::timeout(
-        super::SQLITE_BUSY_TIMEOUT,
-        sqlite_writer_lock(db).lock_owned(),
-    )
-    .await
-    .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?;
+    let turn = sqlite_writer_turn(db).await?;
     let txn = db.begin().await?;
     txn.execute_unprepared("UPDATE app_settings SET value = value WHERE 1 = 0")
         .await?;
@@ -59,6 +52,18 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
         txn,
         _turn: Some(turn),
     })
+}
+
+/// The turn of one writer of the SQLite file behind `db`.
+pub async fn sqlite_writer_turn(db: &DatabaseConnection) -> Result<OwnedMutexGuard<()>, DbErr> {
+    // Bounded like SQLite's own busy wait: a writer stuck for longer is
+    // refused (503) rather than queued for ever.
+    tokio::time::timeout(
+        super::SQLITE_BUSY_TIMEOUT,
+        sqlite_writer_lock(db).lock_owned(),
+    )
+    .await
+    .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))
 }
 
 /// The writers' lock of the SQLite file behind `db`.

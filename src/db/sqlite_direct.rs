@@ -1,13 +1,21 @@
-//! The reads of every request on SQLite, done in place with rusqlite.
+//! The statements of every request on SQLite, run in place with rusqlite.
 //!
 //! sqlx runs each SQLite statement on its connection's own thread: a
-//! query costs two thread hand-offs and their wake-ups, several times the
-//! few microseconds that a lookup on a unique index takes. The two reads
-//! of the hot paths (authentication's record, `info`) run here instead, on
-//! the calling thread, on connections of their own. In WAL mode a reader
-//! never waits for a writer, and the pages of an index lookup are in
-//! memory, so the call does not hold the thread for longer than the
-//! hand-offs it saves.
+//! statement costs two thread hand-offs and their wake-ups, several times
+//! the few microseconds that a lookup on a unique index takes. The reads of
+//! the hot paths (authentication's record, `info`) and Digest's nonce
+//! update run here instead, on the calling thread, on connections of their
+//! own:
+//!
+//! - In WAL mode a reader never waits for a writer, and the pages of an
+//!   index lookup are in memory, so a read does not hold the thread for
+//!   longer than the hand-offs it saves.
+//! - The nonce update runs in the writer's turn of the process
+//!   ([`super::sqlite_writer_turn`]) and never waits for SQLite's lock (no
+//!   busy timeout): a write of another connection in progress sends it to
+//!   sqlx. With `synchronous=NORMAL` a commit appends to the WAL without an
+//!   fsync; the checkpoint (which syncs) never runs here but on sqlx's
+//!   thread, every [`CHECKPOINT_EVERY`] writes.
 //!
 //! Whenever this path cannot answer (the file cannot be opened, a value
 //! is stored in a form it does not read, the database is busy), it says
@@ -15,12 +23,13 @@
 
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{Connection, OpenFlags, Row};
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 use super::accounts::PendingEmail;
 use super::auth_record::{ApiKeyRecord, AuthRecord};
@@ -34,13 +43,22 @@ const IDLE_CONNECTIONS: usize = 8;
 /// checkpoint that resets the log take one); then sqlx answers instead.
 const BUSY_TIMEOUT: Duration = Duration::from_millis(20);
 
-/// The in-place readers of one SQLite file.
-pub struct SqliteReads {
+/// In-place writes between two checkpoints (a nonce update dirties about
+/// three pages; SQLite's own default is a checkpoint every 1 000 pages).
+pub const CHECKPOINT_EVERY: u32 = 300;
+
+/// The in-place statements of one SQLite file.
+pub struct SqliteDirect {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// The one writing connection, used in the writer's turn only.
+    writer: Mutex<Option<Connection>>,
+    writes: AtomicU32,
+    /// sqlx's pool of the same file, for the checkpoints.
+    db: DatabaseConnection,
 }
 
-impl SqliteReads {
+impl SqliteDirect {
     /// The readers of the file behind `db`; `None` for another backend or
     /// an in-memory database (which other connections cannot see).
     pub fn of(db: &DatabaseConnection) -> Option<Self> {
@@ -53,9 +71,12 @@ impl SqliteReads {
         if !path.is_file() {
             return None;
         }
-        Some(SqliteReads {
+        Some(SqliteDirect {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
+            writer: Mutex::new(None),
+            writes: AtomicU32::new(0),
+            db: db.clone(),
         })
     }
 
@@ -88,6 +109,85 @@ impl SqliteReads {
                 None => Ok(None),
             }
         })
+    }
+
+    /// Digest's nonce update (see `auth::nonces::consume`): `nc` and the
+    /// last use are written when `nc` grows and the nonce is still live.
+    /// Whether a row was updated, or `None` when this path could not
+    /// write (nothing was written then). Waits for the writer's turn.
+    pub async fn consume_nonce(
+        &self,
+        account_id: i32,
+        value: &str,
+        nc: i64,
+        now: NaiveDateTime,
+        live_since: NaiveDateTime,
+    ) -> Result<Option<bool>, DbErr> {
+        let turn = super::sqlite_writer_turn(&self.db).await?;
+        let updated = self.update_nonce(account_id, value, nc, now, live_since);
+        drop(turn);
+        if updated.is_some() {
+            self.count_write();
+        }
+        Ok(updated)
+    }
+
+    fn update_nonce(
+        &self,
+        account_id: i32,
+        value: &str,
+        nc: i64,
+        now: NaiveDateTime,
+        live_since: NaiveDateTime,
+    ) -> Option<bool> {
+        const SQL: &str = "UPDATE nonces SET nc = ?1, updated_at = ?2 \
+            WHERE nonce = ?3 AND account_id = ?4 AND nc < ?1 AND updated_at >= ?5";
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if writer.is_none() {
+            *writer = self
+                .open_writer()
+                .inspect_err(
+                    |err| tracing::debug!(error = %err, "in-place SQLite write unavailable"),
+                )
+                .ok();
+        }
+        let updated = writer
+            .as_ref()?
+            .prepare_cached(SQL)
+            .and_then(|mut update| {
+                update.execute((
+                    nc,
+                    stamp_text(now),
+                    value,
+                    account_id,
+                    stamp_text(live_since),
+                ))
+            })
+            .inspect_err(|err| tracing::debug!(error = %err, "in-place SQLite write left to sqlx"))
+            .ok()?;
+        Some(updated == 1)
+    }
+
+    /// Checkpoints on sqlx's thread every [`CHECKPOINT_EVERY`] in-place
+    /// writes, in the writer's turn: with no write in between, the whole
+    /// log is copied, and the next write starts it again from the top
+    /// (a checkpoint racing the writes would never catch up, and the log
+    /// would grow for ever).
+    fn count_write(&self) {
+        if self.writes.fetch_add(1, Ordering::Relaxed) % CHECKPOINT_EVERY != CHECKPOINT_EVERY - 1 {
+            return;
+        }
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            let checkpoint = async {
+                let _turn = super::sqlite_writer_turn(&db).await?;
+                db.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
+                    .await
+            };
+            if let Err(err) = checkpoint.await {
+                tracing::warn!(error = %err, "SQLite checkpoint failed");
+            }
+        });
     }
 
     /// Runs `read` on an idle connection (or a new one); `None`, logged,
@@ -130,6 +230,24 @@ impl SqliteReads {
         conn.pragma_update(None, "query_only", true)?;
         Ok(conn)
     }
+
+    /// The writing connection: it never waits for SQLite's lock, never
+    /// checkpoints, and commits without an fsync (WAL, `synchronous=NORMAL`,
+    /// as sqlx's connections).
+    fn open_writer(&self) -> rusqlite::Result<Connection> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&self.path, flags)?;
+        conn.busy_timeout(Duration::ZERO)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(conn)
+    }
+}
+
+/// A datetime as sqlx writes it, so that the text comparisons of SQLite
+/// order it among the stored ones.
+fn stamp_text(value: NaiveDateTime) -> String {
+    value.format("%Y-%m-%d %H:%M:%S%.f").to_string()
 }
 
 /// A datetime column as sqlx writes it (`Y-m-d H:i:s`, with a fraction
@@ -276,7 +394,7 @@ mod tests {
         ] {
             db.execute_unprepared(&sql).await.unwrap();
         }
-        let reads = SqliteReads::of(&db).expect("a SQLite file");
+        let reads = SqliteDirect::of(&db).expect("a SQLite file");
         for (username, domain) in [
             ("alice", "sip.example.org"),
             ("bob", "sip.example.org"),
@@ -314,7 +432,7 @@ mod tests {
         ))
         .await
         .unwrap();
-        let reads = SqliteReads::of(&db).unwrap();
+        let reads = SqliteDirect::of(&db).unwrap();
         assert_eq!(reads.auth_record("alice", "h"), None, "not read in place");
         let found = crate::db::auth_record::find(&db, Some(&reads), "alice", "h")
             .await
@@ -323,17 +441,170 @@ mod tests {
         assert_eq!(found.account.username, "alice");
     }
 
+    async fn with_nonce(dir: &Path, updated_at: &str) -> DatabaseConnection {
+        let db = migrated_file(dir).await;
+        for sql in [
+            format!(
+                "{ACCOUNT} (1, 'alice', 'h', NULL, 1, NULL, '::1', 'ua', '2026-01-02 03:04:05', \
+                 NULL, NULL, 0, 0, NULL, NULL)"
+            ),
+            format!(
+                "INSERT INTO nonces (id, account_id, nonce, nc, created_at, updated_at) \
+                 VALUES (1, 1, 'n1', 1, '{updated_at}', '{updated_at}')"
+            ),
+        ] {
+            db.execute_unprepared(&sql).await.unwrap();
+        }
+        db
+    }
+
+    fn at(text: &str) -> NaiveDateTime {
+        crate::clock::parse_datetime(text).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_nonce_count_must_grow_and_the_nonce_be_live() {
+        use crate::db::entities::nonce;
+        use sea_orm::EntityTrait;
+
+        let dir = tempfile::tempdir().unwrap();
+        let db = with_nonce(dir.path(), "2026-01-02 10:00:00").await;
+        let direct = SqliteDirect::of(&db).unwrap();
+        let now = at("2026-01-02 10:30:00");
+        let live_since = at("2026-01-02 09:30:00");
+        assert_eq!(
+            direct
+                .consume_nonce(1, "n1", 2, now, live_since)
+                .await
+                .unwrap(),
+            Some(true)
+        );
+        assert_eq!(
+            direct
+                .consume_nonce(1, "n1", 2, now, live_since)
+                .await
+                .unwrap(),
+            Some(false),
+            "replay"
+        );
+        assert_eq!(
+            direct
+                .consume_nonce(1, "n1", 1, now, live_since)
+                .await
+                .unwrap(),
+            Some(false),
+            "older nc"
+        );
+        assert_eq!(
+            direct
+                .consume_nonce(2, "n1", 3, now, live_since)
+                .await
+                .unwrap(),
+            Some(false),
+            "other account"
+        );
+        assert_eq!(
+            direct
+                .consume_nonce(1, "n2", 3, now, live_since)
+                .await
+                .unwrap(),
+            Some(false),
+            "unknown"
+        );
+        let stored = nonce::Entity::find_by_id(1)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (stored.nc, stored.updated_at),
+            (2, now),
+            "sqlx reads what was written"
+        );
+
+        let later = at("2026-01-02 11:31:00");
+        let expired_since = at("2026-01-02 10:31:00");
+        assert_eq!(
+            direct
+                .consume_nonce(1, "n1", 3, later, expired_since)
+                .await
+                .unwrap(),
+            Some(false),
+            "unused for longer than its lifetime"
+        );
+        assert_eq!(
+            direct
+                .consume_nonce(1, "n1", 3, later, at("2026-01-02 10:30:00"))
+                .await
+                .unwrap(),
+            Some(true)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_write_in_progress_elsewhere_sends_the_update_to_sqlx() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = with_nonce(dir.path(), "2026-01-02 10:00:00").await;
+        let direct = SqliteDirect::of(&db).unwrap();
+        let other = Connection::open(dir.path().join("reads.sqlite")).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let started = std::time::Instant::now();
+        let now = at("2026-01-02 10:30:00");
+        assert_eq!(
+            direct.consume_nonce(1, "n1", 2, now, now).await.unwrap(),
+            None
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(50),
+            "it did not wait"
+        );
+        other.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(
+            direct
+                .consume_nonce(1, "n1", 2, now, at("2026-01-02 09:00:00"))
+                .await
+                .unwrap(),
+            Some(true)
+        );
+    }
+
+    #[tokio::test]
+    async fn checkpoints_keep_the_log_from_growing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = with_nonce(dir.path(), "2026-01-02 10:00:00").await;
+        let direct = SqliteDirect::of(&db).unwrap();
+        let wal = dir.path().join("reads.sqlite-wal");
+        let start = at("2026-01-02 10:00:00");
+        let rounds = 6 * CHECKPOINT_EVERY;
+        for nc in 2..i64::from(rounds) + 2 {
+            let now = start + chrono::Duration::milliseconds(nc);
+            assert_eq!(
+                direct.consume_nonce(1, "n1", nc, now, start).await.unwrap(),
+                Some(true)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Each write appends about two pages to the log; without
+        // checkpoints the log would hold all of them (16 MB here).
+        let two_pages = 8192;
+        let size = std::fs::metadata(&wal).unwrap().len();
+        assert!(
+            size < u64::from(2 * CHECKPOINT_EVERY) * two_pages,
+            "the log holds {size} bytes after {rounds} writes"
+        );
+    }
+
     #[tokio::test]
     async fn in_memory_databases_and_other_backends_have_no_in_place_reads() {
         let db = crate::db::connect("sqlite::memory:").await.unwrap();
-        assert!(SqliteReads::of(&db).is_none());
+        assert!(SqliteDirect::of(&db).is_none());
     }
 
     #[tokio::test]
     async fn its_connections_cannot_write() {
         let dir = tempfile::tempdir().unwrap();
         let db = migrated_file(dir.path()).await;
-        let reads = SqliteReads::of(&db).unwrap();
+        let reads = SqliteDirect::of(&db).unwrap();
         let wrote = reads.read(|conn| conn.execute("DELETE FROM accounts", ()));
         assert_eq!(wrote, None, "query_only refuses writes");
     }
