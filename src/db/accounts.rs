@@ -7,8 +7,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, Order, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, Set,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QueryResult,
+    QuerySelect, Set,
 };
 use serde_json::{Value, json};
 
@@ -337,13 +338,23 @@ pub async fn page(
     per_page: u64,
 ) -> Result<(Vec<account::Model>, u64), DbErr> {
     let total = account::Entity::find().count(conn).await?;
-    let accounts = account::Entity::find()
-        .order_by_asc(account::Column::Id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .all(conn)
-        .await?;
-    Ok((accounts, total))
+    let offset = (page - 1) * per_page;
+    let mut accounts = account::Entity::find().order_by_asc(account::Column::Id);
+    accounts = if conn.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        // The page's ids first, skipped along the narrow id index
+        // (`accounts_id_index`), then their rows.
+        let ids = Query::select()
+            .column(account::Column::Id)
+            .from(account::Entity)
+            .order_by(account::Column::Id, Order::Asc)
+            .offset(offset)
+            .limit(per_page)
+            .to_owned();
+        accounts.filter(account::Column::Id.in_subquery(ids))
+    } else {
+        accounts.offset(offset).limit(per_page)
+    };
+    Ok((accounts.all(conn).await?, total))
 }
 
 /// A page of accounts ordered by id whose username, domain, e-mail, phone
@@ -539,39 +550,42 @@ pub async fn insert(
     new: NewAccount<'_>,
     now: NaiveDateTime,
 ) -> Result<account::Model, CreateError> {
-    if find_by_address(conn, new.username, new.domain)
-        .await?
-        .is_some()
-    {
-        return Err(CreateError::UsernameTaken);
+    // A taken address is found by the unique index on insert; it is only
+    // looked up first when a phone is given, so that a taken address is
+    // still the error reported when both are taken.
+    if let Some(phone) = new.phone {
+        if find_by_address(conn, new.username, new.domain)
+            .await?
+            .is_some()
+        {
+            return Err(CreateError::UsernameTaken);
+        }
+        if phone_in_use(conn, phone).await? {
+            return Err(CreateError::PhoneTaken);
+        }
     }
-    if let Some(phone) = new.phone
-        && phone_in_use(conn, phone).await?
-    {
-        return Err(CreateError::PhoneTaken);
-    }
-    let inserted = account::ActiveModel {
-        username: Set(new.username.to_string()),
-        domain: Set(new.domain.to_string()),
-        email: Set(new.email.map(str::to_string)),
-        activated: Set(new.activated),
-        confirmation_key: Set(new.confirmation_key.clone()),
-        ip_address: Set(truncate(new.ip_address, 39)),
-        user_agent: Set(truncate(new.user_agent, 255)),
-        creation_time: Set(now),
-        expire_time: Set(None),
-        phone: Set(new.phone.map(str::to_string)),
-        failed_code_attempts: Set(0),
-        blocked: Set(false),
-        display_name: Set(new.display_name.map(str::to_string)),
-        dtmf_protocol: Set(new.dtmf_protocol.map(str::to_string)),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await;
-    let account = match inserted {
-        Ok(account) => account,
-        // Lost a race with a concurrent creation of the same address.
+    let mut account = account::Model {
+        id: 0,
+        username: new.username.to_string(),
+        domain: new.domain.to_string(),
+        email: new.email.map(str::to_string),
+        activated: new.activated,
+        confirmation_key: new.confirmation_key.clone(),
+        ip_address: truncate(new.ip_address, 39),
+        user_agent: truncate(new.user_agent, 255),
+        creation_time: now,
+        expire_time: None,
+        phone: new.phone.map(str::to_string),
+        failed_code_attempts: 0,
+        blocked: false,
+        display_name: new.display_name.map(str::to_string),
+        dtmf_protocol: new.dtmf_protocol.map(str::to_string),
+    };
+    let mut row: account::ActiveModel = account.clone().into();
+    row.id = NotSet;
+    // The row is not read back: the account is what was written.
+    account.id = match account::Entity::insert(row).exec(conn).await {
+        Ok(inserted) => inserted.last_insert_id,
         Err(err) if super::is_unique_violation(&err) => return Err(CreateError::UsernameTaken),
         Err(err) => return Err(err.into()),
     };

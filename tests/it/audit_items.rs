@@ -807,7 +807,17 @@ async fn the_migration_keeps_existing_entries_both_ways() {
     use flexiapi::db::migrations::Migrator;
     let database = crate::test_db::TestDb::new();
     let db = flexiapi::db::connect(database.url()).await.unwrap();
-    let before_this_step = Migrator::migrations().len() as u32 - 1;
+    use sea_orm_migration::MigrationName;
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    let before_this_step = names
+        .iter()
+        .position(|name| name == "m20261201_000080_audit_other_targets")
+        .unwrap() as u32;
+    // This step and the ones after it.
+    let steps_back = names.len() as u32 - before_this_step;
     Migrator::up(&db, Some(before_this_step)).await.unwrap();
     let insert = |target_id: &str| {
         format!(
@@ -835,7 +845,7 @@ async fn the_migration_keeps_existing_entries_both_ways() {
     assert_eq!(next.len(), 2);
     assert!(next[1] > next[0], "ids go on from the copied rows");
 
-    Migrator::down(&db, Some(1)).await.unwrap();
+    Migrator::down(&db, Some(steps_back)).await.unwrap();
     let left = db
         .query_all(sea_orm::Statement::from_string(
             db.get_database_backend(),

@@ -16,6 +16,7 @@ mod m20261201_000036_api_key_expiry;
 mod m20261201_000037_provisioning_tokens;
 mod m20261201_000070_audit_log;
 mod m20261201_000080_audit_other_targets;
+mod m20261202_000001_sqlite_accounts_id_index;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000037_provisioning_tokens::Migration),
             Box::new(m20261201_000070_audit_log::Migration),
             Box::new(m20261201_000080_audit_other_targets::Migration),
+            Box::new(m20261202_000001_sqlite_accounts_id_index::Migration),
         ]
     }
 }
