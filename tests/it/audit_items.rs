@@ -807,7 +807,6 @@ async fn the_migration_keeps_existing_entries_both_ways() {
     use flexiapi::db::migrations::Migrator;
     let database = crate::test_db::TestDb::new();
     let db = flexiapi::db::connect(database.url()).await.unwrap();
-    use sea_orm_migration::MigrationName;
     let names: Vec<String> = Migrator::migrations()
         .iter()
         .map(|m| m.name().to_string())
