@@ -19,7 +19,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::client_address::client_ip;
 use crate::db::entities::rate_limit::{self, Column};
-use crate::db::{Db, is_unique_violation};
+use crate::db::{Db, is_lock_conflict, is_unique_violation, retry_lock_conflicts};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -84,25 +84,32 @@ pub async fn hit(db: &Db, bucket: &str, limit: u32, now: NaiveDateTime) -> ApiRe
     // of our statements.
     for _ in 0..3 {
         // Within a live window and below the limit: count it.
-        let counted = rate_limit::Entity::update_many()
-            .col_expr(Column::Hits, Expr::col(Column::Hits).add(1))
-            .filter(Column::Bucket.eq(bucket))
-            .filter(Column::WindowStart.gt(window_floor))
-            .filter(Column::Hits.lt(limit))
-            .exec(db)
-            .await?;
+        // InnoDB can pick any of these statements as a deadlock's victim
+        // when a burst of a new client's requests meets the purge below;
+        // a victim wrote nothing, so it simply runs again.
+        let counted = retry_lock_conflicts(db, |db| {
+            rate_limit::Entity::update_many()
+                .col_expr(Column::Hits, Expr::col(Column::Hits).add(1))
+                .filter(Column::Bucket.eq(bucket))
+                .filter(Column::WindowStart.gt(window_floor))
+                .filter(Column::Hits.lt(limit))
+                .exec(db)
+        })
+        .await?;
         if counted.rows_affected == 1 {
             return Ok(());
         }
 
         // The window is over: this request opens a new one.
-        let restarted = rate_limit::Entity::update_many()
-            .col_expr(Column::WindowStart, Expr::value(now))
-            .col_expr(Column::Hits, Expr::value(1))
-            .filter(Column::Bucket.eq(bucket))
-            .filter(Column::WindowStart.lte(window_floor))
-            .exec(db)
-            .await?;
+        let restarted = retry_lock_conflicts(db, |db| {
+            rate_limit::Entity::update_many()
+                .col_expr(Column::WindowStart, Expr::value(now))
+                .col_expr(Column::Hits, Expr::value(1))
+                .filter(Column::Bucket.eq(bucket))
+                .filter(Column::WindowStart.lte(window_floor))
+                .exec(db)
+        })
+        .await?;
         if restarted.rows_affected == 1 {
             return Ok(());
         }
@@ -121,10 +128,17 @@ pub async fn hit(db: &Db, bucket: &str, limit: u32, now: NaiveDateTime) -> ApiRe
 
         // A new client: the only time rows are added, so the time to drop
         // the stale ones.
-        rate_limit::Entity::delete_many()
+        let purged = rate_limit::Entity::delete_many()
             .filter(Column::WindowStart.lt(window_floor - Duration::minutes(PURGE_AFTER_MINUTES)))
             .exec(db)
-            .await?;
+            .await;
+        match purged {
+            // A concurrent request purges too; the next new client will.
+            Err(err) if is_lock_conflict(&err) => {}
+            other => {
+                other?;
+            }
+        }
         let inserted = rate_limit::ActiveModel {
             bucket: Set(bucket.to_string()),
             window_start: Set(now),
@@ -134,8 +148,9 @@ pub async fn hit(db: &Db, bucket: &str, limit: u32, now: NaiveDateTime) -> ApiRe
         .await;
         match inserted {
             Ok(_) => return Ok(()),
-            // Another request inserted it first: count on its row.
-            Err(err) if is_unique_violation(&err) => continue,
+            // Another request inserted it first (or InnoDB stopped a
+            // deadlock with it): count on its row.
+            Err(err) if is_unique_violation(&err) || is_lock_conflict(&err) => continue,
             Err(err) => return Err(err.into()),
         }
     }
