@@ -23,6 +23,12 @@ pub use write_txn::{WriteTxn, begin_write, sqlite_writer_turn};
 /// connection, and a writer for its turn ([`begin_write`]).
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Each SQLite connection's page cache, in KiB (SQLite's default is
+/// 2 000). The file's pages are in the system's cache anyway; a lookup
+/// keeps the upper levels of its index in this one, and a larger cache
+/// per connection (six or so of them) mostly costs memory.
+pub const SQLITE_CACHE_SIZE: &str = "-512";
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -156,6 +162,7 @@ fn connect_options(url: &str, pool: &DbPoolConfig) -> anyhow::Result<ConnectOpti
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .foreign_keys(true)
+                    .pragma("cache_size", SQLITE_CACHE_SIZE)
             });
     } else {
         // The ping before each use (sqlx's default) finds the connections

@@ -228,6 +228,7 @@ impl SqliteDirect {
         let conn = Connection::open_with_flags(&self.path, flags)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "query_only", true)?;
+        conn.pragma_update(None, "cache_size", super::SQLITE_CACHE_SIZE)?;
         Ok(conn)
     }
 
@@ -240,6 +241,7 @@ impl SqliteDirect {
         conn.busy_timeout(Duration::ZERO)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.pragma_update(None, "cache_size", super::SQLITE_CACHE_SIZE)?;
         Ok(conn)
     }
 }
