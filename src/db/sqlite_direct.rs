@@ -474,45 +474,19 @@ mod tests {
         let direct = SqliteDirect::of(&db).unwrap();
         let now = at("2026-01-02 10:30:00");
         let live_since = at("2026-01-02 09:30:00");
-        assert_eq!(
-            direct
-                .consume_nonce(1, "n1", 2, now, live_since)
+        for (account_id, value, nc, expected, case) in [
+            (1, "n1", 2, true, "nc grows"),
+            (1, "n1", 2, false, "replay"),
+            (1, "n1", 1, false, "older nc"),
+            (2, "n1", 3, false, "other account"),
+            (1, "n2", 3, false, "unknown"),
+        ] {
+            let updated = direct
+                .consume_nonce(account_id, value, nc, now, live_since)
                 .await
-                .unwrap(),
-            Some(true)
-        );
-        assert_eq!(
-            direct
-                .consume_nonce(1, "n1", 2, now, live_since)
-                .await
-                .unwrap(),
-            Some(false),
-            "replay"
-        );
-        assert_eq!(
-            direct
-                .consume_nonce(1, "n1", 1, now, live_since)
-                .await
-                .unwrap(),
-            Some(false),
-            "older nc"
-        );
-        assert_eq!(
-            direct
-                .consume_nonce(2, "n1", 3, now, live_since)
-                .await
-                .unwrap(),
-            Some(false),
-            "other account"
-        );
-        assert_eq!(
-            direct
-                .consume_nonce(1, "n2", 3, now, live_since)
-                .await
-                .unwrap(),
-            Some(false),
-            "unknown"
-        );
+                .unwrap();
+            assert_eq!(updated, Some(expected), "{case}");
+        }
         let stored = nonce::Entity::find_by_id(1)
             .one(&db)
             .await
