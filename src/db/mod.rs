@@ -339,9 +339,14 @@ where
     }
 }
 
-/// True when `err` is a unique-constraint violation (a lost race on insert).
+/// True when `err` is a unique-constraint violation (a lost race on insert),
+/// from sqlx or from an in-place SQLite write.
 pub fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+    let in_place = match err {
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx::Error::Database(db))) => db.is_unique_violation(),
+        _ => false,
+    };
+    in_place || matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
 #[cfg(test)]

@@ -154,6 +154,13 @@ async fn usernames_and_phones_are_unique() {
     let response = create(&app, &admin, first.clone()).await;
     assert_eq!(response.status(), 422);
     assert!(json(response).await["errors"]["username"].is_array());
+    // Without a phone the unique index finds the taken address (on
+    // SQLite in the in-place transaction, which then writes nothing).
+    let no_phone = json!({"username": "taken_user", "password": "secret1", "algorithm": "MD5"});
+    let response = create(&app, &admin, no_phone).await;
+    assert_eq!(response.status(), 422);
+    assert!(json(response).await["errors"]["username"].is_array());
+    assert_eq!(app.count("accounts").await, 2, "the admin and taken_user");
 
     let mut same_phone = first.clone();
     same_phone["username"] = json!("other_user");
