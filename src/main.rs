@@ -49,10 +49,15 @@ async fn main() -> std::process::ExitCode {
         // full pipe, a stalled journal) never blocks a request; the guard
         // flushes what is queued when `main` returns. The thread writes
         // what it drained in one system call (it flushes after each batch).
-        let (writer, guard) = tracing_appender::non_blocking(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stderr(),
-        ));
+        // The queue's slots are allocated up front: 16 384 lines (half a
+        // megabyte; the default 128 000 take 4 MB) are a quarter of a
+        // second of one log line per request at full speed.
+        let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+            .buffered_lines_limit(16_384)
+            .finish(std::io::BufWriter::with_capacity(
+                64 * 1024,
+                std::io::stderr(),
+            ));
         tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_writer(writer)

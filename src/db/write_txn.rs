@@ -129,7 +129,7 @@ mod tests {
             .await
             .unwrap();
 
-        // More waiting writers than the pool has connections (4).
+        // More waiting writers than the pool has connections (3).
         let waiting: Vec<_> = (0..4)
             .map(|_| {
                 let db = db.clone();
