@@ -325,58 +325,55 @@ mod tests {
         Ok(account)
     }
 
-    /// Every column of the rows of `table` that belong to the account,
-    /// with SQLite's storage class: what Flexisip and sqlx read back.
-    fn stored(db_file: &std::path::Path, table: &str, account_id: i32) -> Vec<Vec<String>> {
-        let conn = Connection::open(db_file).unwrap();
+    /// The tables a creation writes: the column that names the account,
+    /// and the columns that differ between two accounts (ids, the name and
+    /// what derives from it, the audit entry's clock).
+    const WRITTEN: [(&str, &str, &[&str]); 5] = [
+        ("accounts", "id", &["id", "username"]),
+        ("passwords", "account_id", &["id", "account_id", "password"]),
+        ("admins", "account_id", &["id", "account_id"]),
+        (
+            "activation_expirations",
+            "account_id",
+            &["id", "account_id"],
+        ),
+        (
+            "audit_log",
+            "target_id",
+            &["id", "target_id", "target", "created_at"],
+        ),
+    ];
+
+    /// Every other column of the account's rows in `table`, as
+    /// `name=storage class:value`: what Flexisip and sqlx read back.
+    fn stored(
+        conn: &Connection,
+        (table, owner, differing): (&str, &str, &[&str]),
+        account_id: i32,
+    ) -> Vec<Vec<String>> {
         let columns: Vec<String> = conn
             .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
             .unwrap()
             .query_map((), |row| row.get(0))
             .unwrap()
             .map(Result::unwrap)
-            .filter(|name: &String| {
-                !["id", "username", "password", "target", "created_at"].contains(&name.as_str())
-                    || table == "accounts" && name == "created_at"
-            })
+            .filter(|name: &String| !differing.contains(&name.as_str()))
             .collect();
-        let owner = if table == "accounts" {
-            "id"
-        } else if table == "audit_log" {
-            "target_id"
-        } else {
-            "account_id"
-        };
         let select: Vec<String> = columns
             .iter()
-            .map(|c| format!("typeof({c}) || ':' || quote({c})"))
+            .map(|c| format!("'{c}=' || typeof({c}) || ':' || quote({c})"))
             .collect();
         let sql = format!(
             "SELECT {} FROM {table} WHERE {owner} = ?1",
             select.join(", ")
         );
-        let mut statement = conn.prepare(&sql).unwrap();
-        statement
+        conn.prepare(&sql)
+            .unwrap()
             .query_map([account_id], |row| {
-                (0..columns.len())
-                    .map(|i| row.get::<_, String>(i))
-                    .collect::<rusqlite::Result<Vec<_>>>()
+                (0..columns.len()).map(|i| row.get(i)).collect()
             })
             .unwrap()
             .map(Result::unwrap)
-            .map(|values| {
-                columns
-                    .iter()
-                    .zip(values)
-                    .map(|(c, v)| {
-                        if c == "account_id" || c == "target_id" {
-                            c.clone()
-                        } else {
-                            format!("{c}={v}")
-                        }
-                    })
-                    .collect()
-            })
             .collect()
     }
 
@@ -400,17 +397,11 @@ mod tests {
             .unwrap()
             .expect("the id is the row's");
         assert_eq!(found, in_place, "sqlx reads what was written");
-        let file = dir.path().join("writes.sqlite");
-        for table in [
-            "accounts",
-            "passwords",
-            "admins",
-            "activation_expirations",
-            "audit_log",
-        ] {
-            let written = stored(&file, table, in_place.id);
-            assert_eq!(written.len(), 1, "{table}: one row");
-            assert_eq!(written, stored(&file, table, by_sqlx.id), "{table}");
+        let conn = Connection::open(dir.path().join("writes.sqlite")).unwrap();
+        for table in WRITTEN {
+            let written = stored(&conn, table, in_place.id);
+            assert_eq!(written.len(), 1, "{}: one row", table.0);
+            assert_eq!(written, stored(&conn, table, by_sqlx.id), "{}", table.0);
         }
     }
 
