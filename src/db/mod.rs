@@ -344,13 +344,14 @@ where
 }
 
 /// True when `err` is a unique-constraint violation (a lost race on insert),
-/// from sqlx or from an in-place SQLite write.
+/// from sqlx or from an in-place SQLite write (whose error only tells its
+/// kind: sea-orm's `sql_err` knows sqlx's own error types).
 pub fn is_unique_violation(err: &DbErr) -> bool {
-    let in_place = match err {
+    let of_kind = match err {
         DbErr::Exec(RuntimeErr::SqlxError(sqlx::Error::Database(db))) => db.is_unique_violation(),
         _ => false,
     };
-    in_place || matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+    of_kind || matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
 #[cfg(test)]

@@ -607,9 +607,7 @@ mod tests {
         // Each write appends about two pages to the log; without
         // checkpoints that restart it, the log would hold all of them.
         let conn = Connection::open(dir.path().join("reads.sqlite")).unwrap();
-        let pages: i64 = conn
-            .query_row("PRAGMA wal_checkpoint(PASSIVE)", (), |row| row.get(1))
-            .unwrap();
+        let pages: i64 = conn.query_row(CHECKPOINT, (), |row| row.get(1)).unwrap();
         assert!(
             pages < i64::from(8 * CHECKPOINT_EVERY),
             "the log holds {pages} pages after {rounds} writes"
