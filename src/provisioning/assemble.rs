@@ -1,7 +1,7 @@
 //! Assembles the provisioning sections: the rc file, plus for an account
 //! `proxy_0`, one `auth_info_N` per password and the extra file.
 //!
-//! Merge rules (documented in the README):
+//! Merge rules (documented in docs/integrations.md, "Provisioning"):
 //! - `proxy_0`: the rc file's `proxy_0` (kept in place, or a new section at
 //!   the end), then `reg_identity` and `reg_sendregister=1`, then the extra
 //!   file's `[proxy]`; if it still has no `reg_proxy`,

@@ -132,7 +132,7 @@ async fn mariadb_two_nodes() {
 
 #[tokio::test]
 async fn postgres_two_nodes() {
-    // The same APP_KEY on every node, as the README asks when it is set.
+    // The same APP_KEY on every node, as docs/operations.md asks when it is set.
     two_nodes(
         Backend::Postgres,
         Some("base64:c2hhcmVkLWtleS1vZi1ib3RoLW5vZGVzLTAxMjM0NTY="),

@@ -4,7 +4,7 @@
 //! the credentials of the bench accounts as JSON; `run` drives a running
 //! server with N closed-loop workers for T seconds per scenario and prints
 //! one JSON line per scenario (rps, latency percentiles, status counts);
-//! `report` turns those lines into the README's Markdown table.
+//! `report` turns those lines into the Markdown table of docs/performance.md.
 //! It talks only to the URL it is given; every loop is bounded in time.
 
 mod cpu;
