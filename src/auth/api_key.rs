@@ -176,13 +176,19 @@ pub async fn clear(
     Ok(removed)
 }
 
+/// Stands for the hash of an account without a key, so that its check
+/// does the same work (hash and compare) as one with a key: the time of a
+/// refusal must not tell whether the account has a key. No key hashes to
+/// it (it is not hex).
+const NO_KEY_HASH: &str = "----------------------------------------------------------------";
+
 /// True when `presented` is the key whose hash is `stored` (constant-time
-/// compare of the hashes).
+/// compare of the hashes, the same work with or without a stored key).
 pub fn matches(stored: Option<&str>, presented: &str) -> bool {
-    if presented.is_empty() || presented.len() > 256 {
-        return false;
-    }
-    stored.is_some_and(|hash| secrets::constant_time_eq(hash, &secrets::sha256_hex(presented)))
+    // Hashed whatever its length, so that no input is refused faster.
+    let presented_hash = secrets::sha256_hex(presented);
+    let same = secrets::constant_time_eq(stored.unwrap_or(NO_KEY_HASH), &presented_hash);
+    same && stored.is_some() && !presented.is_empty() && presented.len() <= 256
 }
 
 #[cfg(test)]
