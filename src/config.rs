@@ -709,6 +709,12 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://flexiapi.sqlite");
         assert_eq!(c.sip_domain, "sip.example.org");
         assert_eq!(c.code_max_attempts, 5);
+        assert_eq!(c.code_failures_before_lock, 10);
+        assert_eq!(c.code_failure_window_minutes, 1440);
+        assert_eq!(c.code_lock_minutes, 1440);
+        assert_eq!(c.email_change_code_expiration_minutes, 10);
+        assert_eq!(c.phone_change_code_expiration_minutes, 10);
+        assert_eq!(c.account_recovery_token_expiration_minutes, Some(60));
         assert!(matches!(c.mailer, MailerConfig::Log));
         assert!(c.ovh.is_none() && c.redis_url.is_none());
     }

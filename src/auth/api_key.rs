@@ -222,4 +222,12 @@ mod tests {
         assert!(!matches(Some(&hash), ""));
         assert!(!matches(Some(&hash), &"k".repeat(300)));
     }
+
+    #[test]
+    fn the_stand_in_of_a_missing_key_has_a_hash_shape_no_key_hashes_to() {
+        // Same length: the constant-time compare does its full work.
+        assert_eq!(NO_KEY_HASH.len(), secrets::sha256_hex("any").len());
+        assert!(!NO_KEY_HASH.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(!matches(None, NO_KEY_HASH));
+    }
 }
