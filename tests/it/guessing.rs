@@ -574,3 +574,29 @@ async fn wrong_old_passwords_are_throttled_for_a_bounded_time() {
     app.state.clock.advance(Duration::minutes(15));
     assert_eq!(change_password(&app, &owner, &right).await.status(), 200);
 }
+
+#[tokio::test]
+async fn wrong_digest_answers_from_many_addresses_reach_the_account_bound() {
+    let app = TestApp::spawn_with(&[("APP_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let owner = app.account("spread_user", "SHA-256", false).await;
+    let right = owner.password.clone();
+    // 100 addresses, one wrong answer each: no address is throttled, the
+    // account is.
+    for i in 0..100 {
+        let ip = format!("10.0.{}.{}", i / 200, i % 200 + 1);
+        let response = digest_me(&app, &owner, "wrong-guess", Some(&ip)).await;
+        assert_eq!(response.status(), 401, "{ip}");
+    }
+    let throttled = digest_me(&app, &owner, &right, Some("203.0.113.9")).await;
+    assert_eq!(throttled.status(), 429);
+    // Keys are not throttled; Digest is heard again after the window.
+    let by_key = app.as_key(&owner, Method::GET, ME).send().await.unwrap();
+    assert_eq!(by_key.status(), 200);
+    app.state.clock.advance(Duration::minutes(5));
+    assert_eq!(
+        digest_me(&app, &owner, &right, Some("203.0.113.9"))
+            .await
+            .status(),
+        200
+    );
+}
