@@ -117,7 +117,11 @@ impl SqliteDirect {
             let mut statement = conn.prepare_cached(super::accounts::activated_sqlite_sql())?;
             let mut rows = statement.query((username, domain))?;
             match rows.next()? {
-                Some(row) => Ok(Some(row.get::<_, bool>(0)?)),
+                Some(row) => Ok(Some(account::activation(
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                ))),
                 None => Ok(None),
             }
         })
@@ -325,7 +329,7 @@ fn account_of(row: &Row<'_>) -> rusqlite::Result<account::Model> {
         username: row.get("username")?,
         domain: row.get("domain")?,
         email: row.get("email")?,
-        activated: row.get("activated")?,
+        flexisip_activated: row.get("activated")?,
         confirmation_key: row.get("confirmation_key")?,
         ip_address: row.get("ip_address")?,
         user_agent: row.get("user_agent")?,
@@ -336,6 +340,7 @@ fn account_of(row: &Row<'_>) -> rusqlite::Result<account::Model> {
         blocked: row.get("blocked")?,
         display_name: row.get("display_name")?,
         dtmf_protocol: row.get("dtmf_protocol")?,
+        activated_on_unblock: row.get("activated_on_unblock")?,
     })
 }
 
