@@ -493,3 +493,19 @@ async fn zero_keeps_tokens_and_keys_forever() {
     assert_eq!(qrcode_status(&app, &token).await, 200);
     assert_eq!(qrcode_status(&app, &key).await, 200);
 }
+
+#[tokio::test]
+async fn a_blocked_activated_account_is_not_an_unconfirmed_one() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let user = app.account("blocked_old", "SHA-256", false).await;
+    block(&app, &admin, user.id).await;
+    let (never, _) = unactivated(&app, &admin, "never_activated").await;
+    block(&app, &admin, never).await;
+    let later = app.state.clock.now_naive() + Duration::days(1);
+    let found = accounts::unconfirmed_before(&app.state.db, later)
+        .await
+        .unwrap();
+    let ids: Vec<i32> = found.iter().map(|a| a.id).collect();
+    assert_eq!(ids, [never], "the activated one stays out of the clean-up");
+}
