@@ -442,6 +442,12 @@ mod tests {
                 "{ACCOUNT} (2, 'bob', 'sip.example.org', NULL, 0, 'key', '::1', 'ua', \
                  '2026-01-02 03:04:05', NULL, NULL, 0, 1, NULL, NULL)"
             ),
+            // Blocked while activated: the column Flexisip reads is false.
+            format!(
+                "{ACCOUNT} (3, 'dave', 'sip.example.org', NULL, 0, NULL, '::1', 'ua', \
+                 '2026-01-02 03:04:05', NULL, NULL, 0, 1, NULL, NULL)"
+            ),
+            "UPDATE accounts SET activated_on_unblock = 1 WHERE id = 3".into(),
         ] {
             db.execute_unprepared(&sql).await.unwrap();
         }
@@ -450,14 +456,17 @@ mod tests {
             ("alice", "sip.example.org"),
             ("bob", "sip.example.org"),
             ("carol", "sip.example.org"),
+            ("dave", "sip.example.org"),
             ("Alice", "sip.example.org"),
         ] {
             let in_place = reads.auth_record(username, domain).expect("read in place");
             let sqlx = find_for_auth(&db, username, domain).await.unwrap();
             assert_eq!(in_place, sqlx, "{username}");
             let activated = reads.activated(username, domain).expect("read in place");
-            assert_eq!(activated, sqlx.as_ref().map(|r| r.account.activated));
+            assert_eq!(activated, sqlx.as_ref().map(|r| r.account.is_activated()));
         }
+        let dave = reads.activated("dave", "sip.example.org");
+        assert_eq!(dave, Some(Some(true)), "blocked, still activated");
         let alice = reads
             .auth_record("alice", "sip.example.org")
             .unwrap()
