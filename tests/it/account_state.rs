@@ -509,3 +509,60 @@ async fn a_blocked_activated_account_is_not_an_unconfirmed_one() {
     let ids: Vec<i32> = found.iter().map(|a| a.id).collect();
     assert_eq!(ids, [never], "the activated one stays out of the clean-up");
 }
+
+/// The step that adds `activated_on_unblock` moves the activation of the
+/// accounts already blocked out of the column Flexisip reads, and going
+/// back puts it back.
+#[tokio::test]
+async fn the_migration_moves_blocked_accounts_activation_both_ways() {
+    use flexiapi::db::migrations::Migrator;
+    use sea_orm::{ConnectionTrait, Statement};
+    use sea_orm_migration::MigratorTrait;
+    let database = crate::test_db::TestDb::new();
+    let db = flexiapi::db::connect(database.url()).await.unwrap();
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    let before_this_step = names
+        .iter()
+        .position(|name| name == "m20261207_000010_activation_while_blocked")
+        .unwrap() as u32;
+    let steps_back = names.len() as u32 - before_this_step;
+    Migrator::up(&db, Some(before_this_step)).await.unwrap();
+    for (id, username, activated, blocked) in [
+        (1, "blocked_on", true, true),
+        (2, "blocked_off", false, true),
+        (3, "free_on", true, false),
+    ] {
+        db.execute_unprepared(&format!(
+            "INSERT INTO accounts (id, username, domain, activated, ip_address, user_agent, \
+             creation_time, failed_code_attempts, blocked) VALUES ({id}, '{username}', \
+             'sip.example.org', {activated}, '::1', 'ua', '2026-01-02 03:04:05', 0, {blocked})"
+        ))
+        .await
+        .unwrap();
+    }
+
+    Migrator::up(&db, None).await.unwrap();
+    let mut states = Vec::new();
+    for id in 1..=3 {
+        let a = accounts::find_by_id(&db, id).await.unwrap().unwrap();
+        states.push((a.flexisip_activated, a.is_activated()));
+    }
+    assert_eq!(states, [(false, true), (false, false), (true, true)]);
+
+    Migrator::down(&db, Some(steps_back)).await.unwrap();
+    let rows = db
+        .query_all(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT activated FROM accounts ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    let activated: Vec<bool> = rows
+        .iter()
+        .map(|r| r.try_get("", "activated").unwrap())
+        .collect();
+    assert_eq!(activated, [true, false, true]);
+}
