@@ -566,3 +566,29 @@ async fn the_migration_moves_blocked_accounts_activation_both_ways() {
         .collect();
     assert_eq!(activated, [true, false, true]);
 }
+
+#[tokio::test]
+async fn an_sms_pin_does_not_reactivate_a_deactivated_account() {
+    use flexiapi::db::entities::account;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (id, _) = unactivated(&app, &admin, "pin_user").await;
+    // The PIN an account created by phone holds as its activation key.
+    account::Entity::update_many()
+        .col_expr(account::Column::ConfirmationKey, Expr::value("0421"))
+        .filter(account::Column::Id.eq(id))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    deactivate(&app, &admin, id).await;
+    let response = app
+        .post("/api/accounts/pin_user@sip.example.org/activate/phone")
+        .json(&json!({"code": "0421"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert!(!is_activated(&app, id).await);
+}
