@@ -8,6 +8,7 @@
 
 mod account_columns;
 mod account_creation_tokens;
+mod account_state;
 mod account_types;
 mod actions;
 mod activation;
