@@ -90,6 +90,7 @@ pub async fn consume_confirmation_key(
     account_id: i32,
     given: &str,
     max_attempts: u32,
+    key_lifetime_minutes: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<KeyCheck, DbErr> {
     let max = i32::try_from(max_attempts).unwrap_or(i32::MAX);
@@ -108,11 +109,13 @@ pub async fn consume_confirmation_key(
     if reserved.rows_affected != 1 {
         return Ok(KeyCheck::Rejected);
     }
-    let stored = account::Entity::find_by_id(account_id)
-        .one(db)
-        .await?
-        .and_then(|account| account.confirmation_key);
-    let right = stored.is_some_and(|stored| secrets::constant_time_eq(&stored, given));
+    let Some(account) = account::Entity::find_by_id(account_id).one(db).await? else {
+        return Ok(KeyCheck::Rejected);
+    };
+    let right = account
+        .confirmation_key
+        .as_deref()
+        .is_some_and(|stored| secrets::constant_time_eq(stored, given));
 
     if !right {
         // Whichever request used the last try drops the key.
@@ -125,7 +128,7 @@ pub async fn consume_confirmation_key(
         return Ok(KeyCheck::Wrong);
     }
 
-    if activation_expired(db, account_id, now).await? {
+    if activation_key_expired(db, &account, key_lifetime_minutes, now).await? {
         // The right key is not a wrong try: give it back.
         account::Entity::update_many()
             .col_expr(
@@ -141,10 +144,13 @@ pub async fn consume_confirmation_key(
 
     // Still this key (not dropped or consumed meanwhile): the claim.
     let claimed = account::Entity::update_many()
-        .col_expr(Column::Activated, Expr::value(true))
+        .col_expr(Column::FlexisipActivated, Expr::value(true))
         .col_expr(Column::ConfirmationKey, Expr::value(Option::<String>::None))
         .col_expr(Column::FailedCodeAttempts, Expr::value(0))
         .filter(Column::Id.eq(account_id))
+        // Blocking revokes the key; a blocked account's `activated` stays
+        // false whatever races it.
+        .filter(Column::Blocked.eq(false))
         .filter(Column::ConfirmationKey.eq(given))
         .exec(db)
         .await?;
@@ -155,17 +161,25 @@ pub async fn consume_confirmation_key(
     })
 }
 
-async fn activation_expired(
+/// Whether the account's activation key has expired: at the expiry an
+/// admin set (`activation_expirations`), else `lifetime_minutes`
+/// (`APP_ACTIVATION_KEY_EXPIRATION_MINUTES`) after the account's creation,
+/// when the key was made. Expired at the deadline itself.
+pub async fn activation_key_expired(
     db: &impl ConnectionTrait,
-    account_id: i32,
+    account: &account::Model,
+    lifetime_minutes: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<bool, DbErr> {
     let expiration = activation_expiration::Entity::find()
-        .filter(activation_expiration::Column::AccountId.eq(account_id))
+        .filter(activation_expiration::Column::AccountId.eq(account.id))
         .one(db)
         .await?;
-    // Same boundary as provisioning keys: expired at `expires`.
-    Ok(expiration.is_some_and(|e| e.expires <= now))
+    let deadline = match expiration {
+        Some(set) => Some(set.expires),
+        None => lifetime_minutes.map(|m| account.creation_time + chrono::Duration::minutes(m)),
+    };
+    Ok(deadline.is_some_and(|deadline| deadline <= now))
 }
 
 #[cfg(test)]

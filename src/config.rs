@@ -153,7 +153,8 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     /// Separate address serving `/metrics` (then not on `listen`).
     pub metrics_listen: Option<SocketAddr>,
-    /// Validity of an account creation token; `None`: no expiry.
+    /// Validity of an account creation token (and of a creation request
+    /// token); `None`: no expiry.
     pub account_creation_token_expiration_minutes: Option<i64>,
     /// A device whose creation token was used this recently gets no new one.
     pub account_creation_token_retry_minutes: i64,
@@ -170,6 +171,9 @@ pub struct Config {
     pub api_key_expiration_minutes: Option<i64>,
     /// Validity of a provisioning token; None: until used or replaced.
     pub provisioning_token_expiration_minutes: Option<i64>,
+    /// Validity of an activation key (`confirmation_key`) from the account's
+    /// creation, unless an admin set its expiry; None: no expiry.
+    pub activation_key_expiration_minutes: Option<i64>,
     /// coturn's REST API shared secret and address; None: no TURN service.
     pub turn: Option<TurnConfig>,
     /// Days the audit log keeps an entry (1 to 36500).
@@ -378,7 +382,7 @@ impl Config {
             metrics_token,
             metrics_listen,
             account_creation_token_expiration_minutes: vars
-                .minutes_or_none("APP_ACCOUNT_CREATION_TOKEN_EXPIRATION_MINUTES", 0)?,
+                .minutes_or_none("APP_ACCOUNT_CREATION_TOKEN_EXPIRATION_MINUTES", 1440)?,
             account_creation_token_retry_minutes: vars
                 .number::<u32>("APP_API_ACCOUNT_CREATION_TOKEN_RETRY_MINUTES", 60)?
                 as i64,
@@ -393,7 +397,9 @@ impl Config {
             hcaptcha: hcaptcha_config(&vars)?,
             api_key_expiration_minutes: vars.optional_minutes("APP_API_KEY_EXPIRATION_MINUTES")?,
             provisioning_token_expiration_minutes: vars
-                .optional_minutes("APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES")?,
+                .minutes_or_none("APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES", 1440)?,
+            activation_key_expiration_minutes: vars
+                .minutes_or_none("APP_ACTIVATION_KEY_EXPIRATION_MINUTES", 10080)?,
             turn: turn_config(&vars)?,
             audit_retention_days: audit_retention_days(&vars)?,
             log_filter: vars.string("RUST_LOG", "info"),
@@ -722,7 +728,8 @@ mod tests {
     #[test]
     fn self_service_settings_follow_php_meanings() {
         let c = config(&[]).unwrap();
-        assert_eq!(c.account_creation_token_expiration_minutes, None);
+        // A day, where PHP FlexiAPI keeps them forever by default.
+        assert_eq!(c.account_creation_token_expiration_minutes, Some(1440));
         assert_eq!(c.account_creation_token_retry_minutes, 60);
         assert_eq!(c.recovery_code_expiration_minutes, Some(10));
         assert!(c.hcaptcha.is_none());
@@ -771,6 +778,8 @@ mod tests {
             ("APP_FLEXISIP_PUSHER_FIREBASE_KEYSMAP", "a:/k.json :/x.json"),
             ("APP_API_KEY_EXPIRATION_MINUTES", "-1"),
             ("APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES", "soon"),
+            ("APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES", "-1"),
+            ("APP_ACTIVATION_KEY_EXPIRATION_MINUTES", "-1"),
             ("COTURN_SESSION_TTL_MINUTES", "-5"),
             ("DB_POOL_MAX", "0"),
             ("DB_POOL_MAX", "lots"),
@@ -803,17 +812,21 @@ mod tests {
     fn optional_minutes_and_turn() {
         let c = config(&[]).unwrap();
         assert_eq!(c.api_key_expiration_minutes, None);
-        assert_eq!(c.provisioning_token_expiration_minutes, None);
+        // Every secret has a lifetime: a day, a week for activation keys.
+        assert_eq!(c.provisioning_token_expiration_minutes, Some(1440));
+        assert_eq!(c.activation_key_expiration_minutes, Some(10080));
         assert!(c.turn.is_none());
         let c = config(&[
             ("APP_API_KEY_EXPIRATION_MINUTES", "0"),
             ("APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES", "30"),
+            ("APP_ACTIVATION_KEY_EXPIRATION_MINUTES", "0"),
             ("COTURN_SERVER_HOST", "turn.example.org:3478"),
             ("COTURN_STATIC_AUTH_SECRET", "s3cret"),
         ])
         .unwrap();
         assert_eq!(c.api_key_expiration_minutes, None);
         assert_eq!(c.provisioning_token_expiration_minutes, Some(30));
+        assert_eq!(c.activation_key_expiration_minutes, None);
         let turn = c.turn.unwrap();
         assert_eq!(
             (turn.host.as_str(), turn.ttl_minutes),

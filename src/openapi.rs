@@ -65,7 +65,50 @@ pub fn document() -> utoipa::openapi::OpenApi {
     for part in crate::api::documented() {
         doc.merge(part);
     }
+    document_blocked_accounts(&mut doc);
     doc
+}
+
+/// What the authentication guard answers a blocked account on every
+/// authenticated operation: `403` `Account blocked`, once its credentials
+/// are proven (as PHP FlexiAPI's CheckBlocked). Added here, once, rather
+/// than on each handler; an operation with a 403 of its own gets the cause
+/// appended.
+fn document_blocked_accounts(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    const CAUSE: &str = "the authenticated account is blocked: `Account blocked`";
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            if operation.security.is_none() {
+                continue;
+            }
+            let responses = &mut operation.responses.responses;
+            match responses.get_mut("403") {
+                Some(RefOr::T(response)) => {
+                    response.description = format!("{}; or {CAUSE}", response.description);
+                }
+                _ => {
+                    let response = ResponseBuilder::new()
+                        .description("The authenticated account is blocked: `Account blocked`")
+                        .content(
+                            "application/json",
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name("Message")))
+                                .build(),
+                        )
+                        .build();
+                    responses.insert("403".into(), RefOr::T(response));
+                }
+            }
+        }
+    }
 }
 
 /// The document as pretty JSON, built once.

@@ -59,8 +59,7 @@ pub async fn find_by_email(
 ) -> Result<Option<account::Model>, DbErr> {
     let found = accounts::find_by_address(&state.db, username, &state.config.sip_domain).await?;
     Ok(found.filter(|a| {
-        a.activated
-            && !a.blocked
+        a.may_authenticate()
             && a.email
                 .as_deref()
                 .is_some_and(|stored| stored.eq_ignore_ascii_case(email))
@@ -319,7 +318,7 @@ pub async fn reset_password(
         txn.rollback().await?;
         return Ok(None);
     }
-    accounts::set_password(&txn, &state.config, &account, password, algorithm).await?;
+    accounts::set_password(&txn, &state.config, &account, password, algorithm, None).await?;
     txn.commit().await?;
     tracing::info!(account_id = account.id, "password reset");
     Ok(Some(account))

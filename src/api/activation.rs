@@ -108,6 +108,7 @@ async fn activate(
         account.id,
         code,
         state.config.code_max_attempts,
+        state.config.activation_key_expiration_minutes,
         state.clock.now_naive(),
     )
     .await?;

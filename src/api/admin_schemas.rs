@@ -67,7 +67,7 @@ impl IntoResponses for AdminGuard {
                 "401",
                 json_response(
                     "Not authenticated: `Unauthenticated request` (no credentials), \
-                     `Unauthorized` (wrong key or Digest response, deactivated or blocked \
+                     `Unauthorized` (wrong key or Digest response, deactivated \
                      account), `Nonce invalid` or `Nonce replayed`",
                     "Message",
                 )

@@ -83,7 +83,7 @@ async fn create(State(state): State<AppState>) -> ApiResult<Response> {
         ("token" = String, Path, description = "The auth token")),
     responses(
         (status = 200, description = "The token is attached", body = Empty),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "Unknown, expired or already attached token, or the `From` header names no account", body = Message),
         (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
     ),
@@ -129,11 +129,11 @@ async fn exchange(
     let Some(account_id) = auth_token::take_attached(&txn, &token, now).await? else {
         return Err(ApiError::not_found());
     };
-    // An account deactivated since the attachment gets no key.
-    let activated = accounts::find_by_id(&txn, account_id)
+    // An account deactivated or blocked since the attachment gets no key.
+    let usable = accounts::find_by_id(&txn, account_id)
         .await?
-        .is_some_and(|account| account.activated);
-    if !activated {
+        .is_some_and(|account| account.may_authenticate());
+    if !usable {
         return Err(ApiError::not_found());
     }
     let key = api_key::issue_for_device(
@@ -159,7 +159,7 @@ async fn exchange(
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The new key", body = String, content_type = "text/plain"),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "The `From` header names no account", body = Message),
         (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
     ),

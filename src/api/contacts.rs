@@ -72,7 +72,7 @@ impl Contact {
             "id": self.account.id,
             "username": self.account.username,
             "domain": self.account.domain,
-            "activated": self.account.activated,
+            "activated": self.account.is_activated(),
             "display_name": self.account.display_name,
             "dtmf_protocol": self.account.dtmf_protocol,
             "types": self.types.iter().map(account_types::to_json).collect::<Vec<_>>(),
@@ -141,7 +141,7 @@ async fn contacts_of(
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The contacts", body = Vec<ContactJson>),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "The `From` header names no account", body = Message),
         (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
     ),
@@ -166,7 +166,7 @@ async fn index(
         ("sip" = String, Path, description = "The contact's SIP address `username@domain`")),
     responses(
         (status = 200, description = "The contact", body = ContactJson),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "No such contact, or the `From` header names no account", body = Message),
         (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
     ),
@@ -194,7 +194,7 @@ fn vcard_response(body: String) -> Response {
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "One vCard per contact (empty when none)", body = String, content_type = "text/vcard"),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "The `From` header names no account", body = Message),
         (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
     ),
@@ -221,7 +221,7 @@ async fn vcards(
         ("sip" = String, Path, description = "The contact's SIP address `username@domain`")),
     responses(
         (status = 200, description = "The contact's vCard", body = String, content_type = "text/vcard"),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "No such contact, or the `From` header names no account", body = Message),
         (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
     ),

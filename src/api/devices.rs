@@ -33,7 +33,7 @@ pub fn router() -> Router<AppState> {
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The devices, keyed by uuid (`{}` when none)", body = Devices),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "The `From` header names no account", body = Message),
         (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
         (status = 503, description = "No registrar is configured (`REDIS_URL` or `APP_FLEXISIP_PROXY_PID`), or it is unreachable", body = Message),
@@ -58,7 +58,7 @@ async fn index(
         ("uuid" = String, Path, description = "The device's instance id, a URN such as `urn:uuid:…`")),
     responses(
         (status = 200, description = "The device is removed", body = Empty),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "The account has no device with this uuid, or the `From` header names no account", body = Message),
         (status = 422, description = "The uuid is not a device instance id, or the `From` header is missing or malformed", body = ValidationError),
         (status = 503, description = "No registrar is configured (`REDIS_URL` or `APP_FLEXISIP_PROXY_PID`), or it is unreachable", body = Message),

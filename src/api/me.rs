@@ -44,7 +44,7 @@ pub async fn account_json(state: &AppState, auth: &AuthAccount) -> ApiResult<Val
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The account", body = Account),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "The `From` header names no account", body = Message),
         (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
     ),
@@ -68,7 +68,7 @@ async fn show(
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The account is deleted", body = Empty),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "The `From` header names no account", body = Message),
         (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
     ),
@@ -93,7 +93,7 @@ async fn destroy(
     responses(
         (status = 200, description = "The password is changed: the account", body = Account),
         (status = 400, description = "The body is not a JSON object", body = Message),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "The `From` header names no account", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),
         (status = 422, description = "Invalid fields (bad algorithm, short password, `old_password` missing or wrong), or a missing or malformed `From` header", body = ValidationError),
@@ -104,7 +104,7 @@ async fn change_password(
     Extension(auth): Extension<AuthAccount>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
-    crate::self_service::password::change(&state, &auth.account, &body).await?;
+    crate::self_service::password::change(&state, &auth.account, &body, None).await?;
     Ok(Json(account_json(&state, &auth).await?))
 }
 
@@ -122,7 +122,7 @@ async fn change_password(
     responses(
         (status = 200, description = "The link is sent: the account, with `email_changed`", body = Account),
         (status = 400, description = "The body is not a JSON object", body = Message),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "The `From` header names no account", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),
         (status = 422, description = "The e-mail is missing, invalid or the current one, or the `From` header is missing or malformed", body = ValidationError),
@@ -154,7 +154,7 @@ async fn request_email_change(
     responses(
         (status = 200, description = "The e-mail is changed: the account", body = Account),
         (status = 400, description = "The body is not a JSON object", body = Message),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "No e-mail change code is pending, or the `From` header names no account", body = Message),
         (status = 410, description = "The code has expired", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),

@@ -38,7 +38,7 @@ pub fn router() -> Router<AppState> {
     responses(
         (status = 200, description = "The code is sent", body = Empty),
         (status = 400, description = "The body is not a JSON object", body = Message),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "The `From` header names no account", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),
         (status = 422, description = "The phone is missing, not `+` and 6 to 15 digits, or already used by an account; or the `From` header is missing or malformed", body = ValidationError),
@@ -70,7 +70,7 @@ async fn request(
     responses(
         (status = 200, description = "The phone is changed: the account", body = Account),
         (status = 400, description = "The body is not a JSON object", body = Message),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "No phone change is pending, or the `From` header names no account", body = Message),
         (status = 410, description = "The code has expired: the pending change is dropped", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),

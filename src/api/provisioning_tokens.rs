@@ -37,7 +37,7 @@ pub fn admin_router() -> Router<AppState> {
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The account with its new `provisioning_token`", body = ProvisionedAccount),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "The `From` header names no account", body = Message),
         (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
     ),

@@ -34,7 +34,7 @@ pub fn router() -> Router<AppState> {
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The credentials", body = TurnCredentials),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "No TURN service is configured, or the `From` header names no account", body = Message),
         (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
     ),

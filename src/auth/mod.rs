@@ -140,13 +140,9 @@ async fn authenticate(
         confirmation_key_expires,
         email_changed,
     } = record;
-    // Deactivated and blocked accounts are refused alike, even with a key.
-    if !account.may_authenticate() {
-        state.metrics.auth_failure(if account.blocked {
-            AuthFailure::Blocked
-        } else {
-            AuthFailure::Deactivated
-        });
+    // A deactivated account is refused at once, even with a key.
+    if !account.is_activated() {
+        state.metrics.auth_failure(AuthFailure::Deactivated);
         return Err(unauthorized("Unauthorized", Vec::new()));
     }
 
@@ -202,6 +198,12 @@ async fn authenticate(
     } else {
         let challenges = challenges(state, &account, &passwords).await?;
         return Err(unauthorized("Unauthenticated request", challenges));
+    }
+    // As PHP FlexiAPI's CheckBlocked: a blocked account is told so, but only
+    // once its credentials are proven (a stranger learns nothing).
+    if account.blocked {
+        state.metrics.auth_failure(AuthFailure::Blocked);
+        return Err(ApiError::Forbidden("Account blocked".into()));
     }
 
     Ok(Authenticated {

@@ -52,7 +52,7 @@ impl AccountView {
             "username": a.username,
             "domain": a.domain,
             "email": a.email,
-            "activated": a.activated,
+            "activated": a.is_activated(),
             "ip_address": a.ip_address,
             "user_agent": a.user_agent,
             "creation_time": format_datetime(&a.creation_time),
@@ -275,7 +275,11 @@ static ACTIVATED_SQL: super::cached_sql::CachedSql = super::cached_sql::CachedSq
 
 fn activated_query() -> sea_orm::sea_query::SelectStatement {
     Query::select()
-        .column(account::Column::Activated)
+        .columns([
+            account::Column::FlexisipActivated,
+            account::Column::Blocked,
+            account::Column::ActivatedOnUnblock,
+        ])
         .from(account::Entity)
         .and_where(account::Column::Username.eq(""))
         .and_where(account::Column::Domain.eq(""))
@@ -313,7 +317,11 @@ pub async fn activated_by_address(
         vec![username.into(), domain.into()],
     );
     match conn.query_one(statement).await? {
-        Some(row) => Ok(Some(row.try_get("", "activated")?)),
+        Some(row) => Ok(Some(account::activation(
+            row.try_get("", "activated")?,
+            row.try_get("", "blocked")?,
+            row.try_get("", "activated_on_unblock")?,
+        ))),
         None => Ok(None),
     }
 }
@@ -502,7 +510,7 @@ pub async fn find_activated_by_phone(
         .and_where(Expr::col(alias::Column::Alias).eq(phone))
         .to_owned();
     account::Entity::find()
-        .filter(account::Column::Activated.eq(true))
+        .filter(account::Column::FlexisipActivated.eq(true))
         .filter(account::Column::Blocked.eq(false))
         .filter(
             Condition::any()
@@ -569,7 +577,7 @@ pub async fn insert(
         username: new.username.to_string(),
         domain: new.domain.to_string(),
         email: new.email.map(str::to_string),
-        activated: new.activated,
+        flexisip_activated: new.activated,
         confirmation_key: new.confirmation_key.clone(),
         ip_address: truncate(new.ip_address, 39),
         user_agent: truncate(new.user_agent, 255),
@@ -580,6 +588,7 @@ pub async fn insert(
         blocked: false,
         display_name: new.display_name.map(str::to_string),
         dtmf_protocol: new.dtmf_protocol.map(str::to_string),
+        activated_on_unblock: false,
     };
     let mut row: account::ActiveModel = account.clone().into();
     row.id = NotSet;
@@ -656,19 +665,23 @@ pub async fn set_phone(
     Ok(())
 }
 
-/// Replaces every stored password of `account` by one HA1 of `algorithm`.
+/// Replaces every stored password of `account` by one HA1 of `algorithm`,
+/// and ends what the old one opened (panel sessions but `keep_session`,
+/// reset links, provisioning token). Every password change comes here.
 pub async fn set_password(
     conn: &impl ConnectionTrait,
     config: &Config,
     account: &account::Model,
     clear: &str,
     algorithm: Algorithm,
+    keep_session: Option<i32>,
 ) -> Result<(), DbErr> {
     password::Entity::delete_many()
         .filter(password::Column::AccountId.eq(account.id))
         .exec(conn)
         .await?;
-    insert_password(conn, config, account, clear, algorithm).await
+    insert_password(conn, config, account, clear, algorithm).await?;
+    end_what_the_old_password_opened(conn, account.id, keep_session).await
 }
 
 /// Adds a password to an account that has none yet (a new account).
@@ -761,7 +774,8 @@ pub async fn update(
         .await?
         .ok_or(DbErr::RecordNotUpdated)?;
     if let Some((clear, algorithm)) = change.password {
-        set_password(conn, config, &account, clear, algorithm).await?;
+        // An admin's change ends every session of the account.
+        set_password(conn, config, &account, clear, algorithm, None).await?;
     }
     match change.phone {
         // The alias follows the domain too, so it is rewritten either way.
@@ -793,38 +807,120 @@ pub async fn clear_phone(conn: &impl ConnectionTrait, account_id: i32) -> Result
     Ok(())
 }
 
-/// Blocks or unblocks an account; its activation is left as it is.
+/// Blocks or unblocks an account; its activation is kept. While blocked,
+/// the `activated` column Flexisip reads is false and the activation waits
+/// in `activated_on_unblock`. Blocking revokes the account's standing
+/// tokens, as deactivation does.
 pub async fn set_blocked(
     conn: &impl ConnectionTrait,
     account_id: i32,
     blocked: bool,
 ) -> Result<(), DbErr> {
+    let (from, to) = if blocked {
+        (
+            account::Column::FlexisipActivated,
+            account::Column::ActivatedOnUnblock,
+        )
+    } else {
+        (
+            account::Column::ActivatedOnUnblock,
+            account::Column::FlexisipActivated,
+        )
+    };
+    // Only a change of state moves the activation: blocking twice must not
+    // overwrite the remembered value with the held-false column.
     account::Entity::update_many()
+        .col_expr(to, Expr::col(from).into())
+        .col_expr(from, Expr::value(false))
         .col_expr(account::Column::Blocked, Expr::value(blocked))
         .filter(account::Column::Id.eq(account_id))
+        .filter(account::Column::Blocked.eq(!blocked))
         .exec(conn)
         .await?;
+    if blocked {
+        revoke_standing_tokens(conn, account_id).await?;
+    }
     Ok(())
 }
 
-/// Activates (clearing the confirmation key: it has served) or deactivates.
+/// Activates (clearing the confirmation key: it has served) or deactivates;
+/// on a blocked account the activation to restore on unblock is set
+/// instead. Deactivation revokes the account's standing tokens, so that
+/// none can activate it again.
 pub async fn set_activated(
     conn: &impl ConnectionTrait,
     account_id: i32,
     activated: bool,
 ) -> Result<(), DbErr> {
-    let mut update = account::Entity::update_many()
-        .col_expr(account::Column::Activated, Expr::value(activated))
-        .filter(account::Column::Id.eq(account_id));
-    if activated {
-        update = update
-            .col_expr(
-                account::Column::ConfirmationKey,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(account::Column::FailedCodeAttempts, Expr::value(0));
+    for (column, blocked) in [
+        (account::Column::FlexisipActivated, false),
+        (account::Column::ActivatedOnUnblock, true),
+    ] {
+        let mut update = account::Entity::update_many()
+            .col_expr(column, Expr::value(activated))
+            .filter(account::Column::Id.eq(account_id))
+            .filter(account::Column::Blocked.eq(blocked));
+        if activated {
+            update = update
+                .col_expr(
+                    account::Column::ConfirmationKey,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(account::Column::FailedCodeAttempts, Expr::value(0));
+        }
+        update.exec(conn).await?;
     }
-    update.exec(conn).await?;
+    if !activated {
+        revoke_standing_tokens(conn, account_id).await?;
+    }
+    Ok(())
+}
+
+/// Revokes what could later sign the account in or activate it without an
+/// admin: its activation key, provisioning token and auth tokens.
+async fn revoke_standing_tokens(conn: &impl ConnectionTrait, account_id: i32) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(
+            account::Column::ConfirmationKey,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(account::Column::FailedCodeAttempts, Expr::value(0))
+        .filter(account::Column::Id.eq(account_id))
+        .exec(conn)
+        .await?;
+    provisioning_token::Entity::delete_many()
+        .filter(provisioning_token::Column::AccountId.eq(account_id))
+        .exec(conn)
+        .await?;
+    auth_token::Entity::delete_many()
+        .filter(auth_token::Column::AccountId.eq(account_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// What a password change ends besides the old password: the account's
+/// panel sessions but `keep_session` (the one that made the change), its
+/// reset links and its provisioning token (whose XML carries the old HA1).
+async fn end_what_the_old_password_opened(
+    conn: &impl ConnectionTrait,
+    account_id: i32,
+    keep_session: Option<i32>,
+) -> Result<(), DbErr> {
+    let mut sessions = panel_session::Entity::delete_many()
+        .filter(panel_session::Column::AccountId.eq(account_id));
+    if let Some(keep) = keep_session {
+        sessions = sessions.filter(panel_session::Column::Id.ne(keep));
+    }
+    sessions.exec(conn).await?;
+    reset_password_token::Entity::delete_many()
+        .filter(reset_password_token::Column::AccountId.eq(account_id))
+        .exec(conn)
+        .await?;
+    provisioning_token::Entity::delete_many()
+        .filter(provisioning_token::Column::AccountId.eq(account_id))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 
@@ -880,13 +976,19 @@ pub async fn delete_within(txn: &impl ConnectionTrait, account_id: i32) -> Resul
     Ok(deleted.rows_affected == 1)
 }
 
-/// Accounts never activated, created at or before `before`.
+/// Accounts never activated, created at or before `before`. A blocked
+/// account counts by the activation it gets back on unblock.
 pub async fn unconfirmed_before(
     conn: &impl ConnectionTrait,
     before: NaiveDateTime,
 ) -> Result<Vec<account::Model>, DbErr> {
     account::Entity::find()
-        .filter(account::Column::Activated.eq(false))
+        .filter(account::Column::FlexisipActivated.eq(false))
+        .filter(
+            Condition::any()
+                .add(account::Column::Blocked.eq(false))
+                .add(account::Column::ActivatedOnUnblock.eq(false)),
+        )
         .filter(account::Column::CreationTime.lte(before))
         .order_by_asc(account::Column::Id)
         .all(conn)

@@ -117,7 +117,11 @@ impl SqliteDirect {
             let mut statement = conn.prepare_cached(super::accounts::activated_sqlite_sql())?;
             let mut rows = statement.query((username, domain))?;
             match rows.next()? {
-                Some(row) => Ok(Some(row.get::<_, bool>(0)?)),
+                Some(row) => Ok(Some(account::activation(
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                ))),
                 None => Ok(None),
             }
         })
@@ -325,7 +329,7 @@ fn account_of(row: &Row<'_>) -> rusqlite::Result<account::Model> {
         username: row.get("username")?,
         domain: row.get("domain")?,
         email: row.get("email")?,
-        activated: row.get("activated")?,
+        flexisip_activated: row.get("activated")?,
         confirmation_key: row.get("confirmation_key")?,
         ip_address: row.get("ip_address")?,
         user_agent: row.get("user_agent")?,
@@ -336,6 +340,7 @@ fn account_of(row: &Row<'_>) -> rusqlite::Result<account::Model> {
         blocked: row.get("blocked")?,
         display_name: row.get("display_name")?,
         dtmf_protocol: row.get("dtmf_protocol")?,
+        activated_on_unblock: row.get("activated_on_unblock")?,
     })
 }
 
@@ -437,6 +442,12 @@ mod tests {
                 "{ACCOUNT} (2, 'bob', 'sip.example.org', NULL, 0, 'key', '::1', 'ua', \
                  '2026-01-02 03:04:05', NULL, NULL, 0, 1, NULL, NULL)"
             ),
+            // Blocked while activated: the column Flexisip reads is false.
+            format!(
+                "{ACCOUNT} (3, 'dave', 'sip.example.org', NULL, 0, NULL, '::1', 'ua', \
+                 '2026-01-02 03:04:05', NULL, NULL, 0, 1, NULL, NULL)"
+            ),
+            "UPDATE accounts SET activated_on_unblock = 1 WHERE id = 3".into(),
         ] {
             db.execute_unprepared(&sql).await.unwrap();
         }
@@ -445,14 +456,17 @@ mod tests {
             ("alice", "sip.example.org"),
             ("bob", "sip.example.org"),
             ("carol", "sip.example.org"),
+            ("dave", "sip.example.org"),
             ("Alice", "sip.example.org"),
         ] {
             let in_place = reads.auth_record(username, domain).expect("read in place");
             let sqlx = find_for_auth(&db, username, domain).await.unwrap();
             assert_eq!(in_place, sqlx, "{username}");
             let activated = reads.activated(username, domain).expect("read in place");
-            assert_eq!(activated, sqlx.as_ref().map(|r| r.account.activated));
+            assert_eq!(activated, sqlx.as_ref().map(|r| r.account.is_activated()));
         }
+        let dave = reads.activated("dave", "sip.example.org");
+        assert_eq!(dave, Some(Some(true)), "blocked, still activated");
         let alice = reads
             .auth_record("alice", "sip.example.org")
             .unwrap()

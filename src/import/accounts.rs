@@ -65,7 +65,7 @@ impl PhpAccount {
             username: Set(self.username.clone()),
             domain: Set(self.domain.clone()),
             email: Set(self.email.clone()),
-            activated: Set(self.activated),
+            flexisip_activated: Set(self.activated),
             confirmation_key: Set(self.confirmation_key.clone()),
             ip_address: Set(self.ip_address.clone()),
             user_agent: Set(self.user_agent.chars().take(255).collect()),
@@ -77,6 +77,7 @@ impl PhpAccount {
             blocked: Set(false),
             display_name: Set(None),
             dtmf_protocol: Set(None),
+            activated_on_unblock: Set(false),
         }
     }
 

@@ -132,7 +132,7 @@ async fn page_result(
             email: account.email.as_deref(),
             pending_email: view.email_changed.as_ref().map(|c| c.new_email.as_str()),
             phone: account.phone.as_deref(),
-            activated: account.activated,
+            activated: account.is_activated(),
             admin: session.admin,
             has_password: !view.algorithms.is_empty(),
             algorithms: &algorithms,
@@ -179,7 +179,7 @@ fn disabled(state: &AppState, session: &Session) -> Response {
 }
 
 async fn change_password(State(state): State<AppState>, f: CsrfForm) -> Response {
-    let outcome = password::change(&state, &f.session.account, &f.form)
+    let outcome = password::change(&state, &f.session.account, &f.form, Some(f.session.id))
         .await
         .map(|()| "Your password has been changed.".to_string());
     done(&state, &f.session, outcome).await

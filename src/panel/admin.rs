@@ -155,11 +155,11 @@ async fn list_page(
         .map(|view| {
             let a = view.account;
             Row {
+                activated: a.is_activated(),
                 id: a.id,
                 address: format!("{}@{}", a.username, a.domain),
                 email: a.email.unwrap_or_default(),
                 phone: a.phone.unwrap_or_default(),
-                activated: a.activated,
                 blocked: a.blocked,
                 admin: view.admin,
                 is_self: a.id == session.account.id,

@@ -168,7 +168,7 @@ async fn page_result(
             error,
             id: account.id,
             address: &address,
-            activated: account.activated,
+            activated: account.is_activated(),
             blocked: account.blocked,
             admin: view.admin,
             is_self: account.id == session.account.id,

@@ -126,7 +126,7 @@ async fn set_password(
         unreachable!("validated above");
     };
     match recovery::reset_password(&state, &given, password, algorithm).await {
-        Ok(Some(account)) if account.activated => {
+        Ok(Some(account)) if account.may_authenticate() => {
             open_session(&state, account.id, "password reset").await
         }
         Ok(Some(_)) => message_page(

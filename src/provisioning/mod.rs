@@ -59,7 +59,7 @@ pub fn me_router() -> Router<AppState> {
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The configuration with the account, in liblinphone's remote provisioning XML", body = String, content_type = "application/xml"),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
         (status = 404, description = "The `From` header names no account", body = Message),
         (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
     ),
@@ -158,7 +158,8 @@ async fn provision(
     } else if let Some(account) = tokens::consume(&state.db, &key, now).await? {
         Some(account)
     } else {
-        store::consume(&state.db, &key, now).await?
+        let lifetime = state.config.activation_key_expiration_minutes;
+        store::consume(&state.db, &key, lifetime, now).await?
     };
     let sections = match &account {
         Some(account) => assemble::for_account(&state.provisioning, &state.config, account),
@@ -188,8 +189,15 @@ async fn qrcode(
         return Err(ApiError::not_found());
     };
     let now = state.clock.now_naive();
-    let live = tokens::find_live(&state.db, &key, now).await?.is_some()
-        || store::find_valid(&state.db, &key, now).await?.is_some();
+    let live = tokens::find_usable(&state.db, &key, now).await?.is_some()
+        || store::find_valid(
+            &state.db,
+            &key,
+            state.config.activation_key_expiration_minutes,
+            now,
+        )
+        .await?
+        .is_some();
     if !live {
         return Err(ApiError::not_found());
     }

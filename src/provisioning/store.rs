@@ -10,7 +10,7 @@ use subtle::ConstantTimeEq;
 
 use super::assemble::AccountCredentials;
 use crate::db::Db;
-use crate::db::entities::{account, activation_expiration, password};
+use crate::db::entities::{account, password};
 
 /// Keys shorter than this never provision: the 4-digit PINs of accounts
 /// created with a phone would otherwise let anyone guess their way to an
@@ -27,12 +27,13 @@ fn plausible(key: &str) -> bool {
     (MIN_KEY_LEN..=MAX_KEY_LEN).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// The account named by a valid key whose activation has not expired (no
-/// `activation_expirations` row, or one in the future). A blocked account's
-/// key provisions nothing, as if it were unknown.
+/// The account named by a valid key whose activation has not expired (see
+/// [`crate::codes::activation_key_expired`]). A blocked account's key
+/// provisions nothing, as if it were unknown.
 pub async fn find_valid<C: ConnectionTrait>(
     db: &C,
     key: &str,
+    lifetime_minutes: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<Option<account::Model>, DbErr> {
     if !plausible(key) {
@@ -56,11 +57,7 @@ pub async fn find_valid<C: ConnectionTrait>(
     if !bool::from(stored.as_bytes().ct_eq(key.as_bytes())) {
         return Ok(None);
     }
-    let expiration = activation_expiration::Entity::find()
-        .filter(activation_expiration::Column::AccountId.eq(account.id))
-        .one(db)
-        .await?;
-    if expiration.is_some_and(|e| e.expires <= now) {
+    if crate::codes::activation_key_expired(db, &account, lifetime_minutes, now).await? {
         return Ok(None);
     }
     Ok(Some(account))
@@ -73,20 +70,22 @@ pub async fn find_valid<C: ConnectionTrait>(
 pub async fn consume(
     db: &Db,
     key: &str,
+    lifetime_minutes: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<Option<AccountCredentials>, DbErr> {
     let txn = crate::db::begin_write(db).await?;
-    let Some(account) = find_valid(&txn, key, now).await? else {
+    let Some(account) = find_valid(&txn, key, lifetime_minutes, now).await? else {
         return Ok(None);
     };
     let claimed = account::Entity::update_many()
-        .col_expr(account::Column::Activated, Expr::value(true))
+        .col_expr(account::Column::FlexisipActivated, Expr::value(true))
         .col_expr(
             account::Column::ConfirmationKey,
             Expr::value(Option::<String>::None),
         )
         .filter(account::Column::Id.eq(account.id))
         .filter(account::Column::ConfirmationKey.eq(key))
+        .filter(account::Column::Blocked.eq(false))
         .exec(&txn)
         .await?;
     if claimed.rows_affected == 0 {

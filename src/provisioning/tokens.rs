@@ -5,7 +5,7 @@
 //! (`APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES`), stored as SHA-256.
 
 use chrono::{Duration, NaiveDateTime};
-use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set,
@@ -72,9 +72,33 @@ pub async fn find_live(
         .await
 }
 
-/// Consumes a live token: the row's deletion is the claim (one visit
-/// wins), the account is activated (the link proves possession, as the
-/// activation key does), and the credentials are returned.
+/// A live token of an account its link may still provision: not blocked,
+/// and activated or awaiting its activation. An account awaiting it holds
+/// its activation key; one an admin deactivated does not (deactivation
+/// revokes the key), so no link turns an admin's deactivation around.
+pub async fn find_usable(
+    conn: &impl ConnectionTrait,
+    presented: &str,
+    now: NaiveDateTime,
+) -> Result<Option<(provisioning_token::Model, account::Model)>, DbErr> {
+    let Some(row) = find_live(conn, presented, now).await? else {
+        return Ok(None);
+    };
+    let Some(account) = account::Entity::find_by_id(row.account_id)
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let usable =
+        !account.blocked && (account.flexisip_activated || account.confirmation_key.is_some());
+    Ok(usable.then_some((row, account)))
+}
+
+/// Consumes a usable token: the row's deletion is the claim (one visit
+/// wins), an account awaiting its activation is activated (the link
+/// proves possession, as the activation key does), and the credentials
+/// are returned.
 pub async fn consume(
     db: &Db,
     presented: &str,
@@ -86,7 +110,7 @@ pub async fn consume(
         return Ok(None);
     }
     let txn = crate::db::begin_write(db).await?;
-    let Some(row) = find_live(&txn, presented, now).await? else {
+    let Some((row, account)) = find_usable(&txn, presented, now).await? else {
         return Ok(None);
     };
     let claimed = provisioning_token::Entity::delete_many()
@@ -96,18 +120,17 @@ pub async fn consume(
     if claimed.rows_affected != 1 {
         return Ok(None);
     }
-    account::Entity::update_many()
-        .col_expr(account::Column::Activated, Expr::value(true))
-        .filter(account::Column::Id.eq(row.account_id))
-        .exec(&txn)
-        .await?;
+    if !account.flexisip_activated {
+        crate::db::accounts::set_activated(&txn, account.id, true).await?;
+    }
     let credentials = credentials(&txn, row.account_id).await?;
     txn.commit().await?;
     tracing::info!(account_id = row.account_id, "account provisioned by token");
     Ok(credentials)
 }
 
-/// What the provisioning XML needs of an account.
+/// What the provisioning XML needs of an account; `None` for an account
+/// that may not sign in (deactivated or blocked): no path hands out its HA1.
 pub async fn credentials(
     conn: &impl ConnectionTrait,
     account_id: i32,
@@ -115,6 +138,9 @@ pub async fn credentials(
     let Some(account) = account::Entity::find_by_id(account_id).one(conn).await? else {
         return Ok(None);
     };
+    if !account.may_authenticate() {
+        return Ok(None);
+    }
     let passwords = password::Entity::find()
         .filter(password::Column::AccountId.eq(account_id))
         .order_by_asc(password::Column::Id)

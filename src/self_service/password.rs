@@ -11,11 +11,13 @@ use crate::input::JsonObject;
 use crate::state::AppState;
 
 /// Validates `{algorithm, old_password?, password}` and replaces the
-/// account's passwords. `old_password` is required when one exists.
+/// account's passwords. `old_password` is required when one exists. The
+/// account's panel sessions end but `keep_session`, the one asking.
 pub async fn change(
     state: &AppState,
     account: &account::Model,
     body: &JsonObject,
+    keep_session: Option<i32>,
 ) -> ApiResult<()> {
     let stored = accounts::passwords(&state.db, account.id).await?;
 
@@ -47,7 +49,15 @@ pub async fn change(
     };
 
     let txn = crate::db::begin_write(&state.db).await?;
-    accounts::set_password(&txn, &state.config, account, password, algorithm).await?;
+    accounts::set_password(
+        &txn,
+        &state.config,
+        account,
+        password,
+        algorithm,
+        keep_session,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

@@ -185,7 +185,8 @@ async fn a_device_that_used_a_token_waits_the_retry_delay() {
 
 #[tokio::test]
 async fn admin_tokens_expire_with_the_configured_minutes() {
-    let app = TestApp::spawn().await;
+    // `0`: no expiry, as PHP FlexiAPI's default.
+    let app = TestApp::spawn_with(&[("APP_ACCOUNT_CREATION_TOKEN_EXPIRATION_MINUTES", "0")]).await;
     let token = admin_token(&app).await;
     assert_eq!(keys(&token), ["expire_at", "token"]);
     assert_eq!(token["expire_at"], Value::Null);

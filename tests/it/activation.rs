@@ -70,7 +70,7 @@ async fn the_right_code_activates_and_is_consumed() {
         assert_eq!(account["activated"], true);
         assert_eq!(account["username"], user);
         let stored = stored_account(&app, user).await.unwrap();
-        assert!(stored.activated);
+        assert!(stored.is_activated());
         assert_eq!(stored.confirmation_key, None);
         // Consumed: a second use finds nothing.
         assert_eq!(
@@ -98,7 +98,7 @@ async fn a_wrong_code_is_404_and_counted() {
     assert_eq!(response.status(), 404);
     for user in ["email_user", "phone_user"] {
         let stored = stored_account(&app, user).await.unwrap();
-        assert!(!stored.activated);
+        assert!(!stored.is_activated());
         assert_eq!(stored.failed_code_attempts, 1);
     }
 }
@@ -134,7 +134,7 @@ async fn a_code_of_the_wrong_shape_is_422_and_not_counted() {
     );
     for user in ["email_user", "phone_user"] {
         assert_eq!(attempts(&app, user).await, 0, "{user}");
-        assert!(!stored_account(&app, user).await.unwrap().activated);
+        assert!(!stored_account(&app, user).await.unwrap().is_activated());
     }
 }
 
@@ -150,7 +150,12 @@ async fn an_unknown_account_is_404() {
         let response = activate(&app, sip, "email", json!(EMAIL_KEY)).await;
         assert_eq!(response.status(), 404, "{sip}");
     }
-    assert!(!stored_account(&app, "email_user").await.unwrap().activated);
+    assert!(
+        !stored_account(&app, "email_user")
+            .await
+            .unwrap()
+            .is_activated()
+    );
 }
 
 #[tokio::test]
@@ -170,7 +175,7 @@ async fn an_expired_code_is_403_but_only_once_it_is_right() {
     assert_eq!(response.status(), 403);
     assert!(json(response).await["message"].is_string());
     let stored = stored_account(&app, "late_user").await.unwrap();
-    assert!(!stored.activated);
+    assert!(!stored.is_activated());
     // Only the wrong code counts as a wrong try.
     assert_eq!(stored.failed_code_attempts, 1);
 }
@@ -222,7 +227,7 @@ async fn after_five_wrong_codes_even_the_right_one_is_404() {
             "{channel}"
         );
         let stored = stored_account(&app, user).await.unwrap();
-        assert!(!stored.activated);
+        assert!(!stored.is_activated());
         assert_eq!(stored.confirmation_key, None, "the pending code is dropped");
     }
 }
@@ -300,7 +305,12 @@ async fn activation_is_rate_limited_per_address_across_both_routes() {
         .parse()
         .unwrap();
     assert!((1..=60).contains(&retry_after), "{retry_after}");
-    assert!(!stored_account(&app, "phone_user").await.unwrap().activated);
+    assert!(
+        !stored_account(&app, "phone_user")
+            .await
+            .unwrap()
+            .is_activated()
+    );
 
     app.state.clock.advance(chrono::Duration::seconds(60));
     assert_eq!(activate(&app, sip, "phone", json!(PIN)).await.status(), 200);

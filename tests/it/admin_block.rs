@@ -1,5 +1,6 @@
 //! Block, unblock and the 2.x `POST` activation routes; a blocked account
-//! is refused by every authentication path.
+//! is refused by every authentication path (`403` `Account blocked` on the
+//! API once its credentials are proven, as PHP FlexiAPI's CheckBlocked).
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -102,7 +103,19 @@ async fn a_blocked_account_is_refused_with_its_api_key() {
     let user = app.account("keyed_user", "SHA-256", false).await;
     assert_eq!(me_status(&app, &user).await, 200);
     block(&app, &admin, &user).await;
-    assert_eq!(me_status(&app, &user).await, 401);
+    assert_eq!(me_status(&app, &user).await, 403);
+    let response = app
+        .as_key(&user, Method::GET, "/api/accounts/me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(response).await, json!({"message": "Account blocked"}));
+    // A wrong key learns nothing of the block.
+    let wrong = TestAccount {
+        api_key: "not-the-key".into(),
+        ..user.clone()
+    };
+    assert_eq!(me_status(&app, &wrong).await, 401);
     // A blocked admin loses the admin routes too.
     let other_admin = app.account("other_admin", "SHA-256", true).await;
     block(&app, &admin, &other_admin).await;
@@ -111,7 +124,7 @@ async fn a_blocked_account_is_refused_with_its_api_key() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 401);
+    assert_eq!(response.status(), 403);
 }
 
 #[tokio::test]
@@ -141,6 +154,16 @@ async fn a_blocked_account_is_refused_with_digest() {
         .get(me)
         .header("From", user.from())
         .header("Authorization", digest(2))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    // A wrong password is a 401, blocked or not.
+    let wrong = authorization(&challenge, &user.username, "wrong", "GET", me, 3);
+    let response = app
+        .get(me)
+        .header("From", user.from())
+        .header("Authorization", wrong)
         .send()
         .await
         .unwrap();
@@ -218,10 +241,14 @@ async fn a_blocked_account_gets_no_provisioning() {
             .unwrap(),
     )
     .await;
-    assert_eq!(shown["activated"], false, "the key was not consumed");
-    assert_eq!(shown["confirmation_key"], Value::String(key.clone()));
+    assert_eq!(shown["activated"], false, "the key did not activate it");
+    assert_eq!(
+        shown["confirmation_key"],
+        Value::Null,
+        "blocking revoked the key"
+    );
 
-    // Unblocked, the same key provisions.
+    // Unblocked, the revoked key still provisions nothing.
     post(&app, &admin, &format!("/api/accounts/{id}/unblock")).await;
     let xml = app
         .get(&format!("/provisioning/{key}"))
@@ -231,7 +258,7 @@ async fn a_blocked_account_gets_no_provisioning() {
         .text()
         .await
         .unwrap();
-    assert!(xml.contains("auth_info"), "{xml}");
+    assert!(!xml.contains("auth_info"), "{xml}");
 }
 
 #[tokio::test]

@@ -728,6 +728,6 @@ async fn an_action_whose_entry_cannot_be_written_does_not_happen() {
         .await
         .unwrap()
         .expect("not deleted");
-    assert!(stored.activated && !stored.blocked, "{stored:?}");
+    assert!(stored.is_activated() && !stored.blocked, "{stored:?}");
     assert_eq!(app.count("accounts").await, 2, "nothing created");
 }

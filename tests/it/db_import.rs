@@ -872,7 +872,7 @@ async fn imports_in_batches_and_leaves_out_what_does_not_fit() {
         .unwrap();
     assert_eq!(emoji.email.as_deref(), Some("smile😀@example.net"));
     assert_eq!(emoji.user_agent, "x".repeat(255));
-    assert!(!emoji.activated);
+    assert!(!emoji.is_activated());
 
     let report = stdout(&console(&target, &args));
     assert_eq!(only_accounts(&report), expected(0), "{report}");

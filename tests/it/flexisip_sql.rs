@@ -181,3 +181,146 @@ async fn phone_requests_find_the_user_by_phone_or_alias() {
     assert_eq!(column(&rows, "username"), ["phone_user"]);
     assert_eq!(column(&rows, "domain"), ["sip.example.org"]);
 }
+
+/// What each of Flexisip's queries finds of `username` (phone `phone`):
+/// `[password, phone, phone list, alias]`, true when found.
+async fn flexisip_finds(app: &TestApp, username: &str, phone: &str) -> [bool; 4] {
+    let by_address = [("id", username), ("domain", "sip.example.org")];
+    let by_phone = [("phone", phone)];
+    [
+        !flexisip_query(app, PASSWORD, &by_address).await.is_empty(),
+        !flexisip_query(app, USER_WITH_PHONE, &by_phone)
+            .await
+            .is_empty(),
+        !flexisip_query(app, USERS_WITH_PHONES, &[("phones", phone)])
+            .await
+            .is_empty(),
+        !flexisip_query(app, USER_WITH_PHONE_ALIAS, &by_phone)
+            .await
+            .is_empty(),
+    ]
+}
+
+/// An admin's state change; answers the admin account object.
+async fn admin_action(
+    app: &TestApp,
+    admin: &crate::helpers::TestAccount,
+    id: i32,
+    action: &str,
+) -> serde_json::Value {
+    let response = app
+        .as_key(admin, Method::POST, &format!("/api/accounts/{id}/{action}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{action}");
+    crate::helpers::json(response).await
+}
+
+/// `GET /api/accounts/{sip}/info`'s `activated`.
+async fn info_activated(app: &TestApp, username: &str) -> serde_json::Value {
+    let response = app
+        .get(&format!("/api/accounts/{username}@sip.example.org/info"))
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::json(response).await["activated"].clone()
+}
+
+#[tokio::test]
+async fn a_blocked_account_is_nobody_to_flexisip_until_unblocked() {
+    const PHONE: &str = "+33611112222";
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let user = app.account_with_phone("blocked_sip", PHONE).await;
+    assert_eq!(flexisip_finds(&app, "blocked_sip", PHONE).await, [true; 4]);
+
+    let shown = admin_action(&app, &admin, user.id, "block").await;
+    assert_eq!(flexisip_finds(&app, "blocked_sip", PHONE).await, [false; 4]);
+    // The API still shows the activation, beside `blocked`, as PHP does.
+    assert_eq!(
+        (shown["activated"].clone(), shown["blocked"].clone()),
+        (json!(true), json!(true))
+    );
+    assert_eq!(info_activated(&app, "blocked_sip").await, json!(true));
+    // Blocking twice does not lose the remembered activation.
+    admin_action(&app, &admin, user.id, "block").await;
+
+    let shown = admin_action(&app, &admin, user.id, "unblock").await;
+    assert_eq!(
+        (shown["activated"].clone(), shown["blocked"].clone()),
+        (json!(true), json!(false))
+    );
+    assert_eq!(flexisip_finds(&app, "blocked_sip", PHONE).await, [true; 4]);
+}
+
+#[tokio::test]
+async fn activation_changed_while_blocked_is_what_unblocking_restores() {
+    const PHONE: &str = "+33633334444";
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let user = app.account_with_phone("asleep_sip", PHONE).await;
+
+    // Deactivated, then blocked, then unblocked: still deactivated.
+    admin_action(&app, &admin, user.id, "deactivate").await;
+    admin_action(&app, &admin, user.id, "block").await;
+    let shown = admin_action(&app, &admin, user.id, "unblock").await;
+    assert_eq!(shown["activated"], false);
+    assert_eq!(info_activated(&app, "asleep_sip").await, json!(false));
+    assert_eq!(flexisip_finds(&app, "asleep_sip", PHONE).await, [false; 4]);
+
+    // Activated while blocked: Flexisip still finds nobody until unblocked.
+    admin_action(&app, &admin, user.id, "block").await;
+    let shown = admin_action(&app, &admin, user.id, "activate").await;
+    assert_eq!(
+        (shown["activated"].clone(), shown["blocked"].clone()),
+        (json!(true), json!(true))
+    );
+    assert_eq!(flexisip_finds(&app, "asleep_sip", PHONE).await, [false; 4]);
+    admin_action(&app, &admin, user.id, "unblock").await;
+    assert_eq!(flexisip_finds(&app, "asleep_sip", PHONE).await, [true; 4]);
+
+    // Deactivated while blocked: unblocking keeps it deactivated.
+    admin_action(&app, &admin, user.id, "block").await;
+    let shown = admin_action(&app, &admin, user.id, "deactivate").await;
+    assert_eq!(
+        (shown["activated"].clone(), shown["blocked"].clone()),
+        (json!(false), json!(true))
+    );
+    admin_action(&app, &admin, user.id, "unblock").await;
+    assert_eq!(flexisip_finds(&app, "asleep_sip", PHONE).await, [false; 4]);
+    assert_eq!(info_activated(&app, "asleep_sip").await, json!(false));
+}
+
+#[tokio::test]
+async fn the_console_blocks_and_unblocks_the_same_way() {
+    use flexiapi::db::accounts;
+    const PHONE: &str = "+33655556666";
+    let app = TestApp::spawn().await;
+    let user = app.account_with_phone("console_sip", PHONE).await;
+    let id = user.id.to_string();
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_flexiapi"))
+            .args(args)
+            .current_dir(app.dir.path())
+            .env_clear()
+            .env("DATABASE_URL", &app.state.config.database_url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    run(&["accounts", "block", &id]);
+    assert_eq!(flexisip_finds(&app, "console_sip", PHONE).await, [false; 4]);
+    let stored = accounts::find_by_id(&app.state.db, user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.is_activated() && stored.blocked);
+    run(&["accounts", "unblock", &id]);
+    assert_eq!(flexisip_finds(&app, "console_sip", PHONE).await, [true; 4]);
+}

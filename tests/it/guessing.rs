@@ -243,7 +243,7 @@ async fn a_locked_account_refuses_its_right_activation_code_as_a_wrong_one() {
     let owner = d.app.account_with_phone("pending_user", PHONE).await;
     // Not activated yet, with a pending key.
     account::Entity::update_many()
-        .col_expr(account::Column::Activated, Expr::value(false))
+        .col_expr(account::Column::FlexisipActivated, Expr::value(false))
         .col_expr(
             account::Column::ConfirmationKey,
             Expr::value("rightkey12345"),

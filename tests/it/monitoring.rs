@@ -401,15 +401,15 @@ async fn authentication_failures_are_counted_by_reason() {
         401
     );
 
-    // A blocked account (twice), then a deactivated one, even with their
-    // right keys.
+    // A blocked account (twice: 403 once its key is proven), then a
+    // deactivated one (401), even with their right keys.
     let blocked = app.account("auth_blocked", "SHA-256", false).await;
     flexiapi::db::accounts::set_blocked(&app.state.db, blocked.id, true)
         .await
         .unwrap();
     for _ in 0..2 {
         let response = app.as_key(&blocked, Method::GET, ME).send().await.unwrap();
-        assert_eq!(status(response), 401);
+        assert_eq!(status(response), 403);
     }
     flexiapi::db::accounts::set_activated(&app.state.db, user.id, false)
         .await

@@ -282,3 +282,46 @@ async fn user_operations_answer_their_documented_401() {
     // The 17 user routes of src/api/mod.rs and /provisioning/me.
     assert!(checked >= 17, "only {checked} user operations");
 }
+
+/// Every authenticated operation documents the `403` of a blocked account,
+/// and answers it, with `Account blocked`, once the account's key is right
+/// (an admin's, so that the admin routes are reached too).
+#[tokio::test]
+async fn authenticated_operations_answer_a_blocked_account_their_documented_403() {
+    let app = TestApp::spawn().await;
+    let document = json(app.get("/api/openapi.json").send().await.unwrap()).await;
+    let blocked = app.account("openapi_blocked", "SHA-256", true).await;
+    flexiapi::db::accounts::set_blocked(&app.state.db, blocked.id, true)
+        .await
+        .unwrap();
+    let mut checked = 0;
+    for (method, path, operation) in operations(&document) {
+        if !matches!(tag_of(operation), "user" | "admin") {
+            continue;
+        }
+        let documented = operation["responses"]["403"]["description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            documented.contains("`Account blocked`"),
+            "{method} {path}: {documented:?}"
+        );
+        let target = path.replace(['{', '}'], "");
+        let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let response = app
+            .as_key(&blocked, method.clone(), &target)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{method} {path}");
+        if method != reqwest::Method::HEAD {
+            assert_eq!(
+                json(response).await["message"],
+                "Account blocked",
+                "{method} {path}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 17, "only {checked} authenticated operations");
+}

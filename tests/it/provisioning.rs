@@ -97,7 +97,7 @@ async fn seed_account(app: &TestApp, username: &str, key: &str, passwords: &[(&s
         username: Set(username.into()),
         domain: Set("sip.example.org".into()),
         email: Set(None),
-        activated: Set(false),
+        flexisip_activated: Set(false),
         confirmation_key: Set(Some(key.into())),
         ip_address: Set("127.0.0.1".into()),
         user_agent: Set("test".into()),
@@ -257,7 +257,7 @@ async fn valid_key_adds_the_account_once_and_activates_it() {
     );
 
     let account = stored(&app, id).await;
-    assert!(account.activated);
+    assert!(account.is_activated());
     assert_eq!(account.confirmation_key, None);
 
     // Consumed: the second visit and the QR code know nothing of the key.
@@ -481,7 +481,7 @@ async fn expired_key_gets_the_base_configuration_and_no_qr_code() {
         serde_json::json!({"message": "Not Found"})
     );
     let account = stored(&app, id).await;
-    assert!(!account.activated);
+    assert!(!account.is_activated());
     assert_eq!(account.confirmation_key.as_deref(), Some(KEY));
 }
 
@@ -527,7 +527,7 @@ async fn qr_code_encodes_the_provisioning_url_and_keeps_the_key() {
     assert_eq!(decode_qr(&png), url);
 
     // Showing the QR code did not consume the key; the URL it holds works.
-    assert!(!stored(&app, id).await.activated);
+    assert!(!stored(&app, id).await.is_activated());
     let response = reqwest::get(&url).await.unwrap();
     let sections = parse(&response.text().await.unwrap());
     assert_eq!(names(&sections), ["proxy_0", "auth_info_0"]);
@@ -618,7 +618,7 @@ async fn odd_keys_get_the_base_configuration_or_404_never_a_500() {
                 .starts_with("application/json")
         );
     }
-    assert!(!stored(&app, pin_account).await.activated);
+    assert!(!stored(&app, pin_account).await.is_activated());
 }
 
 fn config(vars: &[(&str, &str)], dir: &TempDir) -> Config {

@@ -103,7 +103,7 @@ async fn admin_issues_a_token_that_provisions_once_and_activates() {
         .await
         .unwrap()
         .unwrap();
-    assert!(account.activated, "the link proves possession");
+    assert!(account.is_activated(), "the link proves possession");
 
     // Single use: the second visit is the base configuration.
     let (status, xml) = get_xml(&app, &format!("/provisioning/{token}")).await;

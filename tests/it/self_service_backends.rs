@@ -49,7 +49,7 @@ async fn exercise(backend: Backend) {
     );
     assert_eq!(post(&pin).await.unwrap().status(), 200);
     let stored = stored_account(&d.app, &username).await.unwrap();
-    assert!(stored.activated);
+    assert!(stored.is_activated());
     assert_eq!(stored.failed_code_attempts, 0);
     assert_eq!(stored.confirmation_key, None);
 

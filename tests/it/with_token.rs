@@ -191,7 +191,7 @@ async fn with_an_email_the_mailed_code_activates_the_account() {
     assert_eq!(keys(&account), account_keys());
     assert_eq!(account["activated"], true);
     let stored = stored_account(&d.app, "mail_user").await.unwrap();
-    assert!(stored.activated);
+    assert!(stored.is_activated());
     assert_eq!(stored.confirmation_key, None);
 }
 
@@ -256,7 +256,7 @@ async fn without_email_or_phone_the_account_waits_with_a_13_character_key() {
     assert_eq!(response.status(), 200);
     assert_eq!(json(response).await["activated"], false);
     let stored = stored_account(&d.app, "quiet_user").await.unwrap();
-    assert!(!stored.activated);
+    assert!(!stored.is_activated());
     assert_eq!(stored.confirmation_key.unwrap().len(), 13);
     assert!(d.smtp.next_mail(NO_WAIT).await.is_none());
     assert!(d.ovh.jobs().is_empty());

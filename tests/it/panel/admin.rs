@@ -12,7 +12,7 @@ async fn is_activated(app: &TestApp, id: i32) -> bool {
         .await
         .unwrap()
         .unwrap()
-        .activated
+        .is_activated()
 }
 
 async fn is_admin(app: &TestApp, id: i32) -> bool {

@@ -123,7 +123,7 @@ async fn block_and_unblock_from_the_account_page() {
     assert_eq!(page.status, 303, "{}", page.body);
     assert_eq!(page.location(), Some(path.as_str()));
     assert!(stored(&app, user.id).await.blocked);
-    assert!(stored(&app, user.id).await.activated);
+    assert!(stored(&app, user.id).await.is_activated());
     assert_ne!(
         victim.get("/account").await.status,
         200,

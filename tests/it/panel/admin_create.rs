@@ -36,7 +36,7 @@ async fn an_admin_creates_an_account_with_the_api_rules() {
         .unwrap()
         .expect("created in APP_SIP_DOMAIN");
     assert_eq!(page.location(), Some(&*format!("{LIST}/{}", created.id)));
-    assert!(created.activated);
+    assert!(created.is_activated());
     assert_eq!(created.email.as_deref(), Some("new@example.org"));
     assert_eq!(created.phone.as_deref(), Some("+33612345678"));
     let view = accounts::view(&app.state.db, created).await.unwrap();
@@ -60,7 +60,7 @@ async fn an_admin_creates_an_account_with_the_api_rules() {
         .await
         .unwrap()
         .unwrap();
-    assert!(!second.activated);
+    assert!(!second.is_activated());
     assert!(accounts::is_admin(&app.state.db, second.id).await.unwrap());
 
     // Both creations are in the audit log, by the admin of the session.

@@ -106,5 +106,5 @@ async fn liblinphone_provisions_the_account_from_our_xml() {
         "{stdout}"
     );
     // liblinphone's visit consumed the key.
-    assert!(stored(&app, id).await.activated);
+    assert!(stored(&app, id).await.is_activated());
 }

@@ -74,7 +74,7 @@ pub async fn seed(database_url: &str, count: u32, domain: &str) -> anyhow::Resul
         account::Entity::insert_many(usernames.iter().map(|username| account::ActiveModel {
             username: Set(username.clone()),
             domain: Set(domain.to_string()),
-            activated: Set(true),
+            flexisip_activated: Set(true),
             ip_address: Set("127.0.0.1".into()),
             user_agent: Set("flexiapi-load".into()),
             creation_time: Set(now),
