@@ -30,6 +30,8 @@ use crate::state::AppState;
 
 /// Actor and client address of the console.
 pub const CONSOLE: &str = "console";
+/// Actor of the locks the code guard puts after wrong codes.
+pub const GUARD: &str = "code guard";
 
 /// The admin actions recorded. The names are stable: operators grep them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,11 +71,12 @@ pub enum Action {
     CreationTokenIssue,
     ResetPasswordEmail,
     ProvisioningEmail,
+    CodeLock,
 }
 
 impl Action {
     /// Every action, for the test of their names.
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::AccountCreate,
         Action::AccountUpdate,
         Action::AccountDelete,
@@ -109,6 +112,7 @@ impl Action {
         Action::CreationTokenIssue,
         Action::ResetPasswordEmail,
         Action::ProvisioningEmail,
+        Action::CodeLock,
     ];
 
     pub fn name(self) -> &'static str {
@@ -148,6 +152,7 @@ impl Action {
             Action::CreationTokenIssue => "account_creation_token.issue",
             Action::ResetPasswordEmail => "email.reset_password",
             Action::ProvisioningEmail => "email.provisioning",
+            Action::CodeLock => "account.code_lock",
         }
     }
 }
@@ -168,6 +173,17 @@ impl By {
             actor_id: None,
             actor: CONSOLE.into(),
             client_address: CONSOLE.into(),
+            at: clock.now_naive(),
+        }
+    }
+
+    /// The code guard (`crate::code_guard`), acting on the wrong codes
+    /// that came from `client`.
+    pub fn guard(client: std::net::IpAddr, clock: &Clock) -> Self {
+        By {
+            actor_id: None,
+            actor: GUARD.into(),
+            client_address: client.to_string(),
             at: clock.now_naive(),
         }
     }

@@ -73,7 +73,9 @@ impl CodeKind {
 pub enum KeyCheck {
     /// The key was right: the account is activated and the key consumed.
     Accepted,
-    /// Wrong key, no pending key, or no tries left.
+    /// A wrong key (a try taken).
+    Wrong,
+    /// No pending key, or no tries left (nothing compared).
     Rejected,
     /// The right key, past the account's activation expiry.
     Expired,
@@ -123,7 +125,7 @@ pub async fn consume_confirmation_key(
             .filter(Column::FailedCodeAttempts.gte(max))
             .exec(db)
             .await?;
-        return Ok(KeyCheck::Rejected);
+        return Ok(KeyCheck::Wrong);
     }
 
     if activation_key_expired(db, &account, key_lifetime_minutes, now).await? {

@@ -134,6 +134,18 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<IpRange>,
     pub code_max_attempts: u32,
+    /// Wrong codes of an account, across its code flows, that lock them.
+    pub code_failures_before_lock: u32,
+    /// The window over which those wrong codes are counted.
+    pub code_failure_window_minutes: i64,
+    /// How long the code flows of an account stay locked.
+    pub code_lock_minutes: i64,
+    /// Validity of a code mailed to change an e-mail address.
+    pub email_change_code_expiration_minutes: i64,
+    /// Validity of a code sent by SMS to change a phone number.
+    pub phone_change_code_expiration_minutes: i64,
+    /// Validity of a recovery token pushed to a device; `None`: no expiry.
+    pub account_recovery_token_expiration_minutes: Option<i64>,
     pub tokens_per_device: u32,
     pub token_lifetime_minutes: i64,
     pub nonce_lifetime_minutes: i64,
@@ -352,6 +364,18 @@ impl Config {
             rate_limit_per_minute: vars.positive("APP_RATE_LIMIT_PER_MINUTE", 10)?,
             trusted_proxies: trusted_proxies(&vars)?,
             code_max_attempts: vars.positive("APP_CODE_MAX_ATTEMPTS", 5)?,
+            code_failures_before_lock: vars.positive("APP_CODE_FAILURES_BEFORE_LOCK", 10)?,
+            code_failure_window_minutes: vars.positive("APP_CODE_FAILURE_WINDOW_MINUTES", 1440)?
+                as i64,
+            code_lock_minutes: vars.positive("APP_CODE_LOCK_MINUTES", 1440)? as i64,
+            email_change_code_expiration_minutes: vars
+                .positive("APP_EMAIL_CHANGE_CODE_EXPIRATION_MINUTES", 10)?
+                as i64,
+            phone_change_code_expiration_minutes: vars
+                .positive("APP_PHONE_CHANGE_CODE_EXPIRATION_MINUTES", 10)?
+                as i64,
+            account_recovery_token_expiration_minutes: vars
+                .minutes_or_none("APP_ACCOUNT_RECOVERY_TOKEN_EXPIRATION_MINUTES", 60)?,
             tokens_per_device: vars.positive("APP_TOKENS_PER_DEVICE", 4)?,
             token_lifetime_minutes: vars.positive("APP_TOKEN_LIFETIME_MINUTES", 1440)? as i64,
             nonce_lifetime_minutes: vars.positive("APP_NONCE_LIFETIME_MINUTES", 60)? as i64,
@@ -691,6 +715,12 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://flexiapi.sqlite");
         assert_eq!(c.sip_domain, "sip.example.org");
         assert_eq!(c.code_max_attempts, 5);
+        assert_eq!(c.code_failures_before_lock, 10);
+        assert_eq!(c.code_failure_window_minutes, 1440);
+        assert_eq!(c.code_lock_minutes, 1440);
+        assert_eq!(c.email_change_code_expiration_minutes, 10);
+        assert_eq!(c.phone_change_code_expiration_minutes, 10);
+        assert_eq!(c.account_recovery_token_expiration_minutes, Some(60));
         assert!(matches!(c.mailer, MailerConfig::Log));
         assert!(c.ovh.is_none() && c.redis_url.is_none());
     }

@@ -1,14 +1,22 @@
-//! Changing an account's e-mail address: a single-use link, mailed to the
-//! new address, applies the change within 24 hours.
+//! Changing an account's e-mail address: the mail sent to the new address
+//! holds a single-use link, valid 24 hours, and a 4-digit code (as the PHP
+//! FlexiAPI 2.x), valid `APP_EMAIL_CHANGE_CODE_EXPIRATION_MINUTES`, that
+//! the account sends back (`POST /api/accounts/me/email`). Either applies
+//! the change.
 //!
-//! Only a SHA-256 of the link's secret is stored, so the database alone
-//! cannot confirm a change.
+//! Only SHA-256 hashes of the link's secret and of the code are stored, so
+//! the database alone cannot confirm a change. Requests are limited per
+//! account and per new address, as each sends a mail from the service; a
+//! wrong code counts on the account's code guard (`crate::code_guard`).
+
+use std::net::IpAddr;
 
 use askama::Template;
 use chrono::Duration;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 
 use crate::api::fields;
+use crate::codes::CodeKind;
 use crate::db::entities::{account, email_changed};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
@@ -22,12 +30,18 @@ pub const LINK_LIFETIME: Duration = Duration::hours(24);
 /// Length of the link's secret.
 const SECRET_LENGTH: usize = 40;
 
+/// Mails one address may receive in a minute, whichever accounts ask:
+/// the service's sender must not be a way to flood someone's mailbox.
+const MAILS_PER_ADDRESS_PER_MINUTE: u32 = 1;
+
 #[derive(Template)]
 #[template(path = "mail/email_change.txt")]
 struct MailText<'a> {
     app_name: &'a str,
     account: &'a str,
     link: &'a str,
+    code: &'a str,
+    code_minutes: i64,
 }
 
 #[derive(Template)]
@@ -36,6 +50,8 @@ struct MailHtml<'a> {
     app_name: &'a str,
     account: &'a str,
     link: &'a str,
+    code: &'a str,
+    code_minutes: i64,
 }
 
 /// The confirmation URL for `secret`.
@@ -50,6 +66,15 @@ pub async fn request_checked(
     account: &account::Model,
     body: &JsonObject,
 ) -> ApiResult<()> {
+    // Limited per account, whatever the address the request comes from.
+    crate::rate_limit::hit(
+        &state.db,
+        &format!("email-change:account:{}", account.id),
+        state.config.rate_limit_per_minute,
+        state.clock.now_naive(),
+    )
+    .await?;
+    crate::code_guard::refuse_if_locked(state, account.id).await?;
     let mut v = body.validator();
     v.required_string("email");
     let email = fields::optional_email(&mut v);
@@ -65,13 +90,27 @@ pub async fn request_checked(
     let Some(email) = email else {
         return Err(ApiError::field("email", "The email field is required."));
     };
+    // And per new address, compared without case.
+    crate::rate_limit::hit(
+        &state.db,
+        &format!(
+            "email-change:to:{}",
+            secrets::sha256_hex(&email.to_lowercase())
+        ),
+        MAILS_PER_ADDRESS_PER_MINUTE,
+        state.clock.now_naive(),
+    )
+    .await?;
     request(state, account, email).await
 }
 
-/// Mails a confirmation link to `new_email`, then records the pending change
-/// (replacing any earlier one). Nothing is recorded when the mail fails.
+/// Mails a confirmation link and code to `new_email`, then records the
+/// pending change (replacing any earlier one). Nothing is recorded when the
+/// mail fails.
 pub async fn request(state: &AppState, account: &account::Model, new_email: &str) -> ApiResult<()> {
     let secret = secrets::random_alphanumeric(SECRET_LENGTH);
+    let code = CodeKind::Pin.generate();
+    let code_minutes = state.config.email_change_code_expiration_minutes;
     let link = link(&state.config.app_url, &secret);
     let address = format!("{}@{}", account.username, account.domain);
     let app_name = &state.config.app_name;
@@ -82,6 +121,8 @@ pub async fn request(state: &AppState, account: &account::Model, new_email: &str
             app_name,
             account: &address,
             link: &link,
+            code: &code,
+            code_minutes,
         }
         .render()
         .map_err(ApiError::internal)?,
@@ -89,6 +130,8 @@ pub async fn request(state: &AppState, account: &account::Model, new_email: &str
             app_name,
             account: &address,
             link: &link,
+            code: &code,
+            code_minutes,
         }
         .render()
         .map_err(ApiError::internal)?,
@@ -112,6 +155,7 @@ pub async fn request(state: &AppState, account: &account::Model, new_email: &str
         account_id: Set(account.id),
         new_email: Set(new_email.to_string()),
         hash: Set(secrets::sha256_hex(&secret)),
+        code_hash: Set(Some(secrets::sha256_hex(&code))),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -168,4 +212,67 @@ pub async fn confirm(state: &AppState, secret: &str) -> ApiResult<Option<String>
         .await?;
     txn.commit().await?;
     Ok(Some(change.new_email))
+}
+
+/// Applies the pending change with the code `{code}` mailed with it. The
+/// code gets one check: a wrong one drops it (`422` on `code`, as the PHP
+/// FlexiAPI answers a wrong code; the link stays); past its lifetime it
+/// is a `410`; no code pending is a `404`; a locked account a `429`.
+/// Returns the new address.
+pub async fn confirm_code(
+    state: &AppState,
+    account: &account::Model,
+    body: &JsonObject,
+    client: IpAddr,
+) -> ApiResult<String> {
+    let code = CodeKind::Pin.read(body)?;
+    crate::code_guard::refuse_if_locked(state, account.id).await?;
+    let none_pending = || ApiError::NotFound("No e-mail change is pending.".into());
+    let pending = email_changed::Entity::find()
+        .filter(email_changed::Column::AccountId.eq(account.id))
+        .filter(email_changed::Column::CodeHash.is_not_null())
+        .one(&state.db)
+        .await?
+        .ok_or_else(none_pending)?;
+    let stored = pending.code_hash.clone().unwrap_or_default();
+    // Dropping the code is the claim: of concurrent guesses, one is
+    // compared.
+    let claimed = email_changed::Entity::update_many()
+        .col_expr(
+            email_changed::Column::CodeHash,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(email_changed::Column::Id.eq(pending.id))
+        .filter(email_changed::Column::CodeHash.eq(stored.clone()))
+        .exec(&state.db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(none_pending());
+    }
+    let lifetime = Duration::minutes(state.config.email_change_code_expiration_minutes);
+    if pending.created_at <= state.clock.now_naive() - lifetime {
+        return Err(ApiError::Gone("The code has expired.".into()));
+    }
+    if !secrets::constant_time_eq(&stored, &secrets::sha256_hex(code)) {
+        crate::code_guard::record_failure(state, account, client).await?;
+        return Err(ApiError::field("code", "The code is wrong."));
+    }
+
+    let txn = crate::db::begin_write(&state.db).await?;
+    let deleted = email_changed::Entity::delete_by_id(pending.id)
+        .exec(&txn)
+        .await?;
+    if deleted.rows_affected != 1 {
+        return Err(none_pending());
+    }
+    account::Entity::update_many()
+        .col_expr(
+            account::Column::Email,
+            Expr::value(pending.new_email.clone()),
+        )
+        .filter(account::Column::Id.eq(account.id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(pending.new_email)
 }

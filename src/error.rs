@@ -28,6 +28,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// 410: the thing existed but is past its lifetime (an expired code).
+    #[error("gone: {0}")]
+    Gone(String),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("too many requests")]
@@ -63,6 +66,7 @@ impl ApiError {
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -144,6 +148,7 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(message)
             | ApiError::Forbidden(message)
             | ApiError::NotFound(message)
+            | ApiError::Gone(message)
             | ApiError::Unavailable(message) => message_response(status, &message),
         }
     }

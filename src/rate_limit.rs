@@ -26,6 +26,9 @@ use crate::state::AppState;
 /// Length of a window, in seconds.
 pub const WINDOW_SECONDS: i64 = 60;
 
+/// The longest window a caller of [`hit_within`] may use.
+pub const LONGEST_WINDOW_SECONDS: i64 = 3600;
+
 /// Windows that ended longer ago than this are purged.
 const PURGE_AFTER_MINUTES: i64 = 10;
 
@@ -66,7 +69,7 @@ pub async fn middleware(
 
 /// The address a limit applies to. An IPv6 client usually owns a whole
 /// /64, so its limit is per /64 rather than per address.
-fn client_key(ip: IpAddr) -> IpAddr {
+pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
     match ip.to_canonical() {
         IpAddr::V6(v6) => {
             let prefix = u128::from(v6) & !((1u128 << 64) - 1);
@@ -78,8 +81,21 @@ fn client_key(ip: IpAddr) -> IpAddr {
 
 /// Counts one hit on `bucket` at `now`.
 pub async fn hit(db: &Db, bucket: &str, limit: u32, now: NaiveDateTime) -> ApiResult<()> {
+    hit_within(db, bucket, limit, WINDOW_SECONDS, now).await
+}
+
+/// As [`hit`], with windows of `window_seconds` (at most
+/// [`LONGEST_WINDOW_SECONDS`]).
+pub async fn hit_within(
+    db: &Db,
+    bucket: &str,
+    limit: u32,
+    window_seconds: i64,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
     let limit = i32::try_from(limit).unwrap_or(i32::MAX);
-    let window_floor = now - Duration::seconds(WINDOW_SECONDS);
+    let window_seconds = window_seconds.clamp(1, LONGEST_WINDOW_SECONDS);
+    let window_floor = now - Duration::seconds(window_seconds);
     // A few rounds only when another request changed the row between two
     // of our statements.
     for _ in 0..3 {
@@ -116,7 +132,7 @@ pub async fn hit(db: &Db, bucket: &str, limit: u32, now: NaiveDateTime) -> ApiRe
 
         match rate_limit::Entity::find_by_id(bucket).one(db).await? {
             Some(row) if row.window_start > window_floor && row.hits >= limit => {
-                let ends = row.window_start + Duration::seconds(WINDOW_SECONDS);
+                let ends = row.window_start + Duration::seconds(window_seconds);
                 return Err(ApiError::TooManyRequests {
                     retry_after_seconds: (ends - now).num_seconds().max(1) as u64,
                 });
@@ -127,9 +143,12 @@ pub async fn hit(db: &Db, bucket: &str, limit: u32, now: NaiveDateTime) -> ApiRe
         }
 
         // A new client: the only time rows are added, so the time to drop
-        // the stale ones.
+        // the stale ones (of any window length).
+        let stale = now
+            - Duration::seconds(LONGEST_WINDOW_SECONDS)
+            - Duration::minutes(PURGE_AFTER_MINUTES);
         let purged = rate_limit::Entity::delete_many()
-            .filter(Column::WindowStart.lt(window_floor - Duration::minutes(PURGE_AFTER_MINUTES)))
+            .filter(Column::WindowStart.lt(stale))
             .exec(db)
             .await;
         match purged {

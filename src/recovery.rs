@@ -77,6 +77,10 @@ pub async fn find_by_phone(state: &AppState, phone: &str) -> Result<Option<accou
 /// code is stored, then sent, in a detached task, and a failed delivery
 /// removes it (logged, never shown: the page must not tell).
 pub async fn send_code(state: &AppState, account: account::Model, method: Method) -> ApiResult<()> {
+    // Locked after too many wrong codes: no new code, and the same page.
+    if crate::code_guard::is_locked(state, account.id).await? {
+        return Ok(());
+    }
     let limited = crate::rate_limit::hit(
         &state.db,
         &format!("recovery:account:{}", account.id),
@@ -186,15 +190,21 @@ async fn deliver(
 
 /// Presents `given` as the recovery code of `account_id` typed on the
 /// `method` page: true when right (the code is then consumed). A wrong
-/// code takes a try; the [`MAX_ATTEMPTS`]-th drops it. An expired code, or
-/// none, is simply refused.
+/// code takes a try, and counts on the account's code guard; the
+/// [`MAX_ATTEMPTS`]-th drops it. An expired code, or none, or a locked
+/// account, is simply refused.
 pub async fn check_code(
     state: &AppState,
-    account_id: i32,
+    account: &account::Model,
     method: Method,
     given: &str,
+    client: std::net::IpAddr,
 ) -> Result<bool, DbErr> {
     let db = &state.db;
+    let account_id = account.id;
+    if crate::code_guard::is_locked(state, account_id).await? {
+        return Ok(false);
+    }
     let Some(pending) = recovery_code::Entity::find()
         .filter(recovery_code::Column::AccountId.eq(account_id))
         .filter(recovery_code::Column::Method.eq(method.name()))
@@ -228,6 +238,7 @@ pub async fn check_code(
             .filter(recovery_code::Column::Attempts.gte(MAX_ATTEMPTS))
             .exec(db)
             .await?;
+        crate::code_guard::record_failure(state, account, client).await?;
         return Ok(false);
     }
     // Removing it is the claim: of concurrent right answers, one goes on.
@@ -314,7 +325,8 @@ pub async fn reset_password(
 }
 
 /// The unused recovery token `given` pushed to a device less than
-/// `APP_TOKEN_LIFETIME_MINUTES` ago (`/recovery/phone/{token}`).
+/// `APP_ACCOUNT_RECOVERY_TOKEN_EXPIRATION_MINUTES` ago (`0`: no expiry)
+/// (`/recovery/phone/{token}`).
 pub async fn find_recovery_token(
     state: &AppState,
     given: &str,
@@ -322,14 +334,14 @@ pub async fn find_recovery_token(
     if !crate::creation_tokens::is_well_formed(given) {
         return Ok(None);
     }
-    let live_since =
-        state.clock.now_naive() - Duration::minutes(state.config.token_lifetime_minutes);
-    account_recovery_token::Entity::find()
+    let mut query = account_recovery_token::Entity::find()
         .filter(account_recovery_token::Column::TokenHash.eq(secrets::sha256_hex(given)))
-        .filter(account_recovery_token::Column::Used.eq(false))
-        .filter(account_recovery_token::Column::CreatedAt.gt(live_since))
-        .one(&state.db)
-        .await
+        .filter(account_recovery_token::Column::Used.eq(false));
+    if let Some(minutes) = state.config.account_recovery_token_expiration_minutes {
+        let live_since = state.clock.now_naive() - Duration::minutes(minutes);
+        query = query.filter(account_recovery_token::Column::CreatedAt.gt(live_since));
+    }
+    query.one(&state.db).await
 }
 
 /// Uses a recovery token for one code request, linking it to the account

@@ -46,6 +46,8 @@ pub struct Services {
     pub pusher: Arc<Pusher>,
     /// This server's Prometheus registry (`/metrics`).
     pub metrics: Arc<Metrics>,
+    /// The Digest throttles this node saw (`crate::guess_throttle`).
+    pub throttled: crate::guess_throttle::Throttled,
 }
 
 impl AppState {
@@ -97,6 +99,7 @@ impl AppState {
             app_key: Arc::new(app_key),
             provisioning: Arc::new(provisioning),
             registrar,
+            throttled: Default::default(),
         })))
     }
 }

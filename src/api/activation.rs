@@ -7,7 +7,9 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::Value;
 
+use super::Client;
 use super::public_accounts::find_by_sip;
+use crate::code_guard;
 use crate::codes::{self, CodeKind, KeyCheck};
 use crate::db::accounts;
 use crate::error::{ApiError, ApiResult};
@@ -41,7 +43,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         (status = 200, description = "The activated account", body = Account),
         (status = 400, description = "The body is not a JSON object", body = Message),
         (status = 403, description = "The right code, but expired", body = Message),
-        (status = 404, description = "No such account, or a wrong or dropped code", body = Message),
+        (status = 404, description = "No such account, a wrong or dropped code, or the account's code flows locked after too many wrong codes", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),
         (status = 422, description = "The code is missing or not 13 characters", body = ValidationError),
         (status = 429, description = "Too many requests from this address in the last minute", body = Message,
@@ -51,9 +53,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
 async fn by_email(
     State(state): State<AppState>,
     Path(sip): Path<String>,
+    client: Client,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
-    activate(state, &sip, &body, CodeKind::Key).await
+    activate(state, &sip, &client, &body, CodeKind::Key).await
 }
 
 /// Activates an account with the 4-digit PIN sent by SMS. The code is
@@ -70,7 +73,7 @@ async fn by_email(
         (status = 200, description = "The activated account", body = Account),
         (status = 400, description = "The body is not a JSON object", body = Message),
         (status = 403, description = "The right code, but expired", body = Message),
-        (status = 404, description = "No such account, or a wrong or dropped code", body = Message),
+        (status = 404, description = "No such account, a wrong or dropped code, or the account's code flows locked after too many wrong codes", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),
         (status = 422, description = "The code is missing or not 4 digits", body = ValidationError),
         (status = 429, description = "Too many requests from this address in the last minute", body = Message,
@@ -80,19 +83,26 @@ async fn by_email(
 async fn by_phone(
     State(state): State<AppState>,
     Path(sip): Path<String>,
+    client: Client,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
-    activate(state, &sip, &body, CodeKind::Pin).await
+    activate(state, &sip, &client, &body, CodeKind::Pin).await
 }
 
 async fn activate(
     state: AppState,
     sip: &str,
+    client: &Client,
     body: &JsonObject,
     kind: CodeKind,
 ) -> ApiResult<Json<Value>> {
     let code = kind.read(body)?;
     let account = find_by_sip(&state, sip).await?;
+    // Locked after too many wrong codes: answered as a wrong code, so the
+    // lock tells nothing more than a wrong code does.
+    if code_guard::is_locked(&state, account.id).await? {
+        return Err(ApiError::not_found());
+    }
     let check = codes::consume_confirmation_key(
         &state.db,
         account.id,
@@ -104,6 +114,10 @@ async fn activate(
     .await?;
     match check {
         KeyCheck::Accepted => {}
+        KeyCheck::Wrong => {
+            code_guard::record_failure(&state, &account, client.ip).await?;
+            return Err(ApiError::not_found());
+        }
         KeyCheck::Rejected => return Err(ApiError::not_found()),
         KeyCheck::Expired => {
             return Err(ApiError::Forbidden(

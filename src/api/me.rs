@@ -6,6 +6,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
+use super::Client;
 use super::admin_schemas::FromHeader;
 use crate::auth::AuthAccount;
 use crate::db::accounts;
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/accounts/me", get(show).delete(destroy))
         .route("/api/accounts/me/password", post(change_password))
         .route("/api/accounts/me/email/request", post(request_email_change))
+        .route("/api/accounts/me/email", post(confirm_email_change))
 }
 
 /// The current JSON of the authenticated account (re-read: the request may
@@ -106,8 +108,9 @@ async fn change_password(
     Ok(Json(account_json(&state, &auth).await?))
 }
 
-/// Mails a single-use confirmation link to a new address; the account
-/// shows the pending change in `email_changed` until it is confirmed.
+/// Mails a single-use confirmation link and a 4-digit code to a new
+/// address; the account shows the pending change in `email_changed` until
+/// it is confirmed. Limited per account and per new address.
 #[utoipa::path(
     post,
     path = "/api/accounts/me/email/request",
@@ -123,6 +126,8 @@ async fn change_password(
         (status = 404, description = "The `From` header names no account", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),
         (status = 422, description = "The e-mail is missing, invalid or the current one, or the `From` header is missing or malformed", body = ValidationError),
+        (status = 429, description = "Too many requests for this account, or mails to this address, in the last minute; or the account's code flows are locked after too many wrong codes", body = Message,
+            headers(("Retry-After" = u64, description = "Seconds until the next request is accepted"))),
         (status = 503, description = "The confirmation mail could not be sent (nothing is recorded)", body = Message),
     ),
 )]
@@ -135,11 +140,56 @@ async fn request_email_change(
     Ok(Json(account_json(&state, &auth).await?))
 }
 
+/// Applies the pending e-mail change with the code mailed to the new
+/// address. The code gets one try (a wrong one is dropped; the link
+/// stays) and expires after `APP_EMAIL_CHANGE_CODE_EXPIRATION_MINUTES`.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/me/email",
+    tag = "user",
+    operation_id = "me_email_confirm",
+    params(FromHeader),
+    security(("api_key" = []), ("digest" = [])),
+    request_body = EmailChangeConfirmation,
+    responses(
+        (status = 200, description = "The e-mail is changed: the account", body = Account),
+        (status = 400, description = "The body is not a JSON object", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
+        (status = 404, description = "No e-mail change code is pending, or the `From` header names no account", body = Message),
+        (status = 410, description = "The code has expired", body = Message),
+        (status = 413, description = "The body is larger than 64 KiB", body = Message),
+        (status = 422, description = "The code is wrong (it is dropped) or not 4 digits, or the `From` header is missing or malformed", body = ValidationError),
+        (status = 429, description = "The account's code flows are locked after too many wrong codes", body = Message,
+            headers(("Retry-After" = u64, description = "Seconds until the lock lifts"))),
+    ),
+)]
+async fn confirm_email_change(
+    State(state): State<AppState>,
+    Extension(auth): Extension<AuthAccount>,
+    client: Client,
+    body: JsonObject,
+) -> ApiResult<Json<Value>> {
+    crate::email_change::confirm_code(&state, &auth.account, &body, client.ip).await?;
+    Ok(Json(account_json(&state, &auth).await?))
+}
+
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(show, destroy, change_password, request_email_change),
-    components(schemas(Empty, DigestAlgorithm, PasswordChange, EmailChangeRequest))
+    paths(
+        show,
+        destroy,
+        change_password,
+        request_email_change,
+        confirm_email_change
+    ),
+    components(schemas(
+        Empty,
+        DigestAlgorithm,
+        PasswordChange,
+        EmailChangeRequest,
+        EmailChangeConfirmation
+    ))
 )]
 pub(crate) struct Doc;
 
@@ -165,4 +215,18 @@ struct EmailChangeRequest {
         pattern = r"^[^@]+@[^@.][^@]*\.[^@]*[^@.]$"
     )]
     email: String,
+}
+
+/// `POST /api/accounts/me/email`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct EmailChangeConfirmation {
+    /// The code received by e-mail.
+    #[schema(
+        pattern = "^[0-9]{4}$",
+        min_length = 4,
+        max_length = 4,
+        example = "1234"
+    )]
+    code: String,
 }

@@ -8,6 +8,7 @@ use axum::routing::post;
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
+use super::Client;
 use super::admin_schemas::FromHeader;
 use super::me::account_json;
 use crate::auth::AuthAccount;
@@ -41,7 +42,7 @@ pub fn router() -> Router<AppState> {
         (status = 404, description = "The `From` header names no account", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),
         (status = 422, description = "The phone is missing, not `+` and 6 to 15 digits, or already used by an account; or the `From` header is missing or malformed", body = ValidationError),
-        (status = 429, description = "Too many requests for this account in the last minute", body = Message,
+        (status = 429, description = "Too many requests for this account in the last minute, or its code flows are locked after too many wrong codes", body = Message,
             headers(("Retry-After" = u64, description = "Seconds until the next request is accepted"))),
         (status = 503, description = "The SMS could not be sent (nothing is recorded)", body = Message),
     ),
@@ -56,7 +57,8 @@ async fn request(
 }
 
 /// Makes the pending phone number the account's phone and alias. The code
-/// gets one try: a wrong one cancels the change.
+/// gets one try: a wrong one cancels the change; it expires after
+/// `APP_PHONE_CHANGE_CODE_EXPIRATION_MINUTES`.
 #[utoipa::path(
     post,
     path = "/api/accounts/me/phone",
@@ -69,18 +71,21 @@ async fn request(
         (status = 200, description = "The phone is changed: the account", body = Account),
         (status = 400, description = "The body is not a JSON object", body = Message),
         (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
-        (status = 403, description = "Wrong code: the pending change is cancelled", body = Message),
         (status = 404, description = "No phone change is pending, or the `From` header names no account", body = Message),
+        (status = 410, description = "The code has expired: the pending change is dropped", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),
-        (status = 422, description = "The code is not 4 digits, the phone was taken meanwhile, or the `From` header is missing or malformed", body = ValidationError),
+        (status = 422, description = "The code is wrong (the pending change is cancelled) or not 4 digits, the phone was taken meanwhile, or the `From` header is missing or malformed", body = ValidationError),
+        (status = 429, description = "The account's code flows are locked after too many wrong codes", body = Message,
+            headers(("Retry-After" = u64, description = "Seconds until the lock lifts"))),
     ),
 )]
 async fn confirm(
     State(state): State<AppState>,
     Extension(auth): Extension<AuthAccount>,
+    client: Client,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
-    phone::confirm(&state, &auth.account, &body).await?;
+    phone::confirm(&state, &auth.account, &body, client.ip).await?;
     Ok(Json(account_json(&state, &auth).await?))
 }
 

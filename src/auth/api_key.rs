@@ -176,13 +176,19 @@ pub async fn clear(
     Ok(removed)
 }
 
+/// Stands for the hash of an account without a key, so that its check
+/// does the same work (hash and compare) as one with a key: the time of a
+/// refusal must not tell whether the account has a key. No key hashes to
+/// it (it is not hex).
+const NO_KEY_HASH: &str = "----------------------------------------------------------------";
+
 /// True when `presented` is the key whose hash is `stored` (constant-time
-/// compare of the hashes).
+/// compare of the hashes, the same work with or without a stored key).
 pub fn matches(stored: Option<&str>, presented: &str) -> bool {
-    if presented.is_empty() || presented.len() > 256 {
-        return false;
-    }
-    stored.is_some_and(|hash| secrets::constant_time_eq(hash, &secrets::sha256_hex(presented)))
+    // Hashed whatever its length, so that no input is refused faster.
+    let presented_hash = secrets::sha256_hex(presented);
+    let same = secrets::constant_time_eq(stored.unwrap_or(NO_KEY_HASH), &presented_hash);
+    same && stored.is_some() && !presented.is_empty() && presented.len() <= 256
 }
 
 #[cfg(test)]
@@ -215,5 +221,13 @@ mod tests {
         assert!(!matches(None, "the-key"));
         assert!(!matches(Some(&hash), ""));
         assert!(!matches(Some(&hash), &"k".repeat(300)));
+    }
+
+    #[test]
+    fn the_stand_in_of_a_missing_key_has_a_hash_shape_no_key_hashes_to() {
+        // Same length: the constant-time compare does its full work.
+        assert_eq!(NO_KEY_HASH.len(), secrets::sha256_hex("any").len());
+        assert!(!NO_KEY_HASH.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(!matches(None, NO_KEY_HASH));
     }
 }

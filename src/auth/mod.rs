@@ -21,6 +21,7 @@ use crate::db::accounts::{AccountView, PendingEmail};
 use crate::db::auth_record;
 use crate::db::entities::{account, password};
 use crate::error::{ApiError, ApiResult};
+use crate::guess_throttle;
 use crate::metrics::AuthFailure;
 use crate::secrets;
 use crate::sip::SipAddress;
@@ -76,8 +77,12 @@ async fn guard(state: AppState, mut req: Request, next: Next, admin_only: bool) 
         .path_and_query()
         .map(|pq| pq.as_str().to_string())
         .unwrap_or_else(|| req.uri().path().to_string());
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
     let authenticated =
-        match authenticate(&state, req.headers(), req.method().as_str(), &target).await {
+        match authenticate(&state, req.headers(), peer, req.method().as_str(), &target).await {
             Ok(authenticated) => authenticated,
             Err(err) => return err.into_response(),
         };
@@ -108,6 +113,7 @@ struct Authenticated {
 async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
+    peer: Option<std::net::IpAddr>,
     method: &str,
     target: &str,
 ) -> ApiResult<Authenticated> {
@@ -157,6 +163,13 @@ async fn authenticate(
             api_key::touch(&state.db, stored, now).await?;
         }
     } else if let Some(authorization) = headers.get(header::AUTHORIZATION) {
+        // Wrong answers are throttled (crate::guess_throttle): refused
+        // before the check, from memory, so a success costs no query.
+        let client = peer
+            .map(|ip| crate::client_address::client_ip(ip, headers, &state.config.trusted_proxies));
+        if let Some(refusal) = guess_throttle::digest_refusal(state, account.id, client) {
+            return Err(refusal);
+        }
         let credentials = authorization.to_str().ok().and_then(Credentials::parse);
         let outcome = match &credentials {
             Some(c) => verify_digest(state, &account, &passwords, c, method, target).await?,
@@ -175,6 +188,9 @@ async fn authenticate(
             (outcome, _) => {
                 let failure = outcome.err().unwrap_or(AuthFailure::WrongResponse);
                 state.metrics.auth_failure(failure);
+                if failure == AuthFailure::WrongResponse {
+                    guess_throttle::digest_wrong(state, account.id, client).await?;
+                }
                 let challenges = challenges(state, &account, &passwords).await?;
                 return Err(unauthorized(digest_refusal(failure), challenges));
             }

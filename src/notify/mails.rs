@@ -130,6 +130,38 @@ pub fn reset_password(
     })
 }
 
+mail_templates!(CodeLockText, CodeLockHtml, "mail/code_lock.txt", "mail/code_lock.html", {
+    app_name: &'a str,
+    address: &'a str,
+    until: &'a str,
+});
+
+/// Tells the owner of `address` that its code flows are locked until
+/// `until`, after too many wrong codes.
+pub fn code_lock(
+    app_name: &str,
+    to: &str,
+    address: &str,
+    until: &str,
+) -> Result<Mail, askama::Error> {
+    Ok(Mail {
+        to: to.to_string(),
+        subject: format!("{app_name}: too many wrong codes"),
+        text: CodeLockText {
+            app_name,
+            address,
+            until,
+        }
+        .render()?,
+        html: CodeLockHtml {
+            app_name,
+            address,
+            until,
+        }
+        .render()?,
+    })
+}
+
 mail_templates!(ProvisioningText, ProvisioningHtml, "mail/provisioning.txt", "mail/provisioning.html", {
     app_name: &'a str,
     address: &'a str,

@@ -205,11 +205,15 @@ async fn request_phone(State(state): State<AppState>, f: CsrfForm) -> Response {
     done(&state, &f.session, outcome).await
 }
 
-async fn confirm_phone(State(state): State<AppState>, f: CsrfForm) -> Response {
+async fn confirm_phone(
+    State(state): State<AppState>,
+    client: crate::api::Client,
+    f: CsrfForm,
+) -> Response {
     if !state.config.phone_authentication {
         return disabled(&state, &f.session);
     }
-    let outcome = phone::confirm(&state, &f.session.account, &f.form)
+    let outcome = phone::confirm(&state, &f.session.account, &f.form, client.ip)
         .await
         .map(|()| "Your phone number has been changed.".to_string());
     done(&state, &f.session, outcome).await

@@ -158,6 +158,7 @@ fn user_message(err: ApiError) -> String {
         ApiError::BadRequest(m)
         | ApiError::Forbidden(m)
         | ApiError::NotFound(m)
+        | ApiError::Gone(m)
         | ApiError::Unavailable(m) => m,
         ApiError::Unauthorized { message, .. } => message.to_string(),
         ApiError::PayloadTooLarge => "The form is too large.".into(),

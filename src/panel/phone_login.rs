@@ -201,6 +201,10 @@ async fn send_code(state: &AppState, phone: &str) -> ApiResult<()> {
         return Ok(());
     };
     let account_id = account.id;
+    // Locked after too many wrong codes: no new code, and the same page.
+    if crate::code_guard::is_locked(state, account_id).await? {
+        return Ok(());
+    }
     // Each request costs an SMS to someone's phone, and anyone may ask:
     // one a minute per account, whatever the addresses the requests come
     // from, so the page cannot be used to flood a phone.
@@ -297,7 +301,9 @@ async fn submit_code(
             );
         }
     };
-    match check_code(&state, phone, code).await {
+    let client =
+        crate::client_address::client_ip(peer.ip(), &headers, &state.config.trusted_proxies);
+    match check_code(&state, phone, code, client).await {
         Ok(Some(account_id)) => open_session(&state, account_id, "phone").await,
         Ok(None) => code_form(
             &state,
@@ -315,13 +321,22 @@ async fn submit_code(
 /// code pending for it, expired, wrong, or out of tries). A right code is
 /// consumed; the `APP_CODE_MAX_ATTEMPTS`-th wrong one drops the pending
 /// code.
-async fn check_code(state: &AppState, phone: &str, given: &str) -> Result<Option<i32>, DbErr> {
+async fn check_code(
+    state: &AppState,
+    phone: &str,
+    given: &str,
+    client: std::net::IpAddr,
+) -> Result<Option<i32>, DbErr> {
     let db = &state.db;
     // A deactivated or blocked account is not found: refused like an
     // unknown number.
     let Some(account) = accounts::find_activated_by_phone(db, phone).await? else {
         return Ok(None);
     };
+    // Locked after too many wrong codes: refused as a wrong code.
+    if crate::code_guard::is_locked(state, account.id).await? {
+        return Ok(None);
+    }
     let Some(pending) = phone_login_code::Entity::find()
         .filter(Column::AccountId.eq(account.id))
         .one(db)
@@ -353,6 +368,7 @@ async fn check_code(state: &AppState, phone: &str, given: &str) -> Result<Option
             .filter(Column::Attempts.gte(max))
             .exec(db)
             .await?;
+        crate::code_guard::record_failure(state, &account, client).await?;
         return Ok(None);
     }
     // Removing it is the claim: of concurrent right answers, one logs in.

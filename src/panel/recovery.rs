@@ -340,8 +340,10 @@ async fn submit_code(
             return code_form(&state, &headers, status, method, &shown, Some(&message));
         }
     };
+    let client =
+        crate::client_address::client_ip(peer.ip(), &headers, &state.config.trusted_proxies);
     let checked = match find_account(&state, &named).await {
-        Ok(Some(account)) => recovery::check_code(&state, account.id, method, code)
+        Ok(Some(account)) => recovery::check_code(&state, &account, method, code, client)
             .await
             .map(|right| right.then_some(account.id)),
         Ok(None) => Ok(None),

@@ -6,6 +6,7 @@ use crate::auth::passwords::matches_any;
 use crate::db::accounts;
 use crate::db::entities::account;
 use crate::error::{ApiError, ApiResult};
+use crate::guess_throttle::{self, OLD_PASSWORD};
 use crate::input::JsonObject;
 use crate::state::AppState;
 
@@ -26,12 +27,18 @@ pub async fn change(
     if !stored.is_empty()
         && let Some(old) = v.required_string("old_password")
     {
+        // A device key must not be an unlimited oracle of the password:
+        // wrong values are throttled per account (any value refused while
+        // throttled, for at most one window).
+        let now = state.clock.now_naive();
+        let bucket = OLD_PASSWORD.bucket(account.id, None);
+        guess_throttle::refuse_if_throttled(&state.db, OLD_PASSWORD, &bucket, now).await?;
         let realm = state.config.realm_for(&account.domain);
-        v.check(
-            "old_password",
-            matches_any(&stored, &account.username, realm, old),
-            "The old password is incorrect.",
-        );
+        let right = matches_any(&stored, &account.username, realm, old);
+        if !right {
+            guess_throttle::record_failure(&state.db, OLD_PASSWORD, &bucket, now).await?;
+        }
+        v.check("old_password", right, "The old password is incorrect.");
     }
     v.finish()?;
     let (Some(algorithm), Some(password)) = (algorithm, password) else {

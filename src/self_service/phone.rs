@@ -1,5 +1,11 @@
 //! Phone change by SMS: a 4-digit PIN goes to the new number, and the PIN
-//! makes that number the account's phone and only alias.
+//! makes that number the account's phone and only alias, within
+//! `APP_PHONE_CHANGE_CODE_EXPIRATION_MINUTES`. A wrong PIN counts on the
+//! account's code guard (`crate::code_guard`).
+
+use std::net::IpAddr;
+
+use chrono::Duration;
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
@@ -30,6 +36,7 @@ pub async fn request(
         state.clock.now_naive(),
     )
     .await?;
+    crate::code_guard::refuse_if_locked(state, account.id).await?;
     let mut v = body.validator();
     let phone = fields::required_phone(&mut v);
     v.finish()?;
@@ -73,14 +80,17 @@ pub async fn request(
 }
 
 /// Validates `{code}` against the pending change and applies it. The
-/// pending change gets one check (SPEC §11): a wrong code drops it (`403`);
-/// nothing pending is a `404`.
+/// pending change gets one check: a wrong code drops it (`422` on `code`,
+/// as the PHP FlexiAPI answers a wrong code); past its lifetime it is a
+/// `410`; nothing pending is a `404`; a locked account a `429`.
 pub async fn confirm(
     state: &AppState,
     account: &account::Model,
     body: &JsonObject,
+    client: IpAddr,
 ) -> ApiResult<()> {
     let code = CodeKind::Pin.read(body)?;
+    crate::code_guard::refuse_if_locked(state, account.id).await?;
     let pending = phone_change_code::Entity::find()
         .filter(phone_change_code::Column::AccountId.eq(account.id))
         .one(&state.db)
@@ -94,9 +104,15 @@ pub async fn confirm(
     if claimed.rows_affected != 1 {
         return Err(ApiError::NotFound("No phone change is pending.".into()));
     }
+    let lifetime = Duration::minutes(state.config.phone_change_code_expiration_minutes);
+    if pending.created_at <= state.clock.now_naive() - lifetime {
+        return Err(ApiError::Gone("The code has expired.".into()));
+    }
     if !secrets::constant_time_eq(&pending.code, code) {
-        return Err(ApiError::Forbidden(
-            "Wrong code: the phone change is cancelled.".into(),
+        crate::code_guard::record_failure(state, account, client).await?;
+        return Err(ApiError::field(
+            "code",
+            "The code is wrong: the phone change is cancelled.",
         ));
     }
 

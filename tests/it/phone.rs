@@ -120,7 +120,7 @@ async fn an_account_without_a_phone_gets_one() {
 }
 
 #[tokio::test]
-async fn a_wrong_code_is_403_and_drops_the_pending_change() {
+async fn a_wrong_code_is_422_on_code_and_drops_the_pending_change() {
     let d = Delivery::spawn(&[]).await;
     let account = d.app.account_with_phone("phone_user", OLD).await;
     assert_eq!(
@@ -132,8 +132,9 @@ async fn a_wrong_code_is_403_and_drops_the_pending_change() {
     let pin = d.sms_pin(0);
     let wrong = if pin == "0000" { "0001" } else { "0000" };
     let response = confirm(&d.app, &account, json!({"code": wrong})).await;
-    assert_eq!(response.status(), 403);
-    assert!(json(response).await["message"].is_string());
+    // As the PHP FlexiAPI 2.x: a wrong code is a validation error on `code`.
+    assert_eq!(response.status(), 422);
+    assert!(json(response).await["errors"]["code"].is_array());
     assert!(pending(&d.app).await.is_empty());
     // The right code comes too late.
     assert_eq!(
@@ -151,6 +152,28 @@ async fn a_wrong_code_is_403_and_drops_the_pending_change() {
             .as_deref(),
         Some(OLD)
     );
+}
+
+#[tokio::test]
+async fn an_expired_code_is_410_even_when_right() {
+    let d = Delivery::spawn(&[("APP_PHONE_CHANGE_CODE_EXPIRATION_MINUTES", "5")]).await;
+    let account = d.app.account_with_phone("phone_user", OLD).await;
+    let requested = request(&d.app, &account, json!({"phone": NEW})).await;
+    assert_eq!(requested.status(), 200);
+    d.app.state.clock.advance(chrono::Duration::minutes(5));
+    let response = confirm(&d.app, &account, json!({"code": d.sms_pin(0)})).await;
+    assert_eq!(response.status(), 410);
+    assert!(json(response).await["message"].is_string());
+    assert!(pending(&d.app).await.is_empty());
+    assert_eq!(aliases(&d.app).await, [OLD]);
+
+    // Within its lifetime the code works.
+    let requested = request(&d.app, &account, json!({"phone": NEW})).await;
+    assert_eq!(requested.status(), 200);
+    d.app.state.clock.advance(chrono::Duration::minutes(4));
+    let response = confirm(&d.app, &account, json!({"code": d.sms_pin(1)})).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(aliases(&d.app).await, [NEW]);
 }
 
 #[tokio::test]

@@ -590,3 +590,84 @@ async fn a_blocked_account_is_not_recovered() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn wrong_recovery_codes_count_on_the_account_lock_by_email_and_phone() {
+    let mut d = Delivery::spawn(&[
+        RELAXED,
+        ("APP_CODE_FAILURES_BEFORE_LOCK", "2"),
+        ("APP_CODE_LOCK_MINUTES", "30"),
+    ])
+    .await;
+    let account = d.app.account_with_phone("lost_user", PHONE).await;
+    set_email(&d.app, &account, EMAIL).await;
+    let mut browser = Browser::new(&d.app);
+
+    // One wrong code by e-mail, one by phone: the lock comes from both.
+    assert_eq!(
+        ask_by_email(&mut browser, "lost_user", EMAIL).await.status,
+        200
+    );
+    let code = mailed_code(&mut d.smtp).await;
+    assert_refused(&code_by_email(&mut browser, "lost_user", EMAIL, wrong(&code)).await);
+    d.app.state.clock.advance(Duration::minutes(1));
+    assert_eq!(ask_by_phone(&mut browser, PHONE).await.status, 200);
+    let pin = texted_code(&d, 0).await;
+    assert_refused(&code_by_phone(&mut browser, PHONE, wrong(&pin)).await);
+    // The owner's mail about the lock.
+    let mail = d.smtp.next_mail(MAIL_WAIT).await.expect("the lock mail");
+    assert!(mail.text().unwrap().contains("Too many wrong codes"));
+
+    // The right e-mail code (still pending, with tries left) is refused.
+    assert_refused(&code_by_email(&mut browser, "lost_user", EMAIL, &code).await);
+    // No new code is sent while locked.
+    d.app.state.clock.advance(Duration::minutes(1));
+    assert_eq!(
+        ask_by_email(&mut browser, "lost_user", EMAIL).await.status,
+        200
+    );
+    assert!(
+        d.smtp
+            .next_mail(StdDuration::from_millis(500))
+            .await
+            .is_none()
+    );
+
+    d.app.state.clock.advance(Duration::minutes(30));
+    assert_eq!(
+        ask_by_email(&mut browser, "lost_user", EMAIL).await.status,
+        200
+    );
+    let code = mailed_code(&mut d.smtp).await;
+    let page = code_by_email(&mut browser, "lost_user", EMAIL, &code).await;
+    set_new_password(&mut browser, &page, "unlocked-new-secret").await;
+}
+
+#[tokio::test]
+async fn pushed_recovery_tokens_expire_after_their_setting() {
+    let pusher = FakePusher::succeeding();
+    let d = Delivery::spawn(&[
+        ("APP_FLEXISIP_PUSHER_PATH", pusher.path.to_str().unwrap()),
+        ("APP_ACCOUNT_RECOVERY_TOKEN_EXPIRATION_MINUTES", "30"),
+        ("APP_API_ACCOUNT_RECOVERY_TOKEN_RETRY_MINUTES", "0"),
+    ])
+    .await;
+    d.app.account_with_phone("phone_user", PHONE).await;
+    let mut browser = Browser::new(&d.app);
+    for (advance, expected) in [(29, 200), (30, 404)] {
+        let response = d
+            .app
+            .post("/api/account_recovery_tokens/send-by-push")
+            .json(&device(&format!("expiring-{advance}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let argv = pusher.argv();
+        let payload: Value = serde_json::from_str(argv.last().unwrap()).unwrap();
+        let token = payload["token"].as_str().unwrap().to_string();
+        d.app.state.clock.advance(Duration::minutes(advance));
+        let page = browser.get(&format!("/recovery/phone/{token}")).await;
+        assert_eq!(page.status, expected, "after {advance} minutes");
+    }
+}

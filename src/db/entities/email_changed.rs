@@ -9,6 +9,9 @@ pub struct Model {
     pub new_email: String,
     /// SHA-256 of the confirmation link secret, hex.
     pub hash: String,
+    /// SHA-256 of the 4-digit code mailed with the link, hex; None once
+    /// used, wrong or expired.
+    pub code_hash: Option<String>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }

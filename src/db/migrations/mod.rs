@@ -18,6 +18,7 @@ mod m20261201_000070_audit_log;
 mod m20261201_000080_audit_other_targets;
 mod m20261202_000001_sqlite_accounts_id_index;
 mod m20261207_000010_activation_while_blocked;
+mod m20261207_000020_code_guards;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000080_audit_other_targets::Migration),
             Box::new(m20261202_000001_sqlite_accounts_id_index::Migration),
             Box::new(m20261207_000010_activation_while_blocked::Migration),
+            Box::new(m20261207_000020_code_guards::Migration),
         ]
     }
 }

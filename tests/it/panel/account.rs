@@ -217,8 +217,8 @@ async fn phone_change_by_sms_pin() {
     let page = browser
         .submit("/account", "/account/phone/confirm", &[("code", wrong)])
         .await;
-    assert_eq!(page.status, 403);
-    assert!(page.body.contains("Wrong code"));
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("The code is wrong"));
     assert_eq!(app.count("phone_change_codes").await, 0);
 }
 
