@@ -3,6 +3,7 @@
 //! `DELETE …/dictionary/clear` (or `DELETE …/dictionary`) to empty it.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -46,6 +47,45 @@ pub fn checked_key(key: &str) -> ApiResult<&str> {
             "The key must be 1 to 191 characters without control characters.",
         ))
     }
+}
+
+const DICTIONARY_MESSAGE: &str = "The dictionary must be an associative dictionary of strings.";
+
+/// The `dictionary` field of an admin account creation or update, when
+/// sent: an object of string values, each key and value under the rules of
+/// `POST …/dictionary/{key}`. `[]` is an empty dictionary (PHP encodes an
+/// empty associative array so); `null` counts as absent. `Err` holds the
+/// field's error for the caller's 422.
+pub fn optional_entries(body: &JsonObject) -> Result<Option<Vec<(&str, &str)>>, String> {
+    let map = match body.0.get("dictionary") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(list)) if list.is_empty() => return Ok(Some(Vec::new())),
+        Some(Value::Object(map)) => map,
+        Some(_) => return Err(DICTIONARY_MESSAGE.to_string()),
+    };
+    let mut entries = Vec::with_capacity(map.len());
+    for (key, value) in map {
+        let Value::String(value) = value else {
+            return Err(DICTIONARY_MESSAGE.to_string());
+        };
+        if !list_fields::is_dictionary_key(key) {
+            return Err(
+                "Each dictionary key must be 1 to 191 characters without control characters."
+                    .to_string(),
+            );
+        }
+        if !is_valid_value(value) {
+            return Err(format!(
+                "Each dictionary value must be at most {MAX_VALUE_BYTES} bytes without control characters."
+            ));
+        }
+        entries.push((key.as_str(), value.as_str()));
+    }
+    Ok(Some(entries))
+}
+
+fn is_valid_value(value: &str) -> bool {
+    value.len() <= MAX_VALUE_BYTES && list_fields::is_clean_text(value, true)
 }
 
 /// An account's dictionary: every entry, key -> value.
@@ -104,7 +144,7 @@ async fn show(
     request_body(content = DictionaryValue, content_type = "application/json"),
     security(("api_key" = []), ("digest" = [])),
     responses(
-        (status = 200, description = "The entry", body = DictionaryEntry),
+        (status = 201, description = "The entry (created anew even when it replaces one, as upstream)", body = DictionaryEntry),
         AdminGuard,
         BodyErrors,
         (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
@@ -116,10 +156,13 @@ async fn set(
     by: By,
     Path((id, key)): Path<(String, String)>,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let account = lookup::account(&state, &id).await?;
     let value = set_entry(&state, &by, &account, &key, &body).await?;
-    Ok(Json(json!({ "key": key, "value": value })))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "key": key, "value": value })),
+    ))
 }
 
 /// Sets `key` to the body's or form's `value` (shared with the panel);

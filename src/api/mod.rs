@@ -66,6 +66,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(devices::router())
         .merge(contacts::router())
         .merge(auth_tokens::user_router())
+        .merge(account_creation_tokens::user_router())
         .merge(provisioning_tokens::user_router())
         .merge(turn::router())
         .merge(crate::provisioning::me_router())

@@ -83,6 +83,32 @@ pub async fn set(
     Ok(())
 }
 
+/// Replaces every entry of an account with `entries` (none: empties it),
+/// in two statements whatever their number.
+pub async fn replace_all(
+    conn: &impl ConnectionTrait,
+    account_id: i32,
+    entries: &[(&str, &str)],
+    now: NaiveDateTime,
+) -> Result<(), DbErr> {
+    clear(conn, account_id).await?;
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows = entries.iter().map(|(key, value)| entry::ActiveModel {
+        account_id: Set(account_id),
+        key: Set(key.to_string()),
+        value: Set(value.to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    });
+    entry::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
 /// Deletes one entry; false when there was none.
 pub async fn delete(
     conn: &impl ConnectionTrait,

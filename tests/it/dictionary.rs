@@ -45,13 +45,14 @@ async fn set_show_replace_delete_and_clear() {
     assert_eq!(all(&app, &admin, account.id).await, json!({}));
 
     let response = set(&app, &admin, account.id, "theme", json!({"value": "dark"})).await;
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status(), 201);
     assert_eq!(
         json(response).await,
         json!({"key": "theme", "value": "dark"})
     );
-    // A second POST replaces the value, it never duplicates the key.
-    set(
+    // A second POST replaces the value, it never duplicates the key; it
+    // answers 201 too, as upstream (the entry is written anew).
+    let response = set(
         &app,
         &admin,
         account.id,
@@ -59,6 +60,7 @@ async fn set_show_replace_delete_and_clear() {
         json!({"value": "light, \"🌞\""}),
     )
     .await;
+    assert_eq!(response.status(), 201);
     // Keys are case-sensitive on every backend.
     set(&app, &admin, account.id, "Theme", json!({"value": "other"})).await;
     set(
