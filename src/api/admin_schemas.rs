@@ -358,8 +358,14 @@ pub struct Dictionary(pub BTreeMap<String, String>);
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DictionaryEntry {
+    pub id: i64,
+    pub account_id: i64,
     pub key: String,
     pub value: String,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC.
+    pub created_at: String,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC.
+    pub updated_at: String,
 }
 
 /// The body of `POST …/dictionary/{key}`.

@@ -128,10 +128,10 @@ async fn show(
     Path((id, key)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
-    let value = dictionary::get(&state.db, account.id, checked_key(&key)?)
+    let entry = dictionary::find(&state.db, account.id, checked_key(&key)?)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(json!({ "key": key, "value": value })))
+    Ok(Json(dictionary::to_json(&entry)))
 }
 
 /// Sets a dictionary entry (creates or replaces it).
@@ -158,22 +158,19 @@ async fn set(
     body: JsonObject,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let account = lookup::account(&state, &id).await?;
-    let value = set_entry(&state, &by, &account, &key, &body).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "key": key, "value": value })),
-    ))
+    let entry = set_entry(&state, &by, &account, &key, &body).await?;
+    Ok((StatusCode::CREATED, Json(dictionary::to_json(&entry))))
 }
 
 /// Sets `key` to the body's or form's `value` (shared with the panel);
-/// returns the value.
+/// returns the entry.
 pub async fn set_entry(
     state: &AppState,
     by: &By,
     account: &account::Model,
     key: &str,
     body: &JsonObject,
-) -> ApiResult<String> {
+) -> ApiResult<crate::db::entities::account_dictionary_entry::Model> {
     let key = checked_key(key)?;
     let mut v = body.validator();
     let value = v.required_string("value");
@@ -193,10 +190,13 @@ pub async fn set_entry(
     let value = value.unwrap_or_default();
     let txn = db::begin_write(&state.db).await?;
     dictionary::set(&txn, account.id, key, value, state.clock.now_naive()).await?;
+    let entry = dictionary::find(&txn, account.id, key)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the entry just set is missing")))?;
     // The key only: a value may be anything the admin keeps there.
     audit::record_about(&txn, by, Action::DictionarySet, account, describe(key)).await?;
     txn.commit().await?;
-    Ok(value.to_string())
+    Ok(entry)
 }
 
 /// Deletes a dictionary entry; the key `clear` empties the dictionary.

@@ -42,6 +42,32 @@ pub async fn of_accounts(
     Ok(by_account)
 }
 
+/// One entry, as a row.
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    account_id: i32,
+    key: &str,
+) -> Result<Option<entry::Model>, DbErr> {
+    entry::Entity::find()
+        .filter(entry::Column::AccountId.eq(account_id))
+        .filter(entry::Column::Key.eq(key))
+        .one(conn)
+        .await
+}
+
+/// An entry as upstream shows one (its row), times `Y-m-d H:i:s` (UTC) as
+/// the other objects of this API.
+pub fn to_json(row: &entry::Model) -> serde_json::Value {
+    serde_json::json!({
+        "id": row.id,
+        "account_id": row.account_id,
+        "key": row.key,
+        "value": row.value,
+        "created_at": crate::clock::format_datetime(&row.created_at),
+        "updated_at": crate::clock::format_datetime(&row.updated_at),
+    })
+}
+
 pub async fn get(
     conn: &impl ConnectionTrait,
     account_id: i32,
