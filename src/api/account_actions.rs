@@ -33,8 +33,9 @@ const KEY_TAKEN: &str = "The key has already been taken.";
 pub async fn account_with_dtmf(state: &AppState, raw: &str) -> ApiResult<account::Model> {
     let account = lookup::account(state, raw).await?;
     if account.dtmf_protocol.is_none() {
+        // Upstream's message, word for word.
         return Err(ApiError::Forbidden(
-            "The account has no DTMF protocol.".into(),
+            "DTMF Protocol must be configured".into(),
         ));
     }
     Ok(account)

@@ -258,6 +258,11 @@ async fn create_account(
     // Only an admin decides these (upstream FLEXIAPI-537).
     v.missing("admin");
     v.missing("activated");
+    // Checked as upstream does, and as upstream not stored: only an admin
+    // sets a dictionary.
+    if let Err(message) = super::dictionary::optional_entries(&body) {
+        v.error("dictionary", message);
+    }
     let given = v.required_string("account_creation_token");
     if let Some(given) = given
         && !creation_tokens::is_live(&state.db, &state.config, given, now).await?

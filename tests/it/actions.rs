@@ -125,6 +125,11 @@ async fn refused_without_dtmf_protocol() {
             .await
             .unwrap();
         assert_eq!(response.status(), 403, "{method} {path}");
+        assert_eq!(
+            json(response).await["message"],
+            "DTMF Protocol must be configured",
+            "{method} {path}"
+        );
     }
     assert_eq!(app.count("account_actions").await, 0);
 

@@ -196,15 +196,22 @@ async fn with_account_creation_token_refuses_admin_and_activated() {
         let answer = json(response).await;
         assert!(answer["errors"][field][0].is_string(), "{answer}");
     }
+    // A dictionary is checked as upstream checks it, and not stored.
+    let body = json!({"username": "self_made", "password": "secret-pass",
+                      "account_creation_token": token, "dictionary": "hop"});
+    let response = app.post(WITH_TOKEN).json(&body).send().await.unwrap();
+    assert_eq!(response.status(), 422);
+    assert!(json(response).await["errors"]["dictionary"].is_array());
     assert_eq!(app.count("accounts").await, 1, "only the admin");
     // The token was not used by the refused requests.
     let body = json!({"username": "self_made", "password": "secret-pass",
-                      "account_creation_token": token});
+                      "account_creation_token": token, "dictionary": {"a": "b"}});
     let response = app.post(WITH_TOKEN).json(&body).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let created = json(response).await;
     assert_eq!(created["activated"], false);
     assert_eq!(created["admin"], false);
+    assert_eq!(app.count("account_dictionary_entries").await, 0);
 }
 
 #[tokio::test]
