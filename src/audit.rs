@@ -69,11 +69,13 @@ pub enum Action {
     CreationTokenIssue,
     ResetPasswordEmail,
     ProvisioningEmail,
+    ContactAdd,
+    ContactRemove,
 }
 
 impl Action {
     /// Every action, for the test of their names.
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 37] = [
         Action::AccountCreate,
         Action::AccountUpdate,
         Action::AccountDelete,
@@ -109,6 +111,8 @@ impl Action {
         Action::CreationTokenIssue,
         Action::ResetPasswordEmail,
         Action::ProvisioningEmail,
+        Action::ContactAdd,
+        Action::ContactRemove,
     ];
 
     pub fn name(self) -> &'static str {
@@ -145,6 +149,8 @@ impl Action {
             Action::ListContactRemove => "contacts_list.contact_remove",
             Action::ListGive => "contacts_list.give",
             Action::ListTake => "contacts_list.take",
+            Action::ContactAdd => "contact.add",
+            Action::ContactRemove => "contact.remove",
             Action::CreationTokenIssue => "account_creation_token.issue",
             Action::ResetPasswordEmail => "email.reset_password",
             Action::ProvisioningEmail => "email.provisioning",

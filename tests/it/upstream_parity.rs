@@ -318,3 +318,87 @@ async fn changes_may_need_a_consumed_creation_token() {
     assert_eq!(response.status(), 200);
     assert_eq!(change_requests(&app, &user).await, (422, 422));
 }
+
+#[tokio::test]
+async fn an_admin_gives_an_account_direct_contacts() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let owner = app.account("contact_owner", "SHA-256", false).await;
+    let door = app.account("front_door", "SHA-256", false).await;
+    let gate = app.account("back_gate", "SHA-256", false).await;
+    let base = format!("{ACCOUNTS}/{}/contacts", owner.id);
+    let call = |method: Method, path: String| {
+        let (app, admin) = (&app, &admin);
+        async move { app.as_key(admin, method, &path).send().await.unwrap() }
+    };
+
+    for contact in [&door, &gate, &door] {
+        let response = call(Method::POST, format!("{base}/{}", contact.id)).await;
+        assert_eq!(response.status(), 200, "again is fine, as upstream");
+    }
+    assert_eq!(app.count("contacts").await, 2);
+    for path in [
+        format!("{base}/999999"),
+        format!("{ACCOUNTS}/999999/contacts/{}", door.id),
+    ] {
+        assert_eq!(
+            call(Method::POST, path.clone()).await.status(),
+            404,
+            "{path}"
+        );
+    }
+
+    let listed = json(call(Method::GET, base.clone()).await).await;
+    let ids: Vec<&Value> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["id"])
+        .collect();
+    assert_eq!(ids, [&json!(door.id), &json!(gate.id)]);
+    let one = json(call(Method::GET, format!("{base}/{}", gate.id)).await).await;
+    assert_eq!(one["username"], "back_gate");
+    let stranger = format!("{base}/{}", admin.id);
+    assert_eq!(call(Method::GET, stranger).await.status(), 404);
+
+    // The owner sees them as its contacts, in JSON and vCards.
+    let mine = app
+        .as_key(&owner, Method::GET, "/api/accounts/me/contacts")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(mine).await, listed);
+    let cards = app
+        .as_key(&owner, Method::GET, "/contacts/vcard")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        cards.contains("front_door") && cards.contains("back_gate"),
+        "{cards}"
+    );
+    // Nobody else does.
+    let theirs = app
+        .as_key(&door, Method::GET, "/api/accounts/me/contacts")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(theirs).await, json!([]));
+
+    let remove = format!("{base}/{}", door.id);
+    assert_eq!(call(Method::DELETE, remove.clone()).await.status(), 200);
+    assert_eq!(call(Method::DELETE, remove).await.status(), 404);
+    assert_eq!(app.count("contacts").await, 1);
+
+    // A deleted contact leaves the table with its account.
+    let gone = format!("{ACCOUNTS}/{}", gate.id);
+    assert_eq!(call(Method::DELETE, gone).await.status(), 200);
+    assert_eq!(app.count("contacts").await, 0);
+
+    // Admins only.
+    let response = app.as_key(&owner, Method::GET, &base).send().await.unwrap();
+    assert_eq!(response.status(), 403);
+}

@@ -16,6 +16,7 @@ pub mod api_key;
 pub mod app_setting;
 pub mod audit_log;
 pub mod auth_token;
+pub mod contact;
 pub mod contacts_list;
 pub mod contacts_list_contact;
 pub mod email_changed;

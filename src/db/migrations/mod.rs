@@ -17,6 +17,7 @@ mod m20261201_000037_provisioning_tokens;
 mod m20261201_000070_audit_log;
 mod m20261201_000080_audit_other_targets;
 mod m20261202_000001_sqlite_accounts_id_index;
+mod m20261207_000040_contacts;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000070_audit_log::Migration),
             Box::new(m20261201_000080_audit_other_targets::Migration),
             Box::new(m20261202_000001_sqlite_accounts_id_index::Migration),
+            Box::new(m20261207_000040_contacts::Migration),
         ]
     }
 }
