@@ -574,6 +574,17 @@ async fn admin_answers_match_the_documented_statuses_and_schemas() {
     c.call(M::DELETE, &list, None, 200).await;
     c.call(M::GET, &list, None, 404).await;
 
+    // Direct contacts (the admin as the account's contact).
+    let direct = format!("{account}/contacts/{}", admin.id);
+    c.call(M::POST, &direct, None, 200).await;
+    c.call(M::POST, &direct, None, 200).await;
+    c.call(M::GET, &format!("{account}/contacts"), None, 200)
+        .await;
+    c.call(M::GET, &direct, None, 200).await;
+    c.call(M::DELETE, &direct, None, 200).await;
+    c.call(M::DELETE, &direct, None, 404).await;
+    c.call(M::GET, &direct, None, 404).await;
+
     // The guard's own answers.
     let response = app
         .get("/api/accounts")
