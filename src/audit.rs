@@ -72,11 +72,13 @@ pub enum Action {
     ResetPasswordEmail,
     ProvisioningEmail,
     CodeLock,
+    ContactAdd,
+    ContactRemove,
 }
 
 impl Action {
     /// Every action, for the test of their names.
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 38] = [
         Action::AccountCreate,
         Action::AccountUpdate,
         Action::AccountDelete,
@@ -113,6 +115,8 @@ impl Action {
         Action::ResetPasswordEmail,
         Action::ProvisioningEmail,
         Action::CodeLock,
+        Action::ContactAdd,
+        Action::ContactRemove,
     ];
 
     pub fn name(self) -> &'static str {
@@ -149,6 +153,8 @@ impl Action {
             Action::ListContactRemove => "contacts_list.contact_remove",
             Action::ListGive => "contacts_list.give",
             Action::ListTake => "contacts_list.take",
+            Action::ContactAdd => "contact.add",
+            Action::ContactRemove => "contact.remove",
             Action::CreationTokenIssue => "account_creation_token.issue",
             Action::ResetPasswordEmail => "email.reset_password",
             Action::ProvisioningEmail => "email.provisioning",

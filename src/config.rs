@@ -156,6 +156,9 @@ pub struct Config {
     /// Validity of an account creation token (and of a creation request
     /// token); `None`: no expiry.
     pub account_creation_token_expiration_minutes: Option<i64>,
+    /// Phone and e-mail change requests need a consumed creation token
+    /// (upstream's rule; off by default for 1.x clients).
+    pub changes_need_creation_token: bool,
     /// A device whose creation token was used this recently gets no new one.
     pub account_creation_token_retry_minutes: i64,
     /// The same, for recovery tokens.
@@ -383,6 +386,8 @@ impl Config {
             metrics_listen,
             account_creation_token_expiration_minutes: vars
                 .minutes_or_none("APP_ACCOUNT_CREATION_TOKEN_EXPIRATION_MINUTES", 1440)?,
+            changes_need_creation_token: vars
+                .bool("APP_PHONE_EMAIL_CHANGE_NEEDS_CREATION_TOKEN", false)?,
             account_creation_token_retry_minutes: vars
                 .number::<u32>("APP_API_ACCOUNT_CREATION_TOKEN_RETRY_MINUTES", 60)?
                 as i64,

@@ -59,7 +59,7 @@ pub fn token_json(config: &Config, token: &str, created_at: NaiveDateTime) -> Va
 }
 
 /// Laravel's `toJSON()` of a date: `2026-12-01T13:45:00.000000Z`.
-fn iso8601(at: NaiveDateTime) -> String {
+pub fn iso8601(at: NaiveDateTime) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
@@ -108,6 +108,45 @@ pub async fn claim(
         update = update.filter(creation_token::Column::CreatedAt.gt(until));
     }
     Ok(update.exec(conn).await?.rows_affected == 1)
+}
+
+/// Whether `account_id` consumed a creation token (it was created with
+/// one, or consumed one later).
+pub async fn consumed_by(conn: &impl ConnectionTrait, account_id: i32) -> Result<bool, DbErr> {
+    let found = creation_token::Entity::find()
+        .filter(creation_token::Column::AccountId.eq(account_id))
+        .filter(creation_token::Column::Used.eq(true))
+        .one(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Upstream's rule for phone and e-mail change requests, when configured
+/// (`APP_PHONE_EMAIL_CHANGE_NEEDS_CREATION_TOKEN`): only an account that
+/// consumed a creation token (a real app's) may ask, as each request costs
+/// an SMS or a mail.
+pub async fn check_may_request_changes(
+    state: &crate::state::AppState,
+    account_id: i32,
+) -> Result<(), crate::error::ApiError> {
+    if state.config.changes_need_creation_token && !consumed_by(&state.db, account_id).await? {
+        return Err(crate::error::ApiError::Forbidden(
+            "Account unvalidated".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// When the creation token `given` was made (for its `expire_at`).
+pub async fn created_at(
+    conn: &impl ConnectionTrait,
+    given: &str,
+) -> Result<Option<NaiveDateTime>, DbErr> {
+    let found = creation_token::Entity::find()
+        .filter(creation_token::Column::TokenHash.eq(secrets::sha256_hex(given)))
+        .one(conn)
+        .await?;
+    Ok(found.map(|row| row.created_at))
 }
 
 /// True when `given` is a live, unused creation token (for the 422 of a

@@ -134,6 +134,15 @@ impl<'a> Validator<'a> {
         parsed
     }
 
+    /// A field that must not be sent at all, whatever its value (Laravel's
+    /// `missing`): a client asking for what the endpoint never grants is
+    /// told so rather than silently ignored.
+    pub fn missing(&mut self, field: &str) {
+        if self.body.contains_key(field) {
+            self.error(field, format!("The {field} field must be missing."));
+        }
+    }
+
     /// Ends validation: every error at once, as a 422.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.errors.is_empty() {

@@ -3,6 +3,7 @@
 //! answers `403`, as FlexiAPI documents.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -32,8 +33,9 @@ const KEY_TAKEN: &str = "The key has already been taken.";
 pub async fn account_with_dtmf(state: &AppState, raw: &str) -> ApiResult<account::Model> {
     let account = lookup::account(state, raw).await?;
     if account.dtmf_protocol.is_none() {
+        // Upstream's message, word for word.
         return Err(ApiError::Forbidden(
-            "The account has no DTMF protocol.".into(),
+            "DTMF Protocol must be configured".into(),
         ));
     }
     Ok(account)
@@ -111,7 +113,7 @@ fn key_conflict(err: sea_orm::DbErr) -> ApiError {
     request_body(content = AccountActionBody, content_type = "application/json"),
     security(("api_key" = []), ("digest" = [])),
     responses(
-        (status = 200, description = "The new action", body = AccountAction),
+        (status = 201, description = "The new action", body = AccountAction),
         AdminGuard,
         BodyErrors,
         (status = 403, description = "The account has no DTMF protocol, or the authenticated account is not an admin (`Unauthorized area`)", body = Message),
@@ -124,10 +126,13 @@ async fn store(
     by: By,
     Path(id): Path<String>,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let account = account_with_dtmf(&state, &id).await?;
     let created = create(&state, &by, &account, &body).await?;
-    Ok(Json(account_actions::to_json(&created)))
+    Ok((
+        StatusCode::CREATED,
+        Json(account_actions::to_json(&created)),
+    ))
 }
 
 /// Adds an action from a body or form with `key` and `code` to an account

@@ -8,8 +8,11 @@
 //!   exchanges a validated request token for a creation token, once;
 //! - `POST /api/account_creation_tokens` (admin) makes one;
 //! - `POST /api/accounts/with-account-creation-token` creates an account
-//!   with one, consuming it in the account's transaction.
+//!   with one, consuming it in the account's transaction;
+//! - `POST /api/account_creation_tokens/consume` (user) links one to an
+//!   existing account, consuming it.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -61,6 +64,11 @@ pub fn public_router(state: &AppState) -> Router<AppState> {
     );
     limited(tokens, "account-creation-tokens")
         .merge(limited(accounts, "with-account-creation-token"))
+}
+
+/// Routes for an authenticated account.
+pub fn user_router() -> Router<AppState> {
+    Router::new().route("/api/account_creation_tokens/consume", post(consume))
 }
 
 pub fn admin_router() -> Router<AppState> {
@@ -224,7 +232,7 @@ async fn admin_create(
         (status = 200, description = "The new account, not activated", body = Account),
         (status = 400, description = "The body is not a JSON object", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),
-        (status = 422, description = "Invalid fields, a taken username, or an unknown, used or expired token", body = ValidationError),
+        (status = 422, description = "Invalid fields, a taken username, `admin` or `activated` sent (only an admin sets them), or an unknown, used or expired token", body = ValidationError),
         (status = 429, description = "Too many requests from this address in the last minute", body = Message,
             headers(("Retry-After" = u64, description = "Seconds until the next request is accepted"))),
     ),
@@ -238,7 +246,7 @@ async fn create_account(
     let mut v = body.validator();
     let username = fields::username(&mut v);
     let password = fields::password(&mut v);
-    let algorithm = fields::algorithm(&mut v);
+    let algorithm = fields::algorithm_or_default(&mut v);
     let dtmf_protocol = v.optional_string("dtmf_protocol");
     if let Some(dtmf) = dtmf_protocol {
         v.check(
@@ -246,6 +254,14 @@ async fn create_account(
             DTMF_PROTOCOLS.contains(&dtmf),
             "The dtmf_protocol must be sipinfo, sipmessage or rfc2833.",
         );
+    }
+    // Only an admin decides these (upstream FLEXIAPI-537).
+    v.missing("admin");
+    v.missing("activated");
+    // Checked as upstream does, and as upstream not stored: only an admin
+    // sets a dictionary.
+    if let Err(message) = super::dictionary::optional_entries(&body) {
+        v.error("dictionary", message);
     }
     let given = v.required_string("account_creation_token");
     if let Some(given) = given
@@ -292,6 +308,47 @@ async fn create_account(
     Ok(Json(view.to_json(&state.config, false)))
 }
 
+/// Consumes a creation token for the authenticated account: the token is
+/// marked used and linked to it, as when an account is created with it.
+#[utoipa::path(
+    post,
+    path = "/api/account_creation_tokens/consume",
+    tag = "user",
+    operation_id = "account_creation_tokens_consume",
+    params(FromHeader),
+    security(("api_key" = []), ("digest" = [])),
+    request_body = ConsumedTokenBody,
+    responses(
+        (status = 200, description = "The token, now used and linked to the account", body = ConsumedToken),
+        (status = 400, description = "The body is not a JSON object", body = Message),
+        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated or blocked account)", body = Message),
+        (status = 404, description = "Unknown, used or expired token, or the `From` header names no account", body = Message),
+        (status = 413, description = "The body is larger than 64 KiB", body = Message),
+        (status = 422, description = "The token is missing or not a string, or the `From` header is missing or malformed", body = ValidationError),
+    ),
+)]
+async fn consume(
+    State(state): State<AppState>,
+    Extension(auth): Extension<crate::auth::AuthAccount>,
+    body: JsonObject,
+) -> ApiResult<Json<Value>> {
+    let mut v = body.validator();
+    let given = v.required_string("account_creation_token");
+    v.finish()?;
+    let given = given.unwrap_or_default();
+    let now = state.clock.now_naive();
+    let account_id = auth.account.id;
+    let claimed = creation_tokens::claim(&state.db, &state.config, given, account_id, now).await?;
+    if !claimed {
+        return Err(ApiError::not_found());
+    }
+    let created_at = creation_tokens::created_at(&state.db, given).await?;
+    let mut token = creation_tokens::token_json(&state.config, given, created_at.unwrap_or(now));
+    token["used"] = json!(true);
+    token["account_id"] = json!(account_id);
+    Ok(Json(token))
+}
+
 /// This module's operations in the OpenAPI document (src/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -300,7 +357,8 @@ async fn create_account(
         create_request,
         using_request_token,
         admin_create,
-        create_account
+        create_account,
+        consume
     ),
     components(schemas(
         Empty,
@@ -310,6 +368,8 @@ async fn create_account(
         RequestTokenExchange,
         AccountCreationToken,
         AccountWithCreationToken,
+        ConsumedTokenBody,
+        ConsumedToken,
     ))
 )]
 pub(crate) struct Doc;
@@ -362,4 +422,29 @@ struct AccountWithCreationToken {
     /// A live, unused token.
     #[schema(pattern = "^[A-Za-z0-9]{13}$", min_length = 13, max_length = 13)]
     account_creation_token: String,
+}
+
+/// `POST /api/account_creation_tokens/consume`.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct ConsumedTokenBody {
+    /// A live, unused creation token.
+    #[schema(pattern = "^[A-Za-z0-9]{13}$", min_length = 13, max_length = 13)]
+    account_creation_token: String,
+}
+
+/// A creation token once consumed by an account.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ConsumedToken {
+    /// 13 letters and digits.
+    token: String,
+    /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, or null when tokens do not expire.
+    #[schema(required = true)]
+    expire_at: Option<String>,
+    /// Always true.
+    used: bool,
+    /// The authenticated account's id.
+    account_id: i64,
 }

@@ -2,6 +2,7 @@
 //! `/api/accounts/{id}/types/{type_id}` (give or take a type).
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -115,16 +116,19 @@ pub async fn create(
     request_body(content = AccountTypeBody, content_type = "application/json"),
     security(("api_key" = []), ("digest" = [])),
     responses(
-        (status = 200, description = "The new account type", body = AccountType),
+        (status = 201, description = "The new account type", body = AccountType),
         AdminGuard,
         BodyErrors,
         (status = 422, description = "The key is missing, invalid or already taken, or the `From` header is missing or not a SIP address", body = ValidationError),
     ),
 )]
-async fn store(State(state): State<AppState>, by: By, body: JsonObject) -> ApiResult<Json<Value>> {
-    Ok(Json(account_types::to_json(
-        &create(&state, &by, &body).await?,
-    )))
+async fn store(
+    State(state): State<AppState>,
+    by: By,
+    body: JsonObject,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let created = create(&state, &by, &body).await?;
+    Ok((StatusCode::CREATED, Json(account_types::to_json(&created))))
 }
 
 /// Changes an account type's key.

@@ -58,6 +58,8 @@ pub struct AccountFields<'a> {
     pub display_name: Option<&'a str>,
     pub dtmf_protocol: Option<&'a str>,
     pub confirmation_key_expires: Option<chrono::NaiveDateTime>,
+    /// Dictionary entries to create with the account.
+    pub dictionary: Vec<(&'a str, &'a str)>,
 }
 
 /// Validates the body of `POST /api/accounts` (shared with the console).
@@ -65,7 +67,7 @@ pub fn validate_account_fields(body: &JsonObject) -> ApiResult<AccountFields<'_>
     let mut v = body.validator();
     let username = fields::username(&mut v);
     let password = fields::password(&mut v);
-    let algorithm = fields::algorithm(&mut v);
+    let algorithm = fields::algorithm_or_default(&mut v);
     let activated = v.optional_bool("activated").unwrap_or(false);
     let admin = v.optional_bool("admin").unwrap_or(false);
     let phone = fields::optional_phone(&mut v);
@@ -83,6 +85,10 @@ pub fn validate_account_fields(body: &JsonObject) -> ApiResult<AccountFields<'_>
             );
             parsed
         });
+    let dictionary = super::dictionary::optional_entries(body).unwrap_or_else(|message| {
+        v.error("dictionary", message);
+        None
+    });
     v.finish()?;
     // finish() succeeded, so every required field is present and valid.
     let (Some(username), Some(password), Some(algorithm)) = (username, password, algorithm) else {
@@ -102,6 +108,7 @@ pub fn validate_account_fields(body: &JsonObject) -> ApiResult<AccountFields<'_>
         display_name,
         dtmf_protocol,
         confirmation_key_expires: expires,
+        dictionary: dictionary.unwrap_or_default(),
     })
 }
 
@@ -116,9 +123,12 @@ pub async fn create_account(
     by: &By,
 ) -> ApiResult<Value> {
     // Without a phone the creation only writes (a taken address is found
-    // by the unique index), so on SQLite it can run in place.
+    // by the unique index), so on SQLite it can run in place; entries of a
+    // dictionary go through the ordinary transaction.
     let in_place = match &state.sqlite_direct {
-        Some(direct) if fields.phone.is_none() => direct.begin_write().await?,
+        Some(direct) if fields.phone.is_none() && fields.dictionary.is_empty() => {
+            direct.begin_write().await?
+        }
         _ => None,
     };
     if let Some(txn) = in_place {
@@ -165,9 +175,13 @@ pub async fn insert_account(
     };
     let created = accounts::insert(txn, &state.config, new, state.clock.now_naive()).await;
     let account = created.map_err(creation_error)?;
+    if !fields.dictionary.is_empty() {
+        let now = state.clock.now_naive();
+        crate::db::dictionary::replace_all(txn, account.id, &fields.dictionary, now).await?;
+    }
     audit::record(txn, by, Action::AccountCreate, &account).await?;
     // What was just written, without reading it back: one password, no
-    // pending e-mail, no types or dictionary entries yet.
+    // pending e-mail, no types or actions yet, the dictionary as given.
     let view = accounts::AccountView {
         account,
         algorithms: vec![fields.algorithm.name().to_string()],
@@ -175,10 +189,14 @@ pub async fn insert_account(
         confirmation_key_expires: expires,
         email_changed: None,
     };
-    Ok(super::account_lists::object_without_lists(
-        &state.config,
-        &view,
-    ))
+    let mut json = super::account_lists::object_without_lists(&state.config, &view);
+    let dictionary: serde_json::Map<String, Value> = fields
+        .dictionary
+        .iter()
+        .map(|(key, value)| (key.to_string(), Value::from(*value)))
+        .collect();
+    json["dictionary"] = Value::Object(dictionary);
+    Ok(json)
 }
 
 /// Maps a refused creation to the 422 on the right field.

@@ -127,8 +127,8 @@ impl IntoResponses for BodyErrors {
 }
 
 /// The admin account object (FlexiAPI 2.x): the 14 keys of the account
-/// object, `confirmation_key` and the admin keys, with the account's types
-/// and dictionary.
+/// object, `confirmation_key` and the admin keys, with the account's types,
+/// actions and dictionary.
 #[allow(dead_code)]
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -167,8 +167,22 @@ pub struct AdminAccount {
     pub dtmf_protocol: Option<String>,
     /// The account's types, by type id.
     pub types: Vec<AccountType>,
+    /// The account's DTMF actions, by id.
+    pub actions: Vec<AccountAction>,
     /// The account's dictionary, key -> value.
     pub dictionary: BTreeMap<String, String>,
+}
+
+/// What `GET /api/resolve/{sip}` found, in upstream's typed envelope.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resolved {
+    /// The kind of object found: always `account`.
+    #[schema(example = "account")]
+    pub r#type: String,
+    /// The admin account object.
+    pub payload: AdminAccount,
 }
 
 /// Laravel's length-aware paginator over accounts (20 a page, ordered by
@@ -226,7 +240,8 @@ pub struct AccountCreationBody {
     /// 6–255 characters.
     #[schema(min_length = 6, max_length = 255)]
     pub password: String,
-    pub algorithm: DigestAlgorithm,
+    /// `SHA-256` when left out (FlexiAPI 2.1).
+    pub algorithm: Option<DigestAlgorithm>,
     /// Default false: the account then gets a 13-character
     /// `confirmation_key`.
     pub activated: Option<bool>,
@@ -247,6 +262,9 @@ pub struct AccountCreationBody {
         example = "2030-01-01 00:00:00"
     )]
     pub confirmation_key_expires: Option<String>,
+    /// Entries created with the account: key (1 to 191 characters) ->
+    /// string value (up to 60000 bytes); `[]` is an empty dictionary.
+    pub dictionary: Option<BTreeMap<String, String>>,
 }
 
 /// The body of `PUT /api/accounts/{account}`: the account's fields are
@@ -262,7 +280,7 @@ pub struct AccountUpdateBody {
     /// are bound to both); the account then keeps this one password.
     #[schema(min_length = 6, max_length = 255)]
     pub password: Option<String>,
-    /// Required with `password`.
+    /// Read with `password`; `SHA-256` when left out (FlexiAPI 2.1).
     pub algorithm: Option<DigestAlgorithm>,
     #[schema(format = "email", max_length = 255)]
     pub email: Option<String>,
@@ -272,6 +290,8 @@ pub struct AccountUpdateBody {
     #[schema(max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub display_name: Option<String>,
     pub dtmf_protocol: Option<DtmfProtocol>,
+    /// When sent, replaces the whole dictionary (`{}` or `[]` empties it).
+    pub dictionary: Option<BTreeMap<String, String>>,
 }
 
 #[allow(dead_code)]
@@ -338,8 +358,14 @@ pub struct Dictionary(pub BTreeMap<String, String>);
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DictionaryEntry {
+    pub id: i64,
+    pub account_id: i64,
     pub key: String,
     pub value: String,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC.
+    pub created_at: String,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC.
+    pub updated_at: String,
 }
 
 /// The body of `POST …/dictionary/{key}`.

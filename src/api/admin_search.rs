@@ -1,16 +1,17 @@
 //! Admin look-ups of one account (FlexiAPI 2.x): by exact SIP address
 //! (`GET /api/accounts/{sip}/search`), by e-mail whatever its case
 //! (`GET /api/accounts/{email}/search-by-email`), and by address or alias
-//! (`GET /api/resolve/{sip}`). Each answers the admin account object or
+//! (`GET /api/resolve/{sip}`). Each answers the admin account object (the
+//! resolve in upstream's `{"type": "account", "payload": …}` envelope) or
 //! `404`.
 
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::admin_accounts::admin_json;
-use super::admin_schemas::{AdminAccount, AdminGuard, FromHeader};
+use super::admin_schemas::{AdminAccount, AdminGuard, FromHeader, Resolved};
 use super::public_accounts::find_by_sip;
 use super::schemas::Message;
 use crate::db::accounts;
@@ -85,7 +86,7 @@ async fn search_by_email(
     params(FromHeader, ("sip" = String, Path, description = "A SIP address `username@domain` or an alias (e.g. a phone number in its domain)"),),
     security(("api_key" = []), ("digest" = [])),
     responses(
-        (status = 200, description = "The account", body = AdminAccount),
+        (status = 200, description = "The account, as `{\"type\": \"account\", \"payload\": account}`", body = Resolved),
         AdminGuard,
         (status = 404, description = "No account has this address or alias, or the `From` account does not exist", body = Message),
     ),
@@ -99,7 +100,8 @@ async fn resolve(State(state): State<AppState>, Path(sip): Path<String>) -> ApiR
                 .await?
                 .ok_or_else(ApiError::not_found)?,
         };
-    admin_json(&state, account).await
+    let Json(payload) = admin_json(&state, account).await?;
+    Ok(Json(json!({ "type": "account", "payload": payload })))
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

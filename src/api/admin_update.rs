@@ -1,6 +1,6 @@
 //! `PUT /api/accounts/{id}` (FlexiAPI 2.x): an admin replaces an account's
 //! username, domain, e-mail, phone, display name and DTMF protocol, and
-//! optionally its password. Activation, the admin role and `blocked` have
+//! optionally its password and its whole dictionary. Activation, the admin role and `blocked` have
 //! their own routes and are never changed here.
 
 use axum::extract::{Path, State};
@@ -54,7 +54,7 @@ pub fn validate_update<'a>(
             "The password must be at least 6 characters.",
         );
     }
-    let algorithm = password.and_then(|_| fields::algorithm(&mut v));
+    let algorithm = password.and_then(|_| fields::algorithm_or_default(&mut v));
     if let Some(username) = username
         && password.is_none()
         && (username != current.username || domain != current.domain)
@@ -87,17 +87,23 @@ pub fn validate_update<'a>(
     })
 }
 
-/// Applies a validated update in one transaction; the updated account.
+/// Applies a validated update in one transaction, replacing the whole
+/// dictionary when `dictionary` is given; the updated account.
 pub async fn apply_update(
     state: &AppState,
     current: &account::Model,
     change: AccountUpdate<'_>,
+    dictionary: Option<&[(&str, &str)]>,
     by: &By,
 ) -> ApiResult<account::Model> {
     let txn = crate::db::begin_write(&state.db).await?;
     let updated = accounts::update(&txn, &state.config, current, change)
         .await
         .map_err(creation_error)?;
+    if let Some(entries) = dictionary {
+        let now = state.clock.now_naive();
+        crate::db::dictionary::replace_all(&txn, updated.id, entries, now).await?;
+    }
     audit::record(&txn, by, Action::AccountUpdate, &updated).await?;
     txn.commit().await?;
     tracing::info!(account_id = updated.id, "account updated by an admin");
@@ -129,8 +135,24 @@ async fn update(
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     let current = find(&state, &id).await?;
-    let change = validate_update(&body, &state.config, &current)?;
-    let updated = apply_update(&state, &current, change, &by).await?;
+    // Both checks run, so one 422 names every wrong field.
+    let change = validate_update(&body, &state.config, &current);
+    let dictionary = super::dictionary::optional_entries(&body);
+    let (change, dictionary) = match (change, dictionary) {
+        (Ok(change), Ok(dictionary)) => (change, dictionary),
+        (change, dictionary) => {
+            let mut errors = match change {
+                Err(ApiError::Validation(errors)) => errors,
+                Err(other) => return Err(other),
+                Ok(_) => Default::default(),
+            };
+            if let Err(message) = dictionary {
+                errors.insert("dictionary".to_string(), vec![message]);
+            }
+            return Err(ApiError::Validation(errors));
+        }
+    };
+    let updated = apply_update(&state, &current, change, dictionary.as_deref(), &by).await?;
     admin_json(&state, updated).await
 }
 

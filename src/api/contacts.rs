@@ -248,7 +248,7 @@ pub(crate) struct Doc;
 #[derive(utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = Contact)]
-struct ContactJson {
+pub(crate) struct ContactJson {
     id: i64,
     username: String,
     domain: String,

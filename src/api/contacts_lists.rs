@@ -5,6 +5,7 @@
 //! as FlexiAPI does.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -25,7 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/contacts_lists", get(index).post(store))
         .route(
             "/api/contacts_lists/{list_id}",
-            get(show).put(update).delete(destroy),
+            get(show).put(update).patch(patch).delete(destroy),
         )
         .route(
             "/api/contacts_lists/{list_id}/contacts/{contact_id}",
@@ -152,21 +153,23 @@ pub async fn remove(state: &AppState, by: &By, id: i32) -> ApiResult<()> {
     request_body(content = ContactsListBody, content_type = "application/json"),
     security(("api_key" = []), ("digest" = [])),
     responses(
-        (status = 200, description = "The new contacts list", body = ContactsList),
+        (status = 201, description = "The new contacts list", body = ContactsList),
         AdminGuard,
         BodyErrors,
         (status = 422, description = "The title or description is missing, too long or has control characters, or the `From` header is missing or not a SIP address", body = ValidationError),
     ),
 )]
-async fn store(State(state): State<AppState>, by: By, body: JsonObject) -> ApiResult<Json<Value>> {
+async fn store(
+    State(state): State<AppState>,
+    by: By,
+    body: JsonObject,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let list = create(&state, &by, &body).await?;
-    Ok(Json(
-        ListView {
-            list,
-            contacts_count: 0,
-        }
-        .to_json(),
-    ))
+    let view = ListView {
+        list,
+        contacts_count: 0,
+    };
+    Ok((StatusCode::CREATED, Json(view.to_json())))
 }
 
 /// Changes a contacts list's title and description.
@@ -197,6 +200,33 @@ async fn update(
     Ok(Json(find(&state, &id).await?.to_json()))
 }
 
+/// The same as `PUT` (upstream's resource route takes both methods, with
+/// the same required fields).
+#[utoipa::path(
+    patch,
+    path = "/api/contacts_lists/{list_id}",
+    tag = "admin",
+    operation_id = "admin_contacts_lists_patch",
+    params(FromHeader, ("list_id" = i32, Path, description = "The contacts list's id"),),
+    request_body(content = ContactsListBody, content_type = "application/json"),
+    security(("api_key" = []), ("digest" = [])),
+    responses(
+        (status = 200, description = "The contacts list", body = ContactsList),
+        AdminGuard,
+        BodyErrors,
+        (status = 404, description = "No such contacts list, or the `From` account does not exist", body = Message),
+        (status = 422, description = "The title or description is missing, too long or has control characters, or the `From` header is missing or not a SIP address", body = ValidationError),
+    ),
+)]
+async fn patch(
+    state: State<AppState>,
+    by: By,
+    id: Path<String>,
+    body: JsonObject,
+) -> ApiResult<Json<Value>> {
+    update(state, by, id, body).await
+}
+
 /// Deletes a contacts list.
 #[utoipa::path(
     delete,
@@ -220,7 +250,6 @@ async fn destroy(
     Ok(Json(json!({})))
 }
 
-const ALREADY_CONTACT: &str = "The account is already in this contacts list.";
 const NOT_CONTACT: &str = "The account is not in this contacts list.";
 const ALREADY_SUBSCRIBED: &str = "The account already has this contacts list.";
 const NOT_SUBSCRIBED: &str = "The account does not have this contacts list.";
@@ -234,9 +263,8 @@ const NOT_SUBSCRIBED: &str = "The account does not have this contacts list.";
     params(FromHeader, ("list_id" = i32, Path, description = "The contacts list's id"), ("contact_id" = i32, Path, description = "The id of the account to put in or take out of the list"),),
     security(("api_key" = []), ("digest" = [])),
     responses(
-        (status = 200, description = "The account is in the list", body = Empty),
+        (status = 200, description = "The account is in the list (also when it already was)", body = Empty),
         AdminGuard,
-        (status = 403, description = "The account is already in this contacts list, or the authenticated account is not an admin (`Unauthorized area`)", body = Message),
         (status = 404, description = "No such contacts list or account, or the `From` account does not exist", body = Message),
     ),
 )]
@@ -262,8 +290,7 @@ async fn add_contact(
     responses(
         (status = 200, description = "The account is out of the list", body = Empty),
         AdminGuard,
-        (status = 403, description = "The account is not in this contacts list, or the authenticated account is not an admin (`Unauthorized area`)", body = Message),
-        (status = 404, description = "No such contacts list or account, or the `From` account does not exist", body = Message),
+        (status = 404, description = "No such contacts list or account, the account is not in the list, or the `From` account does not exist", body = Message),
     ),
 )]
 async fn remove_contact(
@@ -349,12 +376,17 @@ pub async fn put_contact(
     contact: &account::Model,
 ) -> ApiResult<()> {
     let txn = db::begin_write(&state.db).await?;
-    links::add_once(
-        contacts_lists::has_contact(&txn, list.id, contact.id).await?,
-        contacts_lists::add_contact(&txn, list.id, contact.id, state.clock.now_naive()),
-        ALREADY_CONTACT,
-    )
-    .await?;
+    // Putting a contact in again changes nothing and succeeds, as upstream
+    // answers (it replaces the link); a concurrent writer that got there
+    // first is the same case.
+    if contacts_lists::has_contact(&txn, list.id, contact.id).await? {
+        return Ok(());
+    }
+    let now = state.clock.now_naive();
+    match contacts_lists::add_contact(&txn, list.id, contact.id, now).await {
+        Err(err) if db::is_unique_violation(&err) => return Ok(()),
+        result => result?,
+    }
     let detail = describe_contact(contact);
     audit::record_about(&txn, by, Action::ListContactAdd, list, detail).await?;
     txn.commit().await?;
@@ -369,10 +401,10 @@ pub async fn drop_contact(
     contact_id: i32,
 ) -> ApiResult<()> {
     let txn = db::begin_write(&state.db).await?;
-    links::removed_or(
-        contacts_lists::remove_contact(&txn, list.id, contact_id).await?,
-        NOT_CONTACT,
-    )?;
+    // Upstream answers 404 for an account that is not in the list.
+    if !contacts_lists::remove_contact(&txn, list.id, contact_id).await? {
+        return Err(ApiError::NotFound(NOT_CONTACT.into()));
+    }
     let detail = match accounts::find_by_id(&txn, contact_id).await? {
         Some(contact) => describe_contact(&contact),
         None => format!("contact #{contact_id}"),
@@ -425,6 +457,7 @@ pub async fn take(
     show,
     store,
     update,
+    patch,
     destroy,
     add_contact,
     remove_contact,

@@ -3,6 +3,7 @@
 //! `DELETE …/dictionary/clear` (or `DELETE …/dictionary`) to empty it.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -48,6 +49,45 @@ pub fn checked_key(key: &str) -> ApiResult<&str> {
     }
 }
 
+const DICTIONARY_MESSAGE: &str = "The dictionary must be an associative dictionary of strings.";
+
+/// The `dictionary` field of an admin account creation or update, when
+/// sent: an object of string values, each key and value under the rules of
+/// `POST …/dictionary/{key}`. `[]` is an empty dictionary (PHP encodes an
+/// empty associative array so); `null` counts as absent. `Err` holds the
+/// field's error for the caller's 422.
+pub fn optional_entries(body: &JsonObject) -> Result<Option<Vec<(&str, &str)>>, String> {
+    let map = match body.0.get("dictionary") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(list)) if list.is_empty() => return Ok(Some(Vec::new())),
+        Some(Value::Object(map)) => map,
+        Some(_) => return Err(DICTIONARY_MESSAGE.to_string()),
+    };
+    let mut entries = Vec::with_capacity(map.len());
+    for (key, value) in map {
+        let Value::String(value) = value else {
+            return Err(DICTIONARY_MESSAGE.to_string());
+        };
+        if !list_fields::is_dictionary_key(key) {
+            return Err(
+                "Each dictionary key must be 1 to 191 characters without control characters."
+                    .to_string(),
+            );
+        }
+        if !is_valid_value(value) {
+            return Err(format!(
+                "Each dictionary value must be at most {MAX_VALUE_BYTES} bytes without control characters."
+            ));
+        }
+        entries.push((key.as_str(), value.as_str()));
+    }
+    Ok(Some(entries))
+}
+
+fn is_valid_value(value: &str) -> bool {
+    value.len() <= MAX_VALUE_BYTES && list_fields::is_clean_text(value, true)
+}
+
 /// An account's dictionary: every entry, key -> value.
 #[utoipa::path(
     get,
@@ -88,10 +128,10 @@ async fn show(
     Path((id, key)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
-    let value = dictionary::get(&state.db, account.id, checked_key(&key)?)
+    let entry = dictionary::find(&state.db, account.id, checked_key(&key)?)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(json!({ "key": key, "value": value })))
+    Ok(Json(dictionary::to_json(&entry)))
 }
 
 /// Sets a dictionary entry (creates or replaces it).
@@ -104,7 +144,7 @@ async fn show(
     request_body(content = DictionaryValue, content_type = "application/json"),
     security(("api_key" = []), ("digest" = [])),
     responses(
-        (status = 200, description = "The entry", body = DictionaryEntry),
+        (status = 201, description = "The entry (created anew even when it replaces one, as upstream)", body = DictionaryEntry),
         AdminGuard,
         BodyErrors,
         (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
@@ -116,21 +156,21 @@ async fn set(
     by: By,
     Path((id, key)): Path<(String, String)>,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let account = lookup::account(&state, &id).await?;
-    let value = set_entry(&state, &by, &account, &key, &body).await?;
-    Ok(Json(json!({ "key": key, "value": value })))
+    let entry = set_entry(&state, &by, &account, &key, &body).await?;
+    Ok((StatusCode::CREATED, Json(dictionary::to_json(&entry))))
 }
 
 /// Sets `key` to the body's or form's `value` (shared with the panel);
-/// returns the value.
+/// returns the entry.
 pub async fn set_entry(
     state: &AppState,
     by: &By,
     account: &account::Model,
     key: &str,
     body: &JsonObject,
-) -> ApiResult<String> {
+) -> ApiResult<crate::db::entities::account_dictionary_entry::Model> {
     let key = checked_key(key)?;
     let mut v = body.validator();
     let value = v.required_string("value");
@@ -150,10 +190,13 @@ pub async fn set_entry(
     let value = value.unwrap_or_default();
     let txn = db::begin_write(&state.db).await?;
     dictionary::set(&txn, account.id, key, value, state.clock.now_naive()).await?;
+    let entry = dictionary::find(&txn, account.id, key)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the entry just set is missing")))?;
     // The key only: a value may be anything the admin keeps there.
     audit::record_about(&txn, by, Action::DictionarySet, account, describe(key)).await?;
     txn.commit().await?;
-    Ok(value.to_string())
+    Ok(entry)
 }
 
 /// Deletes a dictionary entry; the key `clear` empties the dictionary.

@@ -4,6 +4,7 @@
 //! (the stored HA1 depends on it), and it is never shown.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -142,17 +143,20 @@ pub fn validate(
 
 const ADDRESS_TAKEN: &str = "The username has already been taken.";
 
-/// Creates or replaces the external account of `account_id`.
+/// Creates or replaces the external account of `account_id`; the flag
+/// says whether it was created (the API answers `201` then, `200` on a
+/// replacement, as upstream does).
 pub async fn store_for(
     state: &AppState,
     by: &By,
     account: &account::Model,
     body: &JsonObject,
-) -> ApiResult<external_account::Model> {
+) -> ApiResult<(external_account::Model, bool)> {
     let account_id = account.id;
     let txn = db::begin_write(&state.db).await?;
     let existing = external_accounts::of_account(&txn, account_id).await?;
     let fields = validate(body, existing.as_ref())?;
+    let created = existing.is_none();
     if external_accounts::address_taken(&txn, account_id, &fields.username, &fields.domain).await? {
         return Err(ApiError::field("username", ADDRESS_TAKEN));
     }
@@ -166,7 +170,7 @@ pub async fn store_for(
             })?;
     audit::record_about(&txn, by, Action::ExternalSet, account, describe(&stored)).await?;
     txn.commit().await?;
-    Ok(stored)
+    Ok((stored, created))
 }
 
 /// Creates or replaces an account's external SIP account.
@@ -179,7 +183,8 @@ pub async fn store_for(
     request_body(content = ExternalAccountBody, content_type = "application/json"),
     security(("api_key" = []), ("digest" = [])),
     responses(
-        (status = 200, description = "The external account", body = ExternalAccount),
+        (status = 200, description = "The external account, replaced", body = ExternalAccount),
+        (status = 201, description = "The external account, created", body = ExternalAccount),
         AdminGuard,
         BodyErrors,
         (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
@@ -191,10 +196,15 @@ async fn store(
     by: By,
     Path(id): Path<String>,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let account = lookup::account(&state, &id).await?;
-    let stored = store_for(&state, &by, &account, &body).await?;
-    Ok(Json(external_accounts::to_json(&stored)))
+    let (stored, created) = store_for(&state, &by, &account, &body).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(external_accounts::to_json(&stored))))
 }
 
 /// Deletes an account's external SIP account.

@@ -35,6 +35,26 @@ pub fn algorithm(v: &mut Validator<'_>) -> Option<Algorithm> {
     parsed
 }
 
+/// The algorithm of a new account's password: optional as in FlexiAPI
+/// 2.1, `SHA-256` (upstream's default) when left out; a given value must
+/// still be `MD5` or `SHA-256`.
+pub fn algorithm_or_default(v: &mut Validator<'_>) -> Option<Algorithm> {
+    let given = v.optional_string("algorithm");
+    if v.has_error("algorithm") {
+        return None;
+    }
+    let Some(given) = given else {
+        return Some(Algorithm::Sha256);
+    };
+    let parsed = Algorithm::parse(given);
+    v.check(
+        "algorithm",
+        parsed.is_some(),
+        "The algorithm must be MD5 or SHA-256.",
+    );
+    parsed
+}
+
 /// The `phone` field when present, checked against the phone rule.
 pub fn optional_phone<'a>(v: &mut Validator<'a>) -> Option<&'a str> {
     let phone = v.optional_string("phone")?;

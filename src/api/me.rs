@@ -123,6 +123,7 @@ async fn change_password(
         (status = 200, description = "The link is sent: the account, with `email_changed`", body = Account),
         (status = 400, description = "The body is not a JSON object", body = Message),
         (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
+        (status = 403, description = "`Account unvalidated`: the account never consumed an account creation token and `APP_PHONE_EMAIL_CHANGE_NEEDS_CREATION_TOKEN` is on", body = Message),
         (status = 404, description = "The `From` header names no account", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),
         (status = 422, description = "The e-mail is missing, invalid or the current one, or the `From` header is missing or malformed", body = ValidationError),
@@ -136,6 +137,7 @@ async fn request_email_change(
     Extension(auth): Extension<AuthAccount>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
+    crate::creation_tokens::check_may_request_changes(&state, auth.account.id).await?;
     crate::email_change::request_checked(&state, &auth.account, &body).await?;
     Ok(Json(account_json(&state, &auth).await?))
 }

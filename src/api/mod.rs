@@ -8,6 +8,7 @@ mod account_recovery_tokens;
 pub mod account_types;
 mod activation;
 mod admin_accounts;
+mod admin_contacts;
 mod admin_devices;
 mod admin_emails;
 pub(crate) mod admin_schemas;
@@ -66,6 +67,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(devices::router())
         .merge(contacts::router())
         .merge(auth_tokens::user_router())
+        .merge(account_creation_tokens::user_router())
         .merge(provisioning_tokens::user_router())
         .merge(turn::router())
         .merge(crate::provisioning::me_router())
@@ -83,6 +85,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(dictionary::router())
         .merge(external_accounts::router())
         .merge(contacts_lists::router())
+        .merge(admin_contacts::router())
         .route_layer(from_fn_with_state(state.clone(), require_admin));
     public.merge(user).merge(admin)
 }
@@ -97,6 +100,7 @@ pub(crate) fn documented() -> Vec<utoipa::openapi::OpenApi> {
         account_types::Doc::openapi(),
         activation::Doc::openapi(),
         admin_accounts::Doc::openapi(),
+        admin_contacts::Doc::openapi(),
         admin_schemas::Doc::openapi(),
         admin_devices::Doc::openapi(),
         admin_emails::Doc::openapi(),

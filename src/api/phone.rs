@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         (status = 200, description = "The code is sent", body = Empty),
         (status = 400, description = "The body is not a JSON object", body = Message),
         (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
+        (status = 403, description = "`Account unvalidated`: the account never consumed an account creation token and `APP_PHONE_EMAIL_CHANGE_NEEDS_CREATION_TOKEN` is on", body = Message),
         (status = 404, description = "The `From` header names no account", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),
         (status = 422, description = "The phone is missing, not `+` and 6 to 15 digits, or already used by an account; or the `From` header is missing or malformed", body = ValidationError),
@@ -52,6 +53,7 @@ async fn request(
     Extension(auth): Extension<AuthAccount>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
+    crate::creation_tokens::check_may_request_changes(&state, auth.account.id).await?;
     phone::request(&state, &auth.account, &body).await?;
     Ok(Json(json!({})))
 }

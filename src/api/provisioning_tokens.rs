@@ -7,6 +7,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
+use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::audit::{self, Action, By};
@@ -76,7 +77,8 @@ async fn provision_account(
     provision(&state, id, Some(&by)).await
 }
 
-/// The account's JSON (as `GET /api/accounts/me`) plus `provisioning_token`;
+/// The account's JSON (as `GET /api/accounts/me`) plus `provisioning_token`
+/// and `provisioning_token_expire_at`;
 /// an admin's issue (`by`) is recorded in the audit log.
 async fn provision(state: &AppState, account_id: i32, by: Option<&By>) -> ApiResult<Json<Value>> {
     let now = state.clock.now_naive();
@@ -84,13 +86,10 @@ async fn provision(state: &AppState, account_id: i32, by: Option<&By>) -> ApiRes
     let account = accounts::find_by_id(&txn, account_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let token = tokens::issue(
-        &txn,
-        account.id,
-        now,
-        state.config.provisioning_token_expiration_minutes,
-    )
-    .await?;
+    let minutes = state.config.provisioning_token_expiration_minutes;
+    let token = tokens::issue(&txn, account.id, now, minutes).await?;
+    // As upstream's account JSON: when the token stops working, or null.
+    let expire_at = minutes.map(|m| crate::creation_tokens::iso8601(now + Duration::minutes(m)));
     if let Some(by) = by {
         audit::record(&txn, by, Action::ProvisioningTokenIssue, &account).await?;
     }
@@ -99,6 +98,7 @@ async fn provision(state: &AppState, account_id: i32, by: Option<&By>) -> ApiRes
     tracing::info!(account_id, "provisioning token issued");
     let mut body = view.to_json(&state.config, false);
     body["provisioning_token"] = json!(token);
+    body["provisioning_token_expire_at"] = json!(expire_at);
     Ok(Json(body))
 }
 
@@ -118,4 +118,8 @@ struct ProvisionedAccount {
     #[serde(flatten)]
     account: Account,
     provisioning_token: String,
+    /// `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC), or null when provisioning
+    /// tokens do not expire (`APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES`).
+    #[schema(required = true)]
+    provisioning_token_expire_at: Option<String>,
 }

@@ -256,8 +256,9 @@ pub async fn lists_of_account(
         .await
 }
 
-/// The contacts of the lists an account is given, each once, ordered by
-/// id; with `address`, only the contact with that username and domain.
+/// The contacts of the lists an account is given and its direct contacts
+/// (see `super::contacts`), each once, ordered by id; with `address`, only
+/// the contact with that username and domain.
 pub async fn contacts_of_subscriber(
     conn: &impl ConnectionTrait,
     account_id: i32,
@@ -269,8 +270,11 @@ pub async fn contacts_of_subscriber(
         .from(contacts_list_contact::Entity)
         .and_where(Expr::col(contacts_list_contact::Column::ContactsListId).in_subquery(subscribed))
         .to_owned();
+    let mine = sea_orm::Condition::any()
+        .add(account::Column::Id.in_subquery(members))
+        .add(account::Column::Id.in_subquery(super::contacts::contact_ids(account_id)));
     let mut query = account::Entity::find()
-        .filter(account::Column::Id.in_subquery(members))
+        .filter(mine)
         .order_by_asc(account::Column::Id);
     if let Some((username, domain)) = address {
         query = query

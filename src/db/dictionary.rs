@@ -42,6 +42,32 @@ pub async fn of_accounts(
     Ok(by_account)
 }
 
+/// One entry, as a row.
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    account_id: i32,
+    key: &str,
+) -> Result<Option<entry::Model>, DbErr> {
+    entry::Entity::find()
+        .filter(entry::Column::AccountId.eq(account_id))
+        .filter(entry::Column::Key.eq(key))
+        .one(conn)
+        .await
+}
+
+/// An entry as upstream shows one (its row), times `Y-m-d H:i:s` (UTC) as
+/// the other objects of this API.
+pub fn to_json(row: &entry::Model) -> serde_json::Value {
+    serde_json::json!({
+        "id": row.id,
+        "account_id": row.account_id,
+        "key": row.key,
+        "value": row.value,
+        "created_at": crate::clock::format_datetime(&row.created_at),
+        "updated_at": crate::clock::format_datetime(&row.updated_at),
+    })
+}
+
 pub async fn get(
     conn: &impl ConnectionTrait,
     account_id: i32,
@@ -78,6 +104,32 @@ pub async fn set(
                 .update_columns([entry::Column::Value, entry::Column::UpdatedAt])
                 .to_owned(),
         )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Replaces every entry of an account with `entries` (none: empties it),
+/// in two statements whatever their number.
+pub async fn replace_all(
+    conn: &impl ConnectionTrait,
+    account_id: i32,
+    entries: &[(&str, &str)],
+    now: NaiveDateTime,
+) -> Result<(), DbErr> {
+    clear(conn, account_id).await?;
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows = entries.iter().map(|(key, value)| entry::ActiveModel {
+        account_id: Set(account_id),
+        key: Set(key.to_string()),
+        value: Set(value.to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    });
+    entry::Entity::insert_many(rows)
         .exec_without_returning(conn)
         .await?;
     Ok(())

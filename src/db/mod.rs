@@ -6,6 +6,7 @@ pub mod account_types;
 pub mod accounts;
 pub mod auth_record;
 pub mod cached_sql;
+pub mod contacts;
 pub mod contacts_lists;
 pub mod dictionary;
 pub mod entities;

@@ -203,7 +203,7 @@ async fn edit(
     };
     let by = By::account(&session.account, &client, &state.clock);
     let outcome = match validate_update(&form, &state.config, &account) {
-        Ok(change) => apply_update(&state, &account, change, &by).await,
+        Ok(change) => apply_update(&state, &account, change, None, &by).await,
         Err(err) => Err(err),
     };
     match outcome {

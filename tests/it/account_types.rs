@@ -18,7 +18,7 @@ async fn crud() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let response = create(&app, &admin, json!("door-phone_2")).await;
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status(), 201);
     let created = json(response).await;
     assert_eq!(keys(&created), ["id", "key"]);
     assert_eq!(created["key"], "door-phone_2");
@@ -87,7 +87,7 @@ async fn key_rules_and_uniqueness() {
     }
     assert_eq!(app.count("account_types").await, 0);
 
-    assert_eq!(create(&app, &admin, json!("door")).await.status(), 200);
+    assert_eq!(create(&app, &admin, json!("door")).await.status(), 201);
     let other = json(create(&app, &admin, json!("gate")).await).await;
     let response = create(&app, &admin, json!("door")).await;
     assert_eq!(response.status(), 422);
@@ -256,15 +256,19 @@ async fn types_and_dictionaries_for_many_accounts() {
     .send()
     .await
     .unwrap();
-    let map =
-        flexiapi::api::account_lists::types_and_dictionaries(&app.state.db, &[first.id, second.id])
-            .await
-            .unwrap();
+    let map = flexiapi::api::account_lists::lists_of(&app.state.db, &[first.id, second.id])
+        .await
+        .unwrap();
+    let first_lists = &map[&first.id];
     assert_eq!(
-        map[&first.id],
-        (json!([{"id": kind["id"], "key": "door"}]), json!({}))
+        first_lists.types,
+        json!([{"id": kind["id"], "key": "door"}])
     );
-    assert_eq!(map[&second.id], (json!([]), json!({"theme": "dark"})));
+    assert_eq!(first_lists.actions, json!([]));
+    assert_eq!(first_lists.dictionary, json!({}));
+    let second_lists = &map[&second.id];
+    assert_eq!(second_lists.types, json!([]));
+    assert_eq!(second_lists.dictionary, json!({"theme": "dark"}));
 
     // The admin account object shows both.
     let shown = json(

@@ -33,7 +33,7 @@ async fn crud() {
         json!({"key": "open-door", "code": "12ab"}),
     )
     .await;
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status(), 201);
     let action = json(response).await;
     assert_eq!(
         keys(&action),
@@ -65,6 +65,16 @@ async fn crud() {
     assert_eq!(list, json!([action.clone()]));
     let shown = json(app.as_key(&admin, Method::GET, &path).send().await.unwrap()).await;
     assert_eq!(shown, action);
+    // The admin account object lists the account's actions, as upstream.
+    let account_path = format!("/api/accounts/{}", account.id);
+    let shown = json(
+        app.as_key(&admin, Method::GET, &account_path)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(shown["actions"], json!([action.clone()]));
 
     let response = app
         .as_key(&admin, Method::PUT, &path)
@@ -115,13 +125,18 @@ async fn refused_without_dtmf_protocol() {
             .await
             .unwrap();
         assert_eq!(response.status(), 403, "{method} {path}");
+        assert_eq!(
+            json(response).await["message"],
+            "DTMF Protocol must be configured",
+            "{method} {path}"
+        );
     }
     assert_eq!(app.count("account_actions").await, 0);
 
     // Once it has one, the same request passes.
     account_columns::set(&app, account.id, "dtmf_protocol", Some("rfc2833")).await;
     let response = create(&app, &admin, account.id, json!({"key": "a", "code": "1"})).await;
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status(), 201);
 }
 
 #[tokio::test]
@@ -151,7 +166,7 @@ async fn field_rules_and_uniqueness() {
         create(&app, &admin, account.id, json!({"key": "a", "code": "1"}))
             .await
             .status(),
-        200
+        201
     );
     let response = create(&app, &admin, account.id, json!({"key": "a", "code": "2"})).await;
     assert_eq!(response.status(), 422);
@@ -162,7 +177,7 @@ async fn field_rules_and_uniqueness() {
         create(&app, &admin, other.id, json!({"key": "a", "code": "1"}))
             .await
             .status(),
-        200
+        201
     );
     // An action of another account is not found through this one.
     let theirs = json(

@@ -121,8 +121,12 @@ async fn resolve_finds_an_account_by_address_or_alias() {
     ] {
         let response = get(&app, &admin, &format!("/api/resolve/{sip}")).await;
         assert_eq!(response.status(), 200, "{sip}");
-        let account = json(response).await;
-        assert_eq!(keys(&account), admin_account_keys());
+        // Upstream's typed envelope around the admin account object.
+        let resolved = json(response).await;
+        assert_eq!(keys(&resolved), ["payload", "type"], "{sip}");
+        assert_eq!(resolved["type"], "account");
+        let account = &resolved["payload"];
+        assert_eq!(keys(account), admin_account_keys());
         assert_eq!(account["id"], user.id);
     }
     for sip in [

@@ -45,13 +45,28 @@ async fn set_show_replace_delete_and_clear() {
     assert_eq!(all(&app, &admin, account.id).await, json!({}));
 
     let response = set(&app, &admin, account.id, "theme", json!({"value": "dark"})).await;
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status(), 201);
+    // Upstream's entry: its row (this was `{key, value}` only).
+    let created = json(response).await;
+    let mut fields: Vec<&String> = created.as_object().unwrap().keys().collect();
+    fields.sort();
     assert_eq!(
-        json(response).await,
-        json!({"key": "theme", "value": "dark"})
+        fields,
+        [
+            "account_id",
+            "created_at",
+            "id",
+            "key",
+            "updated_at",
+            "value"
+        ]
     );
-    // A second POST replaces the value, it never duplicates the key.
-    set(
+    assert_eq!(created["account_id"], account.id);
+    assert_eq!(created["key"], "theme");
+    assert_eq!(created["value"], "dark");
+    // A second POST replaces the value, it never duplicates the key; it
+    // answers 201 too, as upstream (the entry is written anew).
+    let response = set(
         &app,
         &admin,
         account.id,
@@ -59,6 +74,10 @@ async fn set_show_replace_delete_and_clear() {
         json!({"value": "light, \"🌞\""}),
     )
     .await;
+    assert_eq!(response.status(), 201);
+    let replaced = json(response).await;
+    assert_eq!(replaced["id"], created["id"]);
+    assert_eq!(replaced["value"], "light, \"🌞\"");
     // Keys are case-sensitive on every backend.
     set(&app, &admin, account.id, "Theme", json!({"value": "other"})).await;
     set(
@@ -77,7 +96,7 @@ async fn set_show_replace_delete_and_clear() {
 
     let path = format!("/api/accounts/{}/dictionary/theme", account.id);
     let shown = json(app.as_key(&admin, Method::GET, &path).send().await.unwrap()).await;
-    assert_eq!(shown, json!({"key": "theme", "value": "light, \"🌞\""}));
+    assert_eq!(shown, replaced);
 
     let response = app
         .as_key(&admin, Method::DELETE, &path)

@@ -50,7 +50,7 @@ async fn create_show_replace_delete() {
     assert_eq!(response.status(), 404);
 
     let response = store(&app, &admin, account.id, &body()).await;
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status(), 201);
     let created = json(response).await;
     assert_eq!(
         keys(&created),
@@ -174,7 +174,7 @@ async fn one_address_per_external_account() {
     let admin = app.admin().await;
     let first = app.account("first_user", "SHA-256", false).await;
     let second = app.account("second_user", "SHA-256", false).await;
-    assert_eq!(store(&app, &admin, first.id, &body()).await.status(), 200);
+    assert_eq!(store(&app, &admin, first.id, &body()).await.status(), 201);
     let response = store(&app, &admin, second.id, &body()).await;
     assert_eq!(response.status(), 422);
     assert!(json(response).await["errors"]["username"].is_array());
@@ -184,7 +184,7 @@ async fn one_address_per_external_account() {
     other_case["username"] = json!("Remote.User");
     assert_eq!(
         store(&app, &admin, second.id, &other_case).await.status(),
-        200
+        201
     );
     assert_eq!(app.count("external_accounts").await, 2);
 }

@@ -254,6 +254,7 @@ pub fn admin_account_keys() -> Vec<String> {
             "display_name",
             "dtmf_protocol",
             "types",
+            "actions",
             "dictionary",
         ]
         .iter()

@@ -60,5 +60,6 @@ mod test_db;
 mod tokens;
 mod turn;
 mod types;
+mod upstream_parity;
 mod vcard;
 mod with_token;

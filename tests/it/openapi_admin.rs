@@ -464,7 +464,7 @@ async fn admin_answers_match_the_documented_statuses_and_schemas() {
 
     // Account types.
     let kind = c
-        .send(M::POST, "/api/account_types", json!({"key": "door"}), 200)
+        .send(M::POST, "/api/account_types", json!({"key": "door"}), 201)
         .await;
     let kind = format!("/api/account_types/{}", kind["id"]);
     c.send(M::POST, "/api/account_types", json!({"key": "door"}), 422)
@@ -486,7 +486,7 @@ async fn admin_answers_match_the_documented_statuses_and_schemas() {
     // DTMF actions (the account has a DTMF protocol, the admin none).
     let actions = format!("{account}/actions");
     let action = c
-        .send(M::POST, &actions, json!({"key": "open", "code": "12"}), 200)
+        .send(M::POST, &actions, json!({"key": "open", "code": "12"}), 201)
         .await;
     let action = format!("{actions}/{}", action["id"]);
     c.send(M::POST, &actions, json!({"key": "Open"}), 422).await;
@@ -501,7 +501,7 @@ async fn admin_answers_match_the_documented_statuses_and_schemas() {
 
     // Dictionary.
     let entry = format!("{account}/dictionary/color");
-    c.send(M::POST, &entry, json!({"value": "blue"}), 200).await;
+    c.send(M::POST, &entry, json!({"value": "blue"}), 201).await;
     c.send(M::POST, &entry, json!({}), 422).await;
     c.call(M::GET, &format!("{account}/dictionary"), None, 200)
         .await;
@@ -523,7 +523,7 @@ async fn admin_answers_match_the_documented_statuses_and_schemas() {
         &external,
         json!({"username": "ext", "domain": "ext.example.org", "protocol": "TLS",
                "password": "outside"}),
-        200,
+        201,
     )
     .await;
     c.send(M::POST, &external, json!({"protocol": "SCTP"}), 422)
@@ -537,7 +537,7 @@ async fn admin_answers_match_the_documented_statuses_and_schemas() {
             M::POST,
             "/api/contacts_lists",
             json!({"title": "Team", "description": "Everyone"}),
-            200,
+            201,
         )
         .await;
     let list_id = list["id"].clone();
@@ -554,16 +554,36 @@ async fn admin_answers_match_the_documented_statuses_and_schemas() {
     .await;
     let contact = format!("{list}/contacts/{id}");
     c.call(M::POST, &contact, None, 200).await;
-    c.call(M::POST, &contact, None, 403).await;
+    c.call(M::POST, &contact, None, 200).await;
     let shown = c.call(M::GET, &list, None, 200).await;
     assert_eq!(shown["contacts_count"], 1);
+    c.send(
+        M::PATCH,
+        &list,
+        json!({"title": "Team", "description": "Patched"}),
+        200,
+    )
+    .await;
+    c.send(M::PATCH, &list, json!({"title": "Team"}), 422).await;
     c.call(M::DELETE, &contact, None, 200).await;
+    c.call(M::DELETE, &contact, None, 404).await;
     let subscription = format!("{account}/contacts_lists/{list_id}");
     c.call(M::POST, &subscription, None, 200).await;
     c.call(M::DELETE, &subscription, None, 200).await;
     c.call(M::DELETE, &subscription, None, 403).await;
     c.call(M::DELETE, &list, None, 200).await;
     c.call(M::GET, &list, None, 404).await;
+
+    // Direct contacts (the admin as the account's contact).
+    let direct = format!("{account}/contacts/{}", admin.id);
+    c.call(M::POST, &direct, None, 200).await;
+    c.call(M::POST, &direct, None, 200).await;
+    c.call(M::GET, &format!("{account}/contacts"), None, 200)
+        .await;
+    c.call(M::GET, &direct, None, 200).await;
+    c.call(M::DELETE, &direct, None, 200).await;
+    c.call(M::DELETE, &direct, None, 404).await;
+    c.call(M::GET, &direct, None, 404).await;
 
     // The guard's own answers.
     let response = app

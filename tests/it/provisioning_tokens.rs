@@ -76,8 +76,11 @@ async fn admin_issues_a_token_that_provisions_once_and_activates() {
     let body = admin_provision(&app, &admin, id).await;
     let mut expected = account_keys();
     expected.push("provisioning_token".into());
+    expected.push("provisioning_token_expire_at".into());
     expected.sort();
     assert_eq!(keys(&body), expected);
+    // Tokens do not expire unless configured: upstream's null.
+    assert_eq!(body["provisioning_token_expire_at"], Value::Null);
     assert_eq!(body["id"], id);
     let token = token_of(&body);
     assert_eq!(token.len(), 20);
@@ -172,7 +175,14 @@ async fn tokens_expire_when_configured() {
     let app = TestApp::spawn_with(&[("APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES", "30")]).await;
     let admin = app.admin().await;
     let alice = app.account("alice_ptexp", "SHA-256", false).await;
-    let token = token_of(&admin_provision(&app, &admin, alice.id).await);
+    let issued_at = app.state.clock.now_naive();
+    let body = admin_provision(&app, &admin, alice.id).await;
+    // The account JSON says when the token stops working, as upstream's.
+    let expected = (issued_at + Duration::minutes(30))
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string();
+    assert_eq!(body["provisioning_token_expire_at"], expected.as_str());
+    let token = token_of(&body);
     app.state.clock.advance(Duration::minutes(29));
     let qr = app
         .get(&format!("/provisioning/qrcode/{token}"))

@@ -17,6 +17,7 @@ pub mod app_setting;
 pub mod audit_log;
 pub mod auth_token;
 pub mod code_guard;
+pub mod contact;
 pub mod contacts_list;
 pub mod contacts_list_contact;
 pub mod email_changed;

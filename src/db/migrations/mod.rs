@@ -19,6 +19,7 @@ mod m20261201_000080_audit_other_targets;
 mod m20261202_000001_sqlite_accounts_id_index;
 mod m20261207_000010_activation_while_blocked;
 mod m20261207_000020_code_guards;
+mod m20261207_000040_contacts;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_sqlite_accounts_id_index::Migration),
             Box::new(m20261207_000010_activation_while_blocked::Migration),
             Box::new(m20261207_000020_code_guards::Migration),
+            Box::new(m20261207_000040_contacts::Migration),
         ]
     }
 }
