@@ -79,8 +79,15 @@ async fn admin_issues_a_token_that_provisions_once_and_activates() {
     expected.push("provisioning_token_expire_at".into());
     expected.sort();
     assert_eq!(keys(&body), expected);
-    // Tokens do not expire unless configured: upstream's null.
-    assert_eq!(body["provisioning_token_expire_at"], Value::Null);
+    // Tokens live APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES (a day by
+    // default), shown in upstream's ISO 8601 form.
+    let expire_at = body["provisioning_token_expire_at"].as_str().unwrap();
+    let expire_at = chrono::DateTime::parse_from_rfc3339(expire_at).unwrap();
+    let in_a_day = chrono::Utc::now() + chrono::Duration::days(1);
+    assert!(
+        (expire_at.timestamp() - in_a_day.timestamp()).abs() < 60,
+        "{expire_at}"
+    );
     assert_eq!(body["id"], id);
     let token = token_of(&body);
     assert_eq!(token.len(), 20);

@@ -236,8 +236,15 @@ async fn an_account_consumes_a_creation_token_once() {
     let body = json!({"account_creation_token": token});
     let response = send(&app, &user, Method::POST, CONSUME, body.clone()).await;
     assert_eq!(response.status(), 200);
+    let mut answer = json(response).await;
+    // Creation tokens live a day by default (APP_ACCOUNT_CREATION_TOKEN_EXPIRATION_MINUTES).
+    let expire_at = answer["expire_at"].take();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(expire_at.as_str().unwrap()).is_ok(),
+        "{expire_at}"
+    );
     assert_eq!(
-        json(response).await,
+        answer,
         json!({"token": token, "expire_at": null, "used": true, "account_id": user.id})
     );
     let rows = {
