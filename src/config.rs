@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::client_address::IpRange;
+pub use crate::connections::ConnectionLimits;
 
 /// A configuration error always names the variable at fault.
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +142,8 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     /// Separate address serving `/metrics` (then not on `listen`).
     pub metrics_listen: Option<SocketAddr>,
+    /// Timeouts and cap of the HTTP connections, and the shutdown grace.
+    pub connections: ConnectionLimits,
     /// Validity of an account creation token; `None`: no expiry.
     pub account_creation_token_expiration_minutes: Option<i64>,
     /// A device whose creation token was used this recently gets no new one.
@@ -353,6 +356,7 @@ impl Config {
             nonce_lifetime_minutes: vars.positive("APP_NONCE_LIFETIME_MINUTES", 60)? as i64,
             metrics_token,
             metrics_listen,
+            connections: connection_limits(&vars)?,
             account_creation_token_expiration_minutes: vars
                 .minutes_or_none("APP_ACCOUNT_CREATION_TOKEN_EXPIRATION_MINUTES", 0)?,
             account_creation_token_retry_minutes: vars
@@ -547,6 +551,34 @@ fn database_url(vars: &Vars) -> Result<String, ConfigError> {
         _ => String::new(),
     };
     Ok(format!("{scheme}://{credentials}{host}{port}/{database}"))
+}
+
+fn connection_limits(vars: &Vars) -> Result<ConnectionLimits, ConfigError> {
+    let defaults = ConnectionLimits::default();
+    let seconds = |name: &str, default: Duration| -> Result<Duration, ConfigError> {
+        Ok(Duration::from_secs(
+            vars.positive(name, default.as_secs() as u32)?.into(),
+        ))
+    };
+    let idle_timeout = seconds("APP_IDLE_TIMEOUT_SECONDS", defaults.idle_timeout)?;
+    // Nothing moves on a connection while its handler works: a shorter
+    // idle cut would close it under a request still within its time.
+    if idle_timeout.as_secs() <= REQUEST_TIMEOUT_SECONDS {
+        return Err(invalid(
+            "APP_IDLE_TIMEOUT_SECONDS",
+            format!("must be above the {REQUEST_TIMEOUT_SECONDS}-second request timeout"),
+        ));
+    }
+    Ok(ConnectionLimits {
+        header_read_timeout: seconds(
+            "APP_HEADER_READ_TIMEOUT_SECONDS",
+            defaults.header_read_timeout,
+        )?,
+        idle_timeout,
+        max_connections: vars.positive("APP_MAX_CONNECTIONS", defaults.max_connections as u32)?
+            as usize,
+        shutdown_grace: seconds("APP_SHUTDOWN_GRACE_SECONDS", defaults.shutdown_grace)?,
+    })
 }
 
 fn db_pool(vars: &Vars) -> Result<DbPoolConfig, ConfigError> {

@@ -11,6 +11,7 @@ pub mod client_address;
 pub mod clock;
 pub mod codes;
 pub mod config;
+pub mod connections;
 pub mod console;
 pub mod console_accounts;
 pub mod creation_tokens;

@@ -1,7 +1,7 @@
 //! The HTTP application: routes, middleware stack, graceful serving.
 
 use std::borrow::Cow;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnRequest, TraceLayer};
 use tracing::Level;
 
+use crate::connections::{self, ConnectionLimits};
 use crate::error::message_response;
 use crate::input::BODY_LIMIT_BYTES;
 use crate::state::AppState;
@@ -81,11 +82,10 @@ pub fn metrics_app(state: AppState) -> Router {
 /// Serves [`metrics_app`] on `listener` (bound at start, beside the main
 /// address, so that a taken port fails the start) until the process ends.
 pub fn spawn_metrics(listener: TcpListener, state: AppState) {
+    let limits = state.config.connections.clone();
     let metrics = metrics_app(state);
     tokio::spawn(async move {
-        if let Err(err) = axum::serve(listener, metrics).await {
-            tracing::error!(error = %err, "the metrics listener stopped");
-        }
+        connections::serve(listener, metrics, &limits, std::future::pending()).await;
     });
 }
 
@@ -121,14 +121,11 @@ fn loggable_path(path: &str) -> Cow<'_, str> {
         })
 }
 
-/// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
-pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+/// Serves until SIGTERM or SIGINT, then lets in-flight requests finish
+/// within the grace period.
+pub async fn serve(listener: TcpListener, state: AppState) {
+    let limits = state.config.connections.clone();
+    connections::serve(listener, app(state), &limits, shutdown_signal()).await;
 }
 
 /// The `503` message while the service waits for its database at start.
@@ -144,6 +141,7 @@ pub const STARTING: &str = "The service is starting: waiting for the database.";
 /// rather than a refused connection.
 pub async fn serve_when_ready(
     listener: TcpListener,
+    limits: &ConnectionLimits,
     ready: impl Future<Output = anyhow::Result<AppState>>,
 ) -> anyhow::Result<()> {
     let application: Arc<OnceLock<Router>> = Arc::default();
@@ -163,14 +161,12 @@ pub async fn serve_when_ready(
             }
         })
     };
-    let serving = axum::serve(
+    let serving = connections::serve(
         listener,
-        Router::new()
-            .fallback_service(dispatch)
-            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .into_future();
+        Router::new().fallback_service(dispatch),
+        limits,
+        shutdown_signal(),
+    );
     tokio::pin!(serving);
     tokio::select! {
         state = ready => {
@@ -178,9 +174,9 @@ pub async fn serve_when_ready(
             tracing::info!("database ready: serving");
         }
         // Stopped while still waiting for the database.
-        stopped = &mut serving => return Ok(stopped?),
+        () = &mut serving => return Ok(()),
     }
-    serving.await?;
+    serving.await;
     Ok(())
 }
 

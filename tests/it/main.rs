@@ -18,6 +18,7 @@ mod auth;
 mod auth_tokens;
 mod backends;
 mod bad_input;
+mod connections;
 mod console;
 mod console_admin;
 mod contacts_lists;
