@@ -21,6 +21,7 @@ pub mod error;
 pub mod health;
 pub mod import;
 pub mod input;
+pub mod input_guard;
 pub mod metrics;
 pub mod notify;
 pub mod openapi;

@@ -22,6 +22,7 @@ mod connections;
 mod console;
 mod console_admin;
 mod contacts_lists;
+mod control_characters;
 mod db_import;
 mod db_outage;
 mod dictionary;
