@@ -87,6 +87,9 @@ pub struct DbPoolConfig {
     /// How long a request waits for a pooled connection (opening a new one
     /// included) before it gets `503`.
     pub acquire_timeout: Duration,
+    /// A request still running after this long checks that the database
+    /// answers (a ping within the acquire timeout), else gets `503`.
+    pub query_timeout: Duration,
 }
 
 impl Default for DbPoolConfig {
@@ -95,6 +98,7 @@ impl Default for DbPoolConfig {
             max_connections: None,
             connect_timeout: Duration::from_secs(10),
             acquire_timeout: Duration::from_secs(5),
+            query_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -602,10 +606,22 @@ fn db_pool(vars: &Vars) -> Result<DbPoolConfig, ConfigError> {
             format!("must be below the {REQUEST_TIMEOUT_SECONDS}-second request timeout"),
         ));
     }
+    let query = vars.positive("DB_QUERY_TIMEOUT_SECONDS", seconds(defaults.query_timeout))?;
+    // A silent database must give its 503 before the request cut.
+    if u64::from(query) + u64::from(acquire) >= REQUEST_TIMEOUT_SECONDS {
+        return Err(invalid(
+            "DB_QUERY_TIMEOUT_SECONDS",
+            format!(
+                "with DB_ACQUIRE_TIMEOUT_SECONDS, must stay below the \
+                 {REQUEST_TIMEOUT_SECONDS}-second request timeout"
+            ),
+        ));
+    }
     Ok(DbPoolConfig {
         max_connections,
         connect_timeout: Duration::from_secs(connect.into()),
         acquire_timeout: Duration::from_secs(acquire.into()),
+        query_timeout: Duration::from_secs(query.into()),
     })
 }
 
@@ -849,7 +865,8 @@ mod tests {
         let c = config(&[
             ("DB_POOL_MAX", "64"),
             ("DB_CONNECT_TIMEOUT_SECONDS", "3"),
-            ("DB_ACQUIRE_TIMEOUT_SECONDS", "29"),
+            ("DB_ACQUIRE_TIMEOUT_SECONDS", "20"),
+            ("DB_QUERY_TIMEOUT_SECONDS", "9"),
         ])
         .unwrap();
         assert_eq!(
@@ -857,8 +874,22 @@ mod tests {
             DbPoolConfig {
                 max_connections: Some(64),
                 connect_timeout: Duration::from_secs(3),
-                acquire_timeout: Duration::from_secs(29),
+                acquire_timeout: Duration::from_secs(20),
+                query_timeout: Duration::from_secs(9),
             }
+        );
+        // Both waits together stay below the request cut.
+        let err = config(&[
+            ("DB_ACQUIRE_TIMEOUT_SECONDS", "20"),
+            ("DB_QUERY_TIMEOUT_SECONDS", "10"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "DB_QUERY_TIMEOUT_SECONDS");
+        let err = config(&[("APP_IDLE_TIMEOUT_SECONDS", "30")]).unwrap_err();
+        assert_eq!(err.variable, "APP_IDLE_TIMEOUT_SECONDS");
+        assert_eq!(
+            config(&[]).unwrap().connections,
+            crate::connections::ConnectionLimits::default()
         );
     }
 

@@ -16,6 +16,7 @@ pub mod console;
 pub mod console_accounts;
 pub mod creation_tokens;
 pub mod db;
+pub mod deadline;
 pub mod email_change;
 pub mod error;
 pub mod health;

@@ -13,7 +13,6 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnRequest, TraceLayer};
 use tracing::Level;
 
@@ -44,10 +43,8 @@ pub fn app(state: AppState) -> Router {
             message_response(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(crate::config::REQUEST_TIMEOUT_SECONDS),
-        ))
+        // The request cut, and the 503 of a database gone silent.
+        .layer(from_fn_with_state(state.clone(), crate::deadline::bound))
         .layer(from_fn_with_state(state.clone(), crate::metrics::track))
         // One line per request: method, path (never the query, and never a
         // path segment that is a secret), status and latency.
