@@ -13,15 +13,21 @@
 //! C1 controls U+0080 to U+009F. Multipart bodies (file uploads) are left
 //! to their importer.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
 use axum::body::{Body, Bytes};
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, Limited};
 use percent_encoding::percent_decode;
 use serde_json::Value;
+use tower::{Layer, Service};
 
 use crate::error::ApiError;
 use crate::input::BODY_LIMIT_BYTES;
@@ -35,59 +41,130 @@ fn refused_field(field: &str) -> ApiError {
     )
 }
 
-/// The guard of the API's routes: a JSON `422`.
-pub async fn refuse_in_api(state: State<AppState>, request: Request, next: Next) -> Response {
-    guard(state, request, next, Reply::Json).await
+/// The guard as a layer: `Reply::Json` on the API's routes, `Reply::Page`
+/// (the "Invalid data" page) on the panel's.
+#[derive(Clone)]
+pub struct InputGuard {
+    app_name: Arc<str>,
+    reply: Reply,
 }
 
-/// The guard of the panel's routes: its "Invalid data" page.
-pub async fn refuse_in_panel(state: State<AppState>, request: Request, next: Next) -> Response {
-    guard(state, request, next, Reply::Page).await
-}
-
-#[derive(Clone, Copy)]
-enum Reply {
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
     Json,
     Page,
 }
 
-async fn guard(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-    reply: Reply,
-) -> Response {
-    let refuse = |err: ApiError| match reply {
-        Reply::Json => err.into_response(),
-        Reply::Page => crate::panel::refused_input(&state.config.app_name, err),
-    };
-    let (parts, body) = request.into_parts();
-    if let Some((field, in_path)) = bad_field_in_head(&parts) {
-        // A panel link with a control character names nothing: not found.
-        if in_path && matches!(reply, Reply::Page) {
-            return refuse(ApiError::not_found());
+impl InputGuard {
+    pub fn new(state: &AppState, reply: Reply) -> Self {
+        InputGuard {
+            app_name: state.config.app_name.as_str().into(),
+            reply,
         }
-        return refuse(refused_field(&field));
     }
-    let body = if has_text_body(&parts) {
-        let bytes = match Limited::new(body, BODY_LIMIT_BYTES).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(err) if err.is::<http_body_util::LengthLimitError>() => {
-                return refuse(ApiError::PayloadTooLarge);
-            }
-            Err(_) => {
-                let err = ApiError::BadRequest("The request body could not be read.".into());
-                return refuse(err);
-            }
-        };
-        if let Some(field) = bad_field_in_body(&parts.headers, &bytes) {
-            return refuse(refused_field(&field));
+
+    fn refuse(&self, err: ApiError) -> Response {
+        match self.reply {
+            Reply::Json => err.into_response(),
+            Reply::Page => crate::panel::refused_input(&self.app_name, err),
         }
-        Body::from(bytes)
-    } else {
-        body
-    };
-    next.run(Request::from_parts(parts, body)).await
+    }
+}
+
+impl<S> Layer<S> for InputGuard {
+    type Service = Guarded<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Guarded {
+            guard: self.clone(),
+            inner,
+        }
+    }
+}
+
+/// A service behind [`InputGuard`]. A request without a body (most, and
+/// the hot `GET`s) is checked and passed on as is: no allocation, no
+/// boxed future; one with a body is read first.
+#[derive(Clone)]
+pub struct Guarded<S> {
+    guard: InputGuard,
+    inner: S,
+}
+
+type Boxed = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+/// The inner service's own future, or the boxed one of a request read
+/// (or refused) first.
+pub enum GuardFuture<F> {
+    Passed(F),
+    Read(Boxed),
+}
+
+impl<F> Future for GuardFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>> + Unpin,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            GuardFuture::Passed(future) => Pin::new(future).poll(cx),
+            GuardFuture::Read(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl<S> Service<Request> for Guarded<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + Unpin + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = GuardFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let (parts, body) = request.into_parts();
+        if let Some((field, in_path)) = bad_field_in_head(&parts) {
+            // A panel link with a control character names nothing.
+            let err = if in_path && self.guard.reply == Reply::Page {
+                ApiError::not_found()
+            } else {
+                refused_field(&field)
+            };
+            let response = self.guard.refuse(err);
+            return GuardFuture::Read(Box::pin(async move { Ok(response) }));
+        }
+        if !has_text_body(&parts) {
+            return GuardFuture::Passed(self.inner.call(Request::from_parts(parts, body)));
+        }
+        // The ready service goes with the request; a clone stays here.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let guard = self.guard.clone();
+        GuardFuture::Read(Box::pin(async move {
+            let bytes = match Limited::new(body, BODY_LIMIT_BYTES).collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(err) if err.is::<http_body_util::LengthLimitError>() => {
+                    return Ok(guard.refuse(ApiError::PayloadTooLarge));
+                }
+                Err(_) => {
+                    let err = ApiError::BadRequest("The request body could not be read.".into());
+                    return Ok(guard.refuse(err));
+                }
+            };
+            if let Some(field) = bad_field_in_body(&parts.headers, &bytes) {
+                return Ok(guard.refuse(refused_field(&field)));
+            }
+            inner
+                .call(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }))
+    }
 }
 
 /// A control character refused in a body string (tab, LF and CR pass).

@@ -19,15 +19,15 @@ use tracing::Level;
 use crate::connections::{self, ConnectionLimits};
 use crate::error::message_response;
 use crate::input::BODY_LIMIT_BYTES;
-use crate::input_guard;
+use crate::input_guard::{InputGuard, Reply};
 use crate::state::AppState;
 
 /// The whole application; shared by `serve` and the tests.
 pub fn app(state: AppState) -> Router {
     // The input guard runs before every handler, so before any query
     // (docs/api.md, "Text input"); the panel answers it with its page.
-    let json_guard = from_fn_with_state(state.clone(), input_guard::refuse_in_api);
-    let page_guard = from_fn_with_state(state.clone(), input_guard::refuse_in_panel);
+    let json_guard = InputGuard::new(&state, Reply::Json);
+    let page_guard = InputGuard::new(&state, Reply::Page);
     let mut router = Router::new()
         .merge(crate::api::router(&state).layer(json_guard.clone()))
         .merge(crate::panel::router().layer(page_guard))
