@@ -11,15 +11,19 @@
 //! database goes silent answers `503` within `DB_QUERY_TIMEOUT_SECONDS +
 //! DB_ACQUIRE_TIMEOUT_SECONDS`, below the 30-second request cut.
 
+use std::convert::Infallible;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use pin_project_lite::pin_project;
+use tokio::time::{Instant, Sleep};
+use tower::{Layer, Service};
 
-use crate::db::Db;
 use crate::error::{ApiError, DATABASE_UNAVAILABLE};
 use crate::state::AppState;
 
@@ -49,127 +53,168 @@ impl Deadlines {
 
 /// How a request ended when it did not end by itself.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Cut {
+enum Cut {
     DatabaseSilent,
     TooLong,
 }
 
-/// The middleware: a request cut answers JSON (the panel's page when a
-/// browser asked for HTML).
-pub async fn bound(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let wants_page = request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|accept| accept.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"))
-        && !request.uri().path().starts_with("/api");
-    let cut = match run_bounded(next.run(request), &state.db, Deadlines::of(&state)).await {
-        Ok(response) => return response,
-        Err(cut) => cut,
-    };
-    let err = match cut {
+/// The bounds as a layer.
+#[derive(Clone)]
+pub struct DeadlineLayer {
+    state: AppState,
+}
+
+impl DeadlineLayer {
+    pub fn new(state: AppState) -> Self {
+        DeadlineLayer { state }
+    }
+}
+
+impl<S> Layer<S> for DeadlineLayer {
+    type Service = Deadlined<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Deadlined {
+            state: self.state.clone(),
+            inner,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Deadlined<S> {
+    state: AppState,
+    inner: S,
+}
+
+impl<S> Service<Request> for Deadlined<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = DeadlineFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let wants_page = !request.uri().path().starts_with("/api")
+            && request
+                .headers()
+                .get(header::ACCEPT)
+                .and_then(|accept| accept.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"));
+        let deadlines = Deadlines::of(&self.state);
+        let started = Instant::now();
+        DeadlineFuture {
+            inner: self.inner.call(request),
+            timer: tokio::time::sleep_until(started + deadlines.probe_after),
+            phase: Phase::Running,
+            started,
+            deadlines,
+            state: self.state.clone(),
+            wants_page,
+        }
+    }
+}
+
+type Probe = Pin<Box<dyn Future<Output = bool> + Send>>;
+
+enum Phase {
+    /// Within the probe delay: the only cost is the timer, as a timeout's.
+    Running,
+    /// Running long: the database is being pinged (boxed; slow path only).
+    Probing(Probe),
+    /// The database answered: on to the request cut.
+    Slow,
+}
+
+pin_project! {
+    /// The inner future under the bounds; a cut answers in its place.
+    pub struct DeadlineFuture<F> {
+        #[pin]
+        inner: F,
+        #[pin]
+        timer: Sleep,
+        phase: Phase,
+        started: Instant,
+        deadlines: Deadlines,
+        state: AppState,
+        wants_page: bool,
+    }
+}
+
+impl<F> Future for DeadlineFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if let Poll::Ready(done) = this.inner.poll(cx) {
+            return Poll::Ready(done);
+        }
+        loop {
+            match this.phase {
+                Phase::Running => {
+                    ready!(this.timer.as_mut().poll(cx));
+                    let state = this.state.clone();
+                    let timeout = this.deadlines.probe_timeout;
+                    *this.phase = Phase::Probing(Box::pin(async move {
+                        crate::db::reachable(&state.db, timeout).await
+                    }));
+                }
+                Phase::Probing(probe) => {
+                    if ready!(probe.as_mut().poll(cx)) {
+                        let cut = *this.started + this.deadlines.request;
+                        this.timer.as_mut().reset(cut);
+                        *this.phase = Phase::Slow;
+                    } else {
+                        let response =
+                            cut_response(this.state, Cut::DatabaseSilent, *this.wants_page);
+                        return Poll::Ready(Ok(response));
+                    }
+                }
+                Phase::Slow => {
+                    ready!(this.timer.as_mut().poll(cx));
+                    let response = cut_response(this.state, Cut::TooLong, *this.wants_page);
+                    return Poll::Ready(Ok(response));
+                }
+            }
+        }
+    }
+}
+
+/// The answer of a cut request: JSON, or the panel's page when a browser
+/// asked for HTML.
+fn cut_response(state: &AppState, cut: Cut, wants_page: bool) -> Response {
+    let (err, status) = match cut {
         Cut::DatabaseSilent => {
             tracing::warn!("database silent: a request was cut");
-            ApiError::Unavailable(DATABASE_UNAVAILABLE.to_string())
+            (
+                ApiError::Unavailable(DATABASE_UNAVAILABLE.to_string()),
+                StatusCode::SERVICE_UNAVAILABLE,
+            )
         }
         Cut::TooLong => {
             tracing::warn!("a request was cut at the request timeout");
-            let mut response =
-                crate::error::message_response(StatusCode::REQUEST_TIMEOUT, REQUEST_CUT);
-            if wants_page {
-                response = crate::panel::refused_input(
-                    &state.config.app_name,
-                    ApiError::BadRequest(REQUEST_CUT.to_string()),
-                );
-                *response.status_mut() = StatusCode::REQUEST_TIMEOUT;
+            if !wants_page {
+                return crate::error::message_response(StatusCode::REQUEST_TIMEOUT, REQUEST_CUT);
             }
-            return response;
+            (
+                ApiError::BadRequest(REQUEST_CUT.to_string()),
+                StatusCode::REQUEST_TIMEOUT,
+            )
         }
     };
     if wants_page {
-        crate::panel::refused_input(&state.config.app_name, err)
+        let mut response = crate::panel::refused_input(&state.config.app_name, err);
+        *response.status_mut() = status;
+        response
     } else {
         err.into_response()
-    }
-}
-
-/// Runs `work` within `deadlines`, probing `db` once it runs long.
-pub async fn run_bounded<T>(
-    work: impl Future<Output = T>,
-    db: &Db,
-    deadlines: Deadlines,
-) -> Result<T, Cut> {
-    tokio::pin!(work);
-    let started = tokio::time::Instant::now();
-    if let Ok(done) = tokio::time::timeout(deadlines.probe_after, &mut work).await {
-        return Ok(done);
-    }
-    tokio::select! {
-        done = &mut work => return Ok(done),
-        up = crate::db::reachable(db, deadlines.probe_timeout) => {
-            if !up {
-                return Err(Cut::DatabaseSilent);
-            }
-        }
-    }
-    tokio::time::timeout_at(started + deadlines.request, work)
-        .await
-        .map_err(|_| Cut::TooLong)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn deadlines() -> Deadlines {
-        Deadlines {
-            probe_after: Duration::from_millis(100),
-            probe_timeout: Duration::from_millis(100),
-            request: Duration::from_millis(400),
-        }
-    }
-
-    #[tokio::test]
-    async fn a_slow_request_with_a_live_database_runs_to_the_request_cut() {
-        let db = crate::db::connect("sqlite::memory:").await.unwrap();
-        let quick = run_bounded(async { 7 }, &db, deadlines()).await;
-        assert_eq!(quick, Ok(7));
-        let slow = tokio::time::sleep(Duration::from_millis(250));
-        assert_eq!(run_bounded(slow, &db, deadlines()).await, Ok(()));
-        let started = std::time::Instant::now();
-        let stuck = std::future::pending::<()>();
-        assert_eq!(
-            run_bounded(stuck, &db, deadlines()).await,
-            Err(Cut::TooLong)
-        );
-        assert!(started.elapsed() >= Duration::from_millis(390));
-    }
-
-    #[tokio::test]
-    async fn a_silent_database_cuts_the_request_after_the_probe() {
-        // A database that accepts connections and never answers.
-        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = silent.local_addr().unwrap();
-        tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((socket, _)) = silent.accept().await {
-                held.push(socket);
-            }
-        });
-        let url = format!("postgres://flexiapi:pw@{address}/flexisip");
-        let mut options = sea_orm::ConnectOptions::new(url);
-        options
-            .connect_lazy(true)
-            .acquire_timeout(Duration::from_millis(100));
-        let db = sea_orm::Database::connect(options).await.unwrap();
-        let started = std::time::Instant::now();
-        let stuck = std::future::pending::<()>();
-        let cut = run_bounded(stuck, &db, deadlines()).await;
-        assert_eq!(cut, Err(Cut::DatabaseSilent));
-        assert!(
-            started.elapsed() < Duration::from_millis(380),
-            "{:?}",
-            started.elapsed()
-        );
     }
 }

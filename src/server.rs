@@ -44,7 +44,7 @@ pub fn app(state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         // The request cut, and the 503 of a database gone silent.
-        .layer(from_fn_with_state(state.clone(), crate::deadline::bound))
+        .layer(crate::deadline::DeadlineLayer::new(state.clone()))
         .layer(from_fn_with_state(state.clone(), crate::metrics::track))
         // One line per request: method, path (never the query, and never a
         // path segment that is a secret), status and latency.

@@ -228,6 +228,44 @@ async fn database_silent_with_a_request_in_flight(backend: Backend) {
     assert!(node.is_running());
 }
 
+/// A request held by a lock while the database answers is only slow: it
+/// runs to the 30-second request cut, a JSON `408`.
+#[tokio::test]
+async fn postgres_slow_request_is_cut_with_a_json_408() {
+    if !crate::node::runs_here(Backend::Postgres) {
+        return;
+    }
+    let database = TestDb::on(Backend::Postgres);
+    let mut vars = node_vars(database.url());
+    vars.push(("DB_QUERY_TIMEOUT_SECONDS", "2".to_string()));
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let node = Node::start(&vars).await;
+    node.wait_ready(Duration::from_secs(30)).await;
+    let app = TestApp::spawn_with(&[("DATABASE_URL", database.url())]).await;
+    let user = app.account("slow_user", "SHA-256", false).await;
+    use sea_orm::TransactionTrait;
+    let holder = app.state.db.begin().await.unwrap();
+    holder
+        .execute_unprepared("LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let response = node
+        .as_key(&user, Method::GET, "/api/accounts/me")
+        .send()
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(response.status(), 408);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["message"], "The request took too long.");
+    assert!(
+        took >= Duration::from_secs(29) && took < Duration::from_secs(33),
+        "{took:?}"
+    );
+    holder.rollback().await.unwrap();
+}
+
 #[tokio::test]
 async fn postgres_silent_with_a_request_in_flight() {
     database_silent_with_a_request_in_flight(Backend::Postgres).await;
