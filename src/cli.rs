@@ -183,7 +183,8 @@ pub async fn run(cli: Cli, mut config: Config) -> anyhow::Result<()> {
                     Some(listener)
                 }
             };
-            crate::server::serve_when_ready(listener, async {
+            let limits = config.connections.clone();
+            crate::server::serve_when_ready(listener, &limits, async {
                 let state = AppState::build_waiting_for_database(config, Clock::system()).await?;
                 tokio::spawn(crate::audit::prune_periodically(state.clone()));
                 if let Some(listener) = metrics_listener {

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::client_address::IpRange;
+pub use crate::connections::ConnectionLimits;
 
 /// A configuration error always names the variable at fault.
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +87,9 @@ pub struct DbPoolConfig {
     /// How long a request waits for a pooled connection (opening a new one
     /// included) before it gets `503`.
     pub acquire_timeout: Duration,
+    /// A request still running after this long checks that the database
+    /// answers (a ping within the acquire timeout), else gets `503`.
+    pub query_timeout: Duration,
 }
 
 impl Default for DbPoolConfig {
@@ -94,6 +98,7 @@ impl Default for DbPoolConfig {
             max_connections: None,
             connect_timeout: Duration::from_secs(10),
             acquire_timeout: Duration::from_secs(5),
+            query_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -153,6 +158,8 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     /// Separate address serving `/metrics` (then not on `listen`).
     pub metrics_listen: Option<SocketAddr>,
+    /// Timeouts and cap of the HTTP connections, and the shutdown grace.
+    pub connections: ConnectionLimits,
     /// Validity of an account creation token (and of a creation request
     /// token); `None`: no expiry.
     pub account_creation_token_expiration_minutes: Option<i64>,
@@ -384,6 +391,7 @@ impl Config {
             nonce_lifetime_minutes: vars.positive("APP_NONCE_LIFETIME_MINUTES", 60)? as i64,
             metrics_token,
             metrics_listen,
+            connections: connection_limits(&vars)?,
             account_creation_token_expiration_minutes: vars
                 .minutes_or_none("APP_ACCOUNT_CREATION_TOKEN_EXPIRATION_MINUTES", 1440)?,
             changes_need_creation_token: vars
@@ -584,6 +592,34 @@ fn database_url(vars: &Vars) -> Result<String, ConfigError> {
     Ok(format!("{scheme}://{credentials}{host}{port}/{database}"))
 }
 
+fn connection_limits(vars: &Vars) -> Result<ConnectionLimits, ConfigError> {
+    let defaults = ConnectionLimits::default();
+    let seconds = |name: &str, default: Duration| -> Result<Duration, ConfigError> {
+        Ok(Duration::from_secs(
+            vars.positive(name, default.as_secs() as u32)?.into(),
+        ))
+    };
+    let idle_timeout = seconds("APP_IDLE_TIMEOUT_SECONDS", defaults.idle_timeout)?;
+    // Nothing moves on a connection while its handler works: a shorter
+    // idle cut would close it under a request still within its time.
+    if idle_timeout.as_secs() <= REQUEST_TIMEOUT_SECONDS {
+        return Err(invalid(
+            "APP_IDLE_TIMEOUT_SECONDS",
+            format!("must be above the {REQUEST_TIMEOUT_SECONDS}-second request timeout"),
+        ));
+    }
+    Ok(ConnectionLimits {
+        header_read_timeout: seconds(
+            "APP_HEADER_READ_TIMEOUT_SECONDS",
+            defaults.header_read_timeout,
+        )?,
+        idle_timeout,
+        max_connections: vars.positive("APP_MAX_CONNECTIONS", defaults.max_connections as u32)?
+            as usize,
+        shutdown_grace: seconds("APP_SHUTDOWN_GRACE_SECONDS", defaults.shutdown_grace)?,
+    })
+}
+
 fn db_pool(vars: &Vars) -> Result<DbPoolConfig, ConfigError> {
     let defaults = DbPoolConfig::default();
     let max_connections = match vars.get("DB_POOL_MAX") {
@@ -605,10 +641,22 @@ fn db_pool(vars: &Vars) -> Result<DbPoolConfig, ConfigError> {
             format!("must be below the {REQUEST_TIMEOUT_SECONDS}-second request timeout"),
         ));
     }
+    let query = vars.positive("DB_QUERY_TIMEOUT_SECONDS", seconds(defaults.query_timeout))?;
+    // A silent database must give its 503 before the request cut.
+    if u64::from(query) + u64::from(acquire) >= REQUEST_TIMEOUT_SECONDS {
+        return Err(invalid(
+            "DB_QUERY_TIMEOUT_SECONDS",
+            format!(
+                "with DB_ACQUIRE_TIMEOUT_SECONDS, must stay below the \
+                 {REQUEST_TIMEOUT_SECONDS}-second request timeout"
+            ),
+        ));
+    }
     Ok(DbPoolConfig {
         max_connections,
         connect_timeout: Duration::from_secs(connect.into()),
         acquire_timeout: Duration::from_secs(acquire.into()),
+        query_timeout: Duration::from_secs(query.into()),
     })
 }
 
@@ -865,7 +913,8 @@ mod tests {
         let c = config(&[
             ("DB_POOL_MAX", "64"),
             ("DB_CONNECT_TIMEOUT_SECONDS", "3"),
-            ("DB_ACQUIRE_TIMEOUT_SECONDS", "29"),
+            ("DB_ACQUIRE_TIMEOUT_SECONDS", "20"),
+            ("DB_QUERY_TIMEOUT_SECONDS", "9"),
         ])
         .unwrap();
         assert_eq!(
@@ -873,8 +922,22 @@ mod tests {
             DbPoolConfig {
                 max_connections: Some(64),
                 connect_timeout: Duration::from_secs(3),
-                acquire_timeout: Duration::from_secs(29),
+                acquire_timeout: Duration::from_secs(20),
+                query_timeout: Duration::from_secs(9),
             }
+        );
+        // Both waits together stay below the request cut.
+        let err = config(&[
+            ("DB_ACQUIRE_TIMEOUT_SECONDS", "20"),
+            ("DB_QUERY_TIMEOUT_SECONDS", "10"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "DB_QUERY_TIMEOUT_SECONDS");
+        let err = config(&[("APP_IDLE_TIMEOUT_SECONDS", "30")]).unwrap_err();
+        assert_eq!(err.variable, "APP_IDLE_TIMEOUT_SECONDS");
+        assert_eq!(
+            config(&[]).unwrap().connections,
+            crate::connections::ConnectionLimits::default()
         );
     }
 

@@ -1,7 +1,7 @@
 //! The HTTP application: routes, middleware stack, graceful serving.
 
 use std::borrow::Cow;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -13,20 +13,25 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnRequest, TraceLayer};
 use tracing::Level;
 
+use crate::connections::{self, ConnectionLimits};
 use crate::error::message_response;
 use crate::input::BODY_LIMIT_BYTES;
+use crate::input_guard::{InputGuard, Reply};
 use crate::state::AppState;
 
 /// The whole application; shared by `serve` and the tests.
 pub fn app(state: AppState) -> Router {
+    // The input guard runs before every handler, so before any query
+    // (docs/api.md, "Text input"); the panel answers it with its page.
+    let json_guard = InputGuard::new(&state, Reply::Json);
+    let page_guard = InputGuard::new(&state, Reply::Page);
     let mut router = Router::new()
-        .merge(crate::api::router(&state))
-        .merge(crate::panel::router())
-        .merge(crate::provisioning::router())
+        .merge(crate::api::router(&state).layer(json_guard.clone()))
+        .merge(crate::panel::router().layer(page_guard))
+        .merge(crate::provisioning::router().layer(json_guard))
         .merge(crate::health::router());
     // With METRICS_LISTEN, /metrics is served there only (`metrics_app`).
     if state.config.metrics_listen.is_none() && state.config.metrics_token.is_some() {
@@ -38,10 +43,8 @@ pub fn app(state: AppState) -> Router {
             message_response(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(crate::config::REQUEST_TIMEOUT_SECONDS),
-        ))
+        // The request cut, and the 503 of a database gone silent.
+        .layer(crate::deadline::DeadlineLayer::new(state.clone()))
         .layer(from_fn_with_state(state.clone(), crate::metrics::track))
         // One line per request: method, path (never the query, and never a
         // path segment that is a secret), status and latency.
@@ -81,11 +84,10 @@ pub fn metrics_app(state: AppState) -> Router {
 /// Serves [`metrics_app`] on `listener` (bound at start, beside the main
 /// address, so that a taken port fails the start) until the process ends.
 pub fn spawn_metrics(listener: TcpListener, state: AppState) {
+    let limits = state.config.connections.clone();
     let metrics = metrics_app(state);
     tokio::spawn(async move {
-        if let Err(err) = axum::serve(listener, metrics).await {
-            tracing::error!(error = %err, "the metrics listener stopped");
-        }
+        connections::serve(listener, metrics, &limits, std::future::pending()).await;
     });
 }
 
@@ -121,14 +123,11 @@ fn loggable_path(path: &str) -> Cow<'_, str> {
         })
 }
 
-/// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
-pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+/// Serves until SIGTERM or SIGINT, then lets in-flight requests finish
+/// within the grace period.
+pub async fn serve(listener: TcpListener, state: AppState) {
+    let limits = state.config.connections.clone();
+    connections::serve(listener, app(state), &limits, shutdown_signal()).await;
 }
 
 /// The `503` message while the service waits for its database at start.
@@ -144,6 +143,7 @@ pub const STARTING: &str = "The service is starting: waiting for the database.";
 /// rather than a refused connection.
 pub async fn serve_when_ready(
     listener: TcpListener,
+    limits: &ConnectionLimits,
     ready: impl Future<Output = anyhow::Result<AppState>>,
 ) -> anyhow::Result<()> {
     let application: Arc<OnceLock<Router>> = Arc::default();
@@ -163,14 +163,12 @@ pub async fn serve_when_ready(
             }
         })
     };
-    let serving = axum::serve(
+    let serving = connections::serve(
         listener,
-        Router::new()
-            .fallback_service(dispatch)
-            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .into_future();
+        Router::new().fallback_service(dispatch),
+        limits,
+        shutdown_signal(),
+    );
     tokio::pin!(serving);
     tokio::select! {
         state = ready => {
@@ -178,9 +176,9 @@ pub async fn serve_when_ready(
             tracing::info!("database ready: serving");
         }
         // Stopped while still waiting for the database.
-        stopped = &mut serving => return Ok(stopped?),
+        () = &mut serving => return Ok(()),
     }
-    serving.await?;
+    serving.await;
     Ok(())
 }
 

@@ -233,6 +233,23 @@ pub fn validate(body: &JsonObject) -> ApiResult<Device> {
             format!("The {field} must not contain control characters."),
         );
     }
+    // Upstream's character sets (its PnParam and PnPrid rules), and no
+    // leading `-`: `flexisip_pusher` would read the value as an option.
+    if let Some(param) = param.filter(|_| !v.has_error("pn_param")) {
+        v.check(
+            "pn_param",
+            is_pn_param(param),
+            "The pn_param should contain only alphanumeric, dots and underscore characters.",
+        );
+    }
+    if let Some(prid) = prid.filter(|_| !v.has_error("pn_prid")) {
+        v.check(
+            "pn_prid",
+            is_pn_prid(prid),
+            "The pn_prid should contain only alphanumeric, dashes, underscore and colon \
+             characters, and not start with a dash.",
+        );
+    }
     v.finish()?;
     let text = |value: Option<&str>| value.unwrap_or_default().to_string();
     Ok(Device {
@@ -242,24 +259,37 @@ pub fn validate(body: &JsonObject) -> ApiResult<Device> {
     })
 }
 
+/// ASCII letters, digits, `_` and `.` (upstream's `^[\w.]+$`).
+fn is_pn_param(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+}
+
+/// ASCII letters, digits, `_`, `-` and `:` (upstream's `^[\w\-:]+$`), not
+/// starting with `-`.
+fn is_pn_prid(value: &str) -> bool {
+    !value.starts_with('-')
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b':'))
+}
+
 /// The body naming a device to push to (every `…send-by-push` route and
 /// `POST /api/tokens`), as `validate` reads it.
 #[allow(dead_code)]
 #[derive(utoipa::ToSchema)]
 pub struct PushDevice {
     pub pn_provider: PushProvider,
-    /// At most 255 characters, no control characters.
-    #[schema(
-        min_length = 1,
-        max_length = 255,
-        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"
-    )]
+    /// At most 255 ASCII letters, digits, `_` and `.`.
+    #[schema(min_length = 1, max_length = 255, pattern = "^[A-Za-z0-9_.]+$")]
     pub pn_param: String,
-    /// At most 255 characters, no control characters.
+    /// At most 255 ASCII letters, digits, `_`, `-` and `:`, not starting
+    /// with `-`.
     #[schema(
         min_length = 1,
         max_length = 255,
-        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"
+        pattern = "^[A-Za-z0-9_:][A-Za-z0-9_:-]*$"
     )]
     pub pn_prid: String,
 }

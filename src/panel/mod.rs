@@ -118,6 +118,11 @@ fn error_page(app_name: &str, nav: Option<Nav>, err: ApiError) -> Response {
     with_retry_after(response, retry_after)
 }
 
+/// The page of a request refused before its handler (bad input).
+pub fn refused_input(app_name: &str, err: ApiError) -> Response {
+    error_page(app_name, None, err)
+}
+
 /// The `Retry-After` seconds of a `429`.
 fn retry_after(err: &ApiError) -> Option<u64> {
     match err {

@@ -45,11 +45,13 @@ async fn search_finds_the_exact_sip_address() {
         "searched_user@other.example.org",
         "searched_user",
         "searched_%25@sip.example.org",
-        "nul%00@sip.example.org",
     ] {
         let response = get(&app, &admin, &format!("/api/accounts/{sip}/search")).await;
         assert_eq!(response.status(), 404, "{sip}");
     }
+    // A control character is refused before any lookup (docs/api.md).
+    let response = get(&app, &admin, "/api/accounts/nul%00@sip.example.org/search").await;
+    assert_eq!(response.status(), 422);
 }
 
 #[tokio::test]
@@ -82,7 +84,6 @@ async fn search_by_email_ignores_case_and_nothing_else() {
         // MySQL's collation would take it for the same address.
         "j%C3%B3hn.doe@example.org",
         "not-an-email",
-        "john.doe%00@example.org",
     ] {
         let response = get(
             &app,
@@ -92,6 +93,14 @@ async fn search_by_email_ignores_case_and_nothing_else() {
         .await;
         assert_eq!(response.status(), 404, "{email}");
     }
+    // A control character is refused before any lookup (docs/api.md).
+    let response = get(
+        &app,
+        &admin,
+        "/api/accounts/john.doe%00@example.org/search-by-email",
+    )
+    .await;
+    assert_eq!(response.status(), 422);
 }
 
 #[tokio::test]

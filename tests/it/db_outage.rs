@@ -165,6 +165,117 @@ async fn database_cut_while_serving(backend: Backend) {
     assert!(node.is_running(), "recovered without a restart");
 }
 
+/// The database goes silent (connections open, no answer) while a query
+/// of a request is in the server: that request, and the next, get their
+/// JSON `503` within `DB_QUERY_TIMEOUT_SECONDS + DB_ACQUIRE_TIMEOUT_SECONDS`,
+/// not at the 30-second request cut.
+async fn database_silent_with_a_request_in_flight(backend: Backend) {
+    if !crate::node::runs_here(backend) {
+        return;
+    }
+    const QUERY_TIMEOUT_SECONDS: u64 = 2;
+    let database = TestDb::on(backend);
+    let mut proxy = TcpProxy::new(address_of(database.url())).await;
+    proxy.on().await;
+    let mut vars = node_vars(&through(&database, &proxy));
+    vars.push((
+        "DB_QUERY_TIMEOUT_SECONDS",
+        QUERY_TIMEOUT_SECONDS.to_string(),
+    ));
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut node = Node::start(&vars).await;
+    node.wait_ready(Duration::from_secs(30)).await;
+    let app = TestApp::spawn_with(&[("DATABASE_URL", database.url())]).await;
+    let user = app.account("silent_user", "SHA-256", false).await;
+    let me = || node.as_key(&user, Method::GET, "/api/accounts/me");
+    assert_eq!(me().send().await.unwrap().status(), 200);
+
+    // A lock on the accounts holds the node's next query in the server.
+    let (lock, unlock) = match backend {
+        Backend::MariaDb => ("LOCK TABLES accounts WRITE", "UNLOCK TABLES"),
+        _ => ("LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE", "COMMIT"),
+    };
+    use sea_orm::TransactionTrait;
+    let holder = app.state.db.begin().await.unwrap();
+    holder.execute_unprepared(lock).await.unwrap();
+    let started = Instant::now();
+    let in_flight = tokio::spawn(me().send());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !in_flight.is_finished(),
+        "the lock did not hold the request"
+    );
+    // The server will answer, but the answer never arrives.
+    proxy.stall().await;
+    holder.execute_unprepared(unlock).await.unwrap();
+    drop(holder);
+
+    let bound = Duration::from_secs(QUERY_TIMEOUT_SECONDS + ACQUIRE_TIMEOUT_SECONDS + 2);
+    assert_unavailable(in_flight.await.unwrap().unwrap()).await;
+    assert!(started.elapsed() < bound, "{:?}", started.elapsed());
+    let started = Instant::now();
+    assert_unavailable(me().send().await.unwrap()).await;
+    assert!(started.elapsed() < bound, "{:?}", started.elapsed());
+
+    // Cut and back: the node recovers by itself.
+    proxy.off().await;
+    proxy.on().await;
+    let started = Instant::now();
+    while me().send().await.unwrap().status() != 200 {
+        assert!(started.elapsed() < Duration::from_secs(30), "no recovery");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(node.is_running());
+}
+
+/// A request held by a lock while the database answers is only slow: it
+/// runs to the 30-second request cut, a JSON `408`.
+#[tokio::test]
+async fn postgres_slow_request_is_cut_with_a_json_408() {
+    if !crate::node::runs_here(Backend::Postgres) {
+        return;
+    }
+    let database = TestDb::on(Backend::Postgres);
+    let mut vars = node_vars(database.url());
+    vars.push(("DB_QUERY_TIMEOUT_SECONDS", "2".to_string()));
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let node = Node::start(&vars).await;
+    node.wait_ready(Duration::from_secs(30)).await;
+    let app = TestApp::spawn_with(&[("DATABASE_URL", database.url())]).await;
+    let user = app.account("slow_user", "SHA-256", false).await;
+    use sea_orm::TransactionTrait;
+    let holder = app.state.db.begin().await.unwrap();
+    holder
+        .execute_unprepared("LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let response = node
+        .as_key(&user, Method::GET, "/api/accounts/me")
+        .send()
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(response.status(), 408);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["message"], "The request took too long.");
+    assert!(
+        took >= Duration::from_secs(29) && took < Duration::from_secs(33),
+        "{took:?}"
+    );
+    holder.rollback().await.unwrap();
+}
+
+#[tokio::test]
+async fn postgres_silent_with_a_request_in_flight() {
+    database_silent_with_a_request_in_flight(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn mariadb_silent_with_a_request_in_flight() {
+    database_silent_with_a_request_in_flight(Backend::MariaDb).await;
+}
+
 #[tokio::test]
 async fn postgres_down_at_start() {
     database_down_at_start(Backend::Postgres, Some("pg-s3cret-pw")).await;
@@ -223,6 +334,7 @@ async fn a_silent_server_fails_the_attempt_within_the_connect_timeout() {
         max_connections: None,
         connect_timeout: Duration::from_secs(1),
         acquire_timeout: Duration::from_secs(20),
+        query_timeout: Duration::from_secs(5),
     };
     for url in [
         format!("postgres://flexiapi:pw@{address}/flexisip"),

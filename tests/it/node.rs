@@ -104,6 +104,24 @@ impl Node {
         matches!(self.child.try_wait(), Ok(None))
     }
 
+    /// Sends SIGTERM (through `kill`, no shell).
+    pub fn terminate(&self) {
+        let pid = self.child.id().expect("the node runs").to_string();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// The exit status, if the process ends within `within`.
+    pub async fn exit_within(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        tokio::time::timeout(within, self.child.wait())
+            .await
+            .ok()
+            .map(Result::unwrap)
+    }
+
     /// Waits until the log has `times` lines containing `needle`.
     pub async fn wait_for_log(&self, needle: &str, times: usize, within: Duration) {
         let started = Instant::now();

@@ -214,7 +214,7 @@ async fn admin_provision_statuses() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let alice = app.account("alice_pstat", "SHA-256", false).await;
-    for id in ["999999", "abc", "99999999999999999999", "-1", "%00", "%FF"] {
+    for id in ["999999", "abc", "99999999999999999999", "-1", "%FF"] {
         let response = app
             .as_key(
                 &admin,
@@ -226,6 +226,13 @@ async fn admin_provision_statuses() {
             .unwrap();
         assert_eq!(response.status(), 404, "{id}");
     }
+    // A control character is refused before any lookup (docs/api.md).
+    let response = app
+        .as_key(&admin, Method::GET, "/api/accounts/%00/provision")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
     let not_admin = app
         .as_key(
             &alice,

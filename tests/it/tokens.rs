@@ -196,11 +196,16 @@ async fn a_hostile_prid_is_one_argument_and_runs_nothing() {
         r#"x' "y"; touch {m}; $(touch {m}) `touch {m}` | touch {m} && echo"#,
         m = marker.display()
     );
-    assert_eq!(request(&app, &device(&prid)).await.status(), 200);
+    // Refused by upstream's character set before anything runs.
+    assert_eq!(request(&app, &device(&prid)).await.status(), 422);
+    assert!(!pusher.ran());
+    assert!(!Path::new(&marker).exists(), "a shell ran the prid");
+    // An accepted prid is one argument, as given.
+    let prid = "a1:b2_c3-d4";
+    assert_eq!(request(&app, &device(prid)).await.status(), 200);
     let argv = pusher.argv();
     assert_eq!(argv.len(), 10, "{argv:?}");
     assert_eq!(argv[5], prid);
-    assert!(!Path::new(&marker).exists(), "a shell ran the prid");
 }
 
 #[tokio::test]
@@ -356,4 +361,46 @@ async fn malformed_json_is_400() {
         assert_eq!(response.status(), 400, "{body}");
         assert!(response.json::<Value>().await.unwrap()["message"].is_string());
     }
+}
+
+#[tokio::test]
+async fn push_addresses_that_could_be_read_as_options_never_reach_the_pusher() {
+    let pusher = FakePusher::succeeding();
+    let app = pusher.app(&[("APP_RATE_LIMIT_PER_MINUTE", "1000")]).await;
+    let routes = [
+        "/api/tokens",
+        "/api/account_creation_tokens/send-by-push",
+        "/api/account_recovery_tokens/send-by-push",
+    ];
+    let bad = [
+        ("pn_param", "-h"),
+        ("pn_param", "--key=/etc/passwd"),
+        ("pn_param", "team id"),
+        ("pn_param", "a/b"),
+        ("pn_param", "ABCD1234:org"),
+        ("pn_prid", "-h"),
+        ("pn_prid", "--help"),
+        ("pn_prid", "a b"),
+        ("pn_prid", "a.b"),
+        ("pn_prid", "é"),
+    ];
+    for route in routes {
+        for (field, value) in bad {
+            let mut body = device("valid-prid_0:1");
+            body[field] = json!(value);
+            let response = app.post(route).json(&body).send().await.unwrap();
+            let status = response.status();
+            let answer: Value = response.json().await.unwrap();
+            assert_eq!(status, 422, "{route} {field}={value:?}: {answer}");
+            assert!(
+                answer["errors"][field].is_array(),
+                "{route} {field}={value:?}: {answer}"
+            );
+        }
+    }
+    assert!(!pusher.ran(), "the pusher ran: {:?}", pusher.argv());
+    // Upstream's characters pass, a dash inside a prid included.
+    let response = request(&app, &device("valid-prid_0:1")).await;
+    assert_eq!(response.status(), 200);
+    assert!(pusher.argv().contains(&"valid-prid_0:1".to_string()));
 }

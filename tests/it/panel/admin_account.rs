@@ -67,7 +67,6 @@ async fn the_edit_form_applies_the_api_rules() {
         ("email", "nope"),
         ("phone", "0612"),
         ("dtmf_protocol", "inband"),
-        ("display_name", "a\u{1}b"),
     ] {
         let mut fields = vec![
             ("username", "edited_user"),
@@ -80,6 +79,20 @@ async fn the_edit_form_applies_the_api_rules() {
         assert_eq!(page.status, 422, "{name}={value}: {}", page.body);
         assert!(page.body.contains("id=\"error\""));
     }
+    // A control character is refused before the form is read, by the
+    // panel's "Invalid data" page naming the field.
+    let fields = [
+        ("username", "edited_user"),
+        ("password", "secret1"),
+        ("algorithm", "MD5"),
+        ("display_name", "a\u{1}b"),
+    ];
+    let page = browser.submit(&path, &edit, &fields).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(
+        page.body
+            .contains("The display_name must not contain control characters.")
+    );
     let account = stored(&app, user.id).await;
     assert_eq!(account.username, "edited_user", "nothing was written");
     assert_eq!(account.dtmf_protocol.as_deref(), Some("sipinfo"));
