@@ -317,7 +317,14 @@ fn bad_field_in_json(value: &Value, at: &str) -> Option<String> {
             .find_map(|(index, item)| bad_field_in_json(item, &join(&index.to_string()))),
         Value::Object(fields) => fields.iter().find_map(|(name, item)| {
             if name.chars().any(refused_in_body) {
-                Some(join(&printable(name)))
+                // A bad key is a bad value of the object that holds it (a
+                // dictionary's key names the dictionary); only a top-level
+                // name is its own field.
+                Some(if at.is_empty() {
+                    printable(name)
+                } else {
+                    at.into()
+                })
             } else {
                 bad_field_in_json(item, &join(name))
             }
@@ -345,6 +352,7 @@ mod tests {
         );
         assert_eq!(json_field("{\"a\":\"\u{85}\"}").as_deref(), Some("a"));
         assert_eq!(json_field(r#"{"a\u0001":1}"#).as_deref(), Some("a\\u{1}"));
+        assert_eq!(json_field(r#"{"d":{"k\u0001":"v"}}"#).as_deref(), Some("d"));
         assert_eq!(json_field(r#"{"vcard":"BEGIN:VCARD\r\n\tx"}"#), None);
         assert_eq!(json_field(r#"{"a":"\u00e9\ud83d\ude00 \"q\""}"#), None);
         assert_eq!(json_field(r#"{"a":1e999}"#), None);
