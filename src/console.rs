@@ -5,7 +5,6 @@ use std::io::BufRead;
 use anyhow::{Context, anyhow, bail};
 use serde_json::{Map, json};
 
-use crate::api::{create_account, validate_account_fields};
 use crate::audit::{self, Action, By};
 use crate::auth::{api_key, nonces};
 use crate::cli::{AccountsCommand, AuditCommand, DbCommand};
@@ -18,6 +17,7 @@ use crate::db::kind::{DatabaseKind, inspect};
 use crate::error::ApiError;
 use crate::import::PhpSource;
 use crate::input::JsonObject;
+use crate::service::accounts::{create_account, validate_account_fields};
 use crate::sip::SipAddress;
 use crate::state::AppState;
 

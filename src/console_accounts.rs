@@ -4,11 +4,11 @@
 use anyhow::{Context, anyhow, bail};
 use serde_json::Value;
 
-use crate::api::{insert_account, validate_account_fields};
 use crate::audit::{self, Action, By};
 use crate::db::accounts;
 use crate::db::entities::account;
 use crate::input::JsonObject;
+use crate::service::accounts::{insert_account, validate_account_fields};
 use crate::sip::SipAddress;
 use crate::state::AppState;
 
