@@ -19,8 +19,8 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use crate::api::Client;
 use crate::auth::AuthAccount;
+use crate::client::Client;
 use crate::clock::{Clock, format_datetime};
 use crate::db::entities::{
     account, account_creation_token, account_type, audit_log, contacts_list,

@@ -16,8 +16,8 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use crate::api::Client;
 use crate::api::push_token::{Device, TokenTable};
+use crate::client::Client;
 use crate::config::Config;
 use crate::db::entities::{
     account_creation_request_token as request_token, account_creation_token as creation_token,

@@ -15,13 +15,13 @@ use askama::Template;
 use chrono::Duration;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 
-use crate::api::fields;
 use crate::codes::CodeKind;
 use crate::db::entities::{account, email_changed};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::notify::Mail;
 use crate::secrets;
+use crate::service::fields;
 use crate::state::AppState;
 
 /// How long a confirmation link stays valid.

@@ -3,8 +3,8 @@ use std::sync::{Arc, Mutex};
 
 use clap::Parser;
 use clap::error::ErrorKind;
-use flexiapi::cli::{Cli, Command, run};
 use flexiapi::config::Config;
+use flexiapi::console::{Cli, Command, run};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {

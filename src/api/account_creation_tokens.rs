@@ -19,17 +19,17 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::admin_accounts::{CONFIRMATION_KEY_LENGTH, creation_error};
-use super::client::Client;
-use super::fields;
 use super::push_token::{self, Policy};
 use crate::audit::{self, Action, By};
+use crate::client::Client;
 use crate::creation_tokens::{self, TOKEN_LENGTH};
 use crate::db::accounts::{self, NewAccount};
 use crate::db::entities::account_creation_token;
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::secrets;
+use crate::service::accounts::{CONFIRMATION_KEY_LENGTH, creation_error};
+use crate::service::fields;
 use crate::state::AppState;
 
 use super::admin_schemas::{AdminGuard, FromHeader};

@@ -9,8 +9,8 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::client::Client;
 use super::push_token::{self, Policy};
+use crate::client::Client;
 use crate::creation_tokens;
 use crate::db::entities::account_recovery_token;
 use crate::error::ApiResult;

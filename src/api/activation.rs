@@ -7,8 +7,8 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::Value;
 
-use super::Client;
 use super::public_accounts::find_by_sip;
+use crate::client::Client;
 use crate::code_guard;
 use crate::codes::{self, CodeKind, KeyCheck};
 use crate::db::accounts;

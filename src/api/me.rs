@@ -6,9 +6,9 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
-use super::Client;
 use super::admin_schemas::FromHeader;
 use crate::auth::AuthAccount;
+use crate::client::Client;
 use crate::db::accounts;
 use crate::error::ApiResult;
 use crate::input::JsonObject;

@@ -15,14 +15,12 @@ pub(crate) mod admin_schemas;
 mod admin_search;
 pub mod admin_update;
 mod auth_tokens;
-mod client;
 mod contacts;
 pub mod contacts_lists;
 pub mod devices;
 pub mod dictionary;
 mod docs;
 pub mod external_accounts;
-pub(crate) mod fields;
 mod links;
 pub(crate) mod list_fields;
 mod lookup;
@@ -43,11 +41,6 @@ use axum::middleware::from_fn_with_state;
 
 use crate::auth::{require_admin, require_user};
 use crate::state::AppState;
-
-pub use admin_accounts::{
-    CONFIRMATION_KEY_LENGTH, create_account, insert_account, validate_account_fields,
-};
-pub use client::Client;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let public = Router::new()

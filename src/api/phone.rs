@@ -8,10 +8,10 @@ use axum::routing::post;
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
-use super::Client;
 use super::admin_schemas::FromHeader;
 use super::me::account_json;
 use crate::auth::AuthAccount;
+use crate::client::Client;
 use crate::error::ApiResult;
 use crate::input::JsonObject;
 use crate::self_service::phone;

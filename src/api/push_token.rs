@@ -10,7 +10,7 @@ use sea_orm::{
     ColumnTrait, EntityTrait, PaginatorTrait, PrimaryKeyTrait, QueryFilter, QuerySelect, Select,
 };
 
-use super::client::Client;
+use crate::client::Client;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;

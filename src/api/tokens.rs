@@ -9,8 +9,8 @@ use chrono::NaiveDateTime;
 use sea_orm::Set;
 use serde_json::{Value, json};
 
-use super::client::Client;
 use super::push_token::{self, Device, Policy, TokenTable};
+use crate::client::Client;
 use crate::db::entities::token::{self, Column};
 use crate::error::ApiResult;
 use crate::input::JsonObject;

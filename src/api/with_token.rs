@@ -10,10 +10,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde_json::Value;
 
-use super::admin_accounts::creation_error;
-use super::client::Client;
-use super::fields;
 use crate::auth::digest::Algorithm;
+use crate::client::Client;
 use crate::codes::CodeKind;
 use crate::db::accounts::{self, NewAccount};
 use crate::db::entities::token;
@@ -21,6 +19,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::notify::{mails, sms};
 use crate::secrets;
+use crate::service::accounts::creation_error;
+use crate::service::fields;
 use crate::state::AppState;
 
 use super::schemas::{Account, DigestAlgorithm, Message, ValidationError};

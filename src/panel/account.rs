@@ -207,7 +207,7 @@ async fn request_phone(State(state): State<AppState>, f: CsrfForm) -> Response {
 
 async fn confirm_phone(
     State(state): State<AppState>,
-    client: crate::api::Client,
+    client: crate::client::Client,
     f: CsrfForm,
 ) -> Response {
     if !state.config.phone_authentication {

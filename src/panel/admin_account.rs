@@ -15,15 +15,15 @@ use super::csrf::CsrfForm;
 use super::form::field;
 use super::session::{self, AdminSession, Session};
 use super::{Nav, error_page, render, see_other, user_message};
-use crate::api::Client;
-use crate::api::admin_update::{apply_update, validate_update};
-use crate::api::fields::DTMF_PROTOCOLS;
 use crate::audit::{self, Action, By};
+use crate::client::Client;
 use crate::db::accounts;
 use crate::db::entities::account;
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::registrar::{Device, Registrar};
+use crate::service::accounts::{apply_update, validate_update};
+use crate::service::fields::DTMF_PROTOCOLS;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -12,9 +12,10 @@ use super::csrf::CsrfForm;
 use super::form::field;
 use super::session;
 use super::{error_page, see_other};
-use crate::api::{Client, create_account, validate_account_fields};
 use crate::audit::By;
+use crate::client::Client;
 use crate::input::JsonObject;
+use crate::service::accounts::{create_account, validate_account_fields};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

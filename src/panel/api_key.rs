@@ -11,8 +11,8 @@ use axum::routing::get;
 use super::csrf::CsrfForm;
 use super::session::{self, AdminSession, Session};
 use super::{Nav, error_page, render};
-use crate::api::Client;
 use crate::audit::{self, Action, By};
+use crate::client::Client;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

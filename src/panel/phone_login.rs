@@ -30,7 +30,6 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Se
 use super::form::field;
 use super::login::{open_session, pre_login_page, read_pre_login_form};
 use super::{Nav, error_page, not_found_page, render, see_other, session, user_message};
-use crate::api::fields;
 use crate::codes::CodeKind;
 use crate::db::accounts;
 use crate::db::entities::phone_login_code::{self, Column};
@@ -38,6 +37,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::notify::sms;
 use crate::secrets;
+use crate::service::fields;
 use crate::state::AppState;
 
 /// How long a PIN sent by SMS can open a session: time enough to read an

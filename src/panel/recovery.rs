@@ -28,11 +28,11 @@ use axum::routing::{get, post};
 use super::form::field;
 use super::login::{pre_login_page_at, read_pre_login_form};
 use super::{Nav, error_page, not_found_page, render, see_other, user_message};
-use crate::api::fields;
 use crate::codes::CodeKind;
 use crate::error::ApiResult;
 use crate::input::JsonObject;
 use crate::recovery::{self, MAX_ATTEMPTS, Method, RESET_AFTER_CODE};
+use crate::service::fields;
 use crate::state::AppState;
 
 const PATH: &str = "/recovery";

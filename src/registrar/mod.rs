@@ -6,7 +6,6 @@
 //! hides which one; both backends turn what they read into [`Contact`]s and
 //! this module turns those into the API's [`Device`]s.
 
-pub mod cli;
 pub mod contact;
 pub mod proxy_record;
 pub mod proxy_socket;

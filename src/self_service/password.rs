@@ -1,13 +1,13 @@
 //! Password change: the account keeps exactly one password, hashed with
 //! the asked algorithm.
 
-use crate::api::fields;
 use crate::auth::passwords::matches_any;
 use crate::db::accounts;
 use crate::db::entities::account;
 use crate::error::{ApiError, ApiResult};
 use crate::guess_throttle::{self, OLD_PASSWORD};
 use crate::input::JsonObject;
+use crate::service::fields;
 use crate::state::AppState;
 
 /// Validates `{algorithm, old_password?, password}` and replaces the

@@ -9,7 +9,6 @@ use chrono::Duration;
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
-use crate::api::fields;
 use crate::codes::CodeKind;
 use crate::db::accounts;
 use crate::db::entities::{account, phone_change_code};
@@ -17,6 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::notify::sms;
 use crate::secrets;
+use crate::service::fields;
 use crate::state::AppState;
 
 const TAKEN: &str = "The phone has already been taken.";

@@ -1,82 +1,16 @@
-//! Console commands on existing accounts and bulk creation: `accounts
-//! show`, `block`, `unblock`, `activate`, `deactivate` and `seed`.
+//! `flexiapi accounts seed FILE.json`: bulk creation, all or none.
 
 use anyhow::{Context, anyhow, bail};
 use serde_json::Value;
 
-use crate::api::{insert_account, validate_account_fields};
-use crate::audit::{self, Action, By};
-use crate::db::accounts;
-use crate::db::entities::account;
+use crate::audit::By;
 use crate::input::JsonObject;
+use crate::service::accounts::{insert_account, validate_account_fields};
 use crate::sip::SipAddress;
 use crate::state::AppState;
 
 /// Largest seed file read (a list of accounts, not a database dump).
 const MAX_SEED_BYTES: u64 = 16 * 1024 * 1024;
-
-/// The account named by an id or a SIP address (`user@domain`,
-/// `sip:user@domain`).
-async fn find(state: &AppState, id_or_sip: &str) -> anyhow::Result<account::Model> {
-    let found = if let Ok(id) = id_or_sip.parse::<i32>() {
-        accounts::find_by_id(&state.db, id).await?
-    } else {
-        let address = SipAddress::parse_argument(id_or_sip)
-            .ok_or_else(|| anyhow!("not an account id or SIP address: {id_or_sip:?}"))?;
-        accounts::find_by_address(&state.db, &address.username, &address.domain).await?
-    };
-    found.ok_or_else(|| anyhow!("no account {id_or_sip}"))
-}
-
-async fn find_id(state: &AppState, id: i32) -> anyhow::Result<account::Model> {
-    find(state, &id.to_string()).await
-}
-
-/// `accounts show ID|SIP`: the admin account object on one line.
-pub async fn show(state: &AppState, id_or_sip: &str) -> anyhow::Result<()> {
-    let account = find(state, id_or_sip).await?;
-    let view = accounts::view(&state.db, account).await?;
-    let object = crate::api::account_lists::admin_object(&state.db, &state.config, &view).await?;
-    println!("{object}");
-    Ok(())
-}
-
-/// What `block`, `unblock`, `activate` and `deactivate` change.
-#[derive(Clone, Copy, Debug)]
-pub enum StateChange {
-    Block,
-    Unblock,
-    Activate,
-    Deactivate,
-}
-
-pub async fn change_state(state: &AppState, id: i32, change: StateChange) -> anyhow::Result<()> {
-    let account = find_id(state, id).await?;
-    let txn = crate::db::begin_write(&state.db).await?;
-    let db = &txn;
-    let (done, action) = match change {
-        StateChange::Block => accounts::set_blocked(db, account.id, true)
-            .await
-            .map(|_| ("blocked", Action::AccountBlock)),
-        StateChange::Unblock => accounts::set_blocked(db, account.id, false)
-            .await
-            .map(|_| ("unblocked", Action::AccountUnblock)),
-        StateChange::Activate => accounts::set_activated(db, account.id, true)
-            .await
-            .map(|_| ("activated", Action::AccountActivate)),
-        StateChange::Deactivate => accounts::set_activated(db, account.id, false)
-            .await
-            .map(|_| ("deactivated", Action::AccountDeactivate)),
-    }?;
-    audit::record(&txn, &By::console(&state.clock), action, &account).await?;
-    txn.commit().await?;
-    println!(
-        "{}@{} (id {}) is {done}.",
-        account.username, account.domain, account.id
-    );
-    Ok(())
-}
-
 /// `accounts seed FILE.json`: validates every entry, then creates them all
 /// in one transaction; the first bad entry is named and nothing is written.
 pub async fn seed(state: &AppState, file: &std::path::Path) -> anyhow::Result<()> {
@@ -155,5 +89,5 @@ fn seed_domain(state: &AppState, entry: &JsonObject) -> Result<String, String> {
 }
 
 fn describe(err: crate::error::ApiError) -> String {
-    crate::console::describe(err).to_string()
+    super::error_line::describe(err).to_string()
 }

@@ -4,9 +4,9 @@
 use anyhow::bail;
 use clap::Subcommand;
 
-use super::{Registrar, devices_object};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::registrar::{Registrar, devices_object};
 
 #[derive(Subcommand, Debug)]
 pub enum DevicesCommand {

@@ -1,27 +1,87 @@
-//! What the console commands do, once parsed (see `cli.rs`).
+//! `flexiapi accounts …`: the command group and the commands that create
+//! accounts, give the admin role and issue or clear API keys.
 
 use std::io::BufRead;
 
 use anyhow::{Context, anyhow, bail};
+use clap::Subcommand;
 use serde_json::{Map, json};
 
-use crate::api::{create_account, validate_account_fields};
+use super::account_state::{self, StateChange, change_state};
+use super::error_line::describe;
+use super::seed;
 use crate::audit::{self, Action, By};
-use crate::auth::{api_key, nonces};
-use crate::cli::{AccountsCommand, AuditCommand, DbCommand};
-use crate::clock::{Clock, format_datetime};
-use crate::config::Config;
-use crate::console_accounts::{self, StateChange, change_state};
+use crate::auth::api_key;
+use crate::clock::format_datetime;
 use crate::db::accounts;
 use crate::db::entities::account;
-use crate::db::kind::{DatabaseKind, inspect};
-use crate::error::ApiError;
-use crate::import::PhpSource;
 use crate::input::JsonObject;
+use crate::service::accounts::{create_account, validate_account_fields};
 use crate::sip::SipAddress;
 use crate::state::AppState;
 
-pub async fn accounts(state: &AppState, command: AccountsCommand) -> anyhow::Result<()> {
+#[derive(Subcommand, Debug)]
+pub enum AccountsCommand {
+    /// Create an account and print it as JSON (artisan accounts:create).
+    Create {
+        username: String,
+        #[arg(
+            long,
+            conflicts_with = "password_stdin",
+            required_unless_present = "password_stdin"
+        )]
+        password: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// SIP domain (default: APP_SIP_DOMAIN).
+        #[arg(long)]
+        domain: Option<String>,
+        #[arg(long, default_value = "SHA-256")]
+        algorithm: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        activated: bool,
+        #[arg(long)]
+        admin: bool,
+        /// Also generate an API key, printed as "api_key".
+        #[arg(long)]
+        api_key: bool,
+    },
+    /// Give an account the admin role (artisan accounts:set-admin).
+    SetAdmin { id: i32 },
+    /// Print a new API key for an account, replacing its old one.
+    ApiKey { sip_address: String },
+    /// Delete the API keys issued to devices and unused for MINUTES
+    /// (default: APP_API_KEY_EXPIRATION_MINUTES), and those past their own
+    /// expiry; panel and console keys stay (artisan accounts:clear-api-keys).
+    ClearApiKeys { minutes: Option<u32> },
+    /// List (or with --apply delete) accounts never activated after DAYS
+    /// (artisan accounts:clear-unconfirmed).
+    ClearUnconfirmed {
+        days: u32,
+        #[arg(long)]
+        apply: bool,
+    },
+    /// Print an account (by id or SIP address) as the admin API shows it.
+    Show { account: String },
+    /// Block an account: every authentication path refuses it.
+    Block { id: i32 },
+    /// Unblock an account.
+    Unblock { id: i32 },
+    /// Activate an account.
+    Activate { id: i32 },
+    /// Deactivate an account.
+    Deactivate { id: i32 },
+    /// Create every account of a JSON list (objects with the fields of
+    /// `POST /api/accounts`, and an optional `domain`), all or none.
+    Seed { file: std::path::PathBuf },
+}
+
+pub async fn run(state: &AppState, command: AccountsCommand) -> anyhow::Result<()> {
     match command {
         AccountsCommand::Create {
             username,
@@ -138,14 +198,14 @@ pub async fn accounts(state: &AppState, command: AccountsCommand) -> anyhow::Res
             }
             Ok(())
         }
-        AccountsCommand::Show { account } => console_accounts::show(state, &account).await,
+        AccountsCommand::Show { account } => account_state::show(state, &account).await,
         AccountsCommand::Block { id } => change_state(state, id, StateChange::Block).await,
         AccountsCommand::Unblock { id } => change_state(state, id, StateChange::Unblock).await,
         AccountsCommand::Activate { id } => change_state(state, id, StateChange::Activate).await,
         AccountsCommand::Deactivate { id } => {
             change_state(state, id, StateChange::Deactivate).await
         }
-        AccountsCommand::Seed { file } => console_accounts::seed(state, &file).await,
+        AccountsCommand::Seed { file } => seed::seed(state, &file).await,
     }
 }
 
@@ -164,138 +224,6 @@ async fn issue_api_key(state: &AppState, account: &account::Model) -> anyhow::Re
     Ok(key)
 }
 
-pub async fn audit(state: &AppState, command: AuditCommand) -> anyhow::Result<()> {
-    match command {
-        AuditCommand::List { since, limit } => {
-            let since = since.as_deref().map(parse_since).transpose()?;
-            let limit = limit
-                .as_deref()
-                .map(parse_limit)
-                .transpose()?
-                .unwrap_or(1000);
-            for entry in audit::since(&state.db, since, limit).await? {
-                println!("{}", audit::to_json(&entry));
-            }
-            Ok(())
-        }
-        AuditCommand::Prune => {
-            let days = state.config.audit_retention_days;
-            let removed = audit::prune(&state.db, days, state.clock.now_naive()).await?;
-            println!("{removed} audit log entr(y/ies) older than {days} days deleted.");
-            Ok(())
-        }
-    }
-}
-
-/// `--since`: a date (its midnight) or a date and time, UTC.
-fn parse_since(text: &str) -> anyhow::Result<chrono::NaiveDateTime> {
-    crate::clock::parse_datetime(text)
-        .or_else(|| {
-            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()
-                .and_then(|day| day.and_hms_opt(0, 0, 0))
-        })
-        .ok_or_else(|| {
-            anyhow!(
-                "--since: expected YYYY-MM-DD or \"YYYY-MM-DD HH:MM:SS\", got {:?}",
-                text.escape_debug().to_string()
-            )
-        })
-}
-
-fn parse_limit(text: &str) -> anyhow::Result<u64> {
-    text.parse::<u64>()
-        .ok()
-        .filter(|n| (1..=100_000).contains(n))
-        .ok_or_else(|| anyhow!("--limit: expected a number from 1 to 100000"))
-}
-
-pub async fn clear_nonces(state: &AppState, minutes: u32) -> anyhow::Result<()> {
-    let before = state.clock.now_naive() - chrono::Duration::minutes(minutes.into());
-    let removed = nonces::clear_older_than(&state.db, before).await?;
-    println!("{removed} nonce(s) removed.");
-    Ok(())
-}
-
-pub async fn db(config: &Config, command: DbCommand) -> anyhow::Result<()> {
-    match command {
-        DbCommand::Check { url } => {
-            let (option, url) = match &url {
-                Some(url) => ("--url", url.as_str()),
-                None => ("DATABASE_URL", config.database_url.as_str()),
-            };
-            let conn = crate::db::connect_read_only(url)
-                .await
-                .map_err(|e| anyhow!("{option}: {e}"))?;
-            let kind = inspect(&conn)
-                .await
-                .map_err(|e| anyhow!("{option}: {}", crate::db::one_line(&e.to_string())))?;
-            println!("{}", kind.describe());
-            Ok(())
-        }
-        DbCommand::Import {
-            from,
-            from_local,
-            dry_run,
-        } => {
-            // Every check of the sources and the target comes before the
-            // first write.
-            let main = crate::db::connect_read_only(&from)
-                .await
-                .map_err(|e| anyhow!("--from: {e}"))?;
-            let local = match &from_local {
-                Some(url) => Some(
-                    crate::db::connect_read_only(url)
-                        .await
-                        .map_err(|e| anyhow!("--from-local: {e}"))?,
-                ),
-                None => None,
-            };
-            let source = PhpSource::open(main, local).await?;
-            let target = import_target(config, dry_run).await?;
-            let now = Clock::system().now_naive();
-            let report = crate::import::run(&source, target.as_ref(), dry_run, now).await?;
-            print!("{report}");
-            Ok(())
-        }
-    }
-}
-
-/// The database imported into: ours or empty (migrated first), never the
-/// PHP service's. A dry run only reads it, and `None` stands for a target
-/// with nothing in it yet.
-async fn import_target(
-    config: &Config,
-    dry_run: bool,
-) -> anyhow::Result<Option<sea_orm::DatabaseConnection>> {
-    let url = config.database_url.as_str();
-    let refuse_php = |kind: &DatabaseKind| -> anyhow::Result<()> {
-        if matches!(kind, DatabaseKind::Php { .. }) {
-            bail!(
-                "DATABASE_URL: this is a PHP FlexiAPI database; import into a new (empty) database"
-            );
-        }
-        Ok(())
-    };
-    let describe =
-        |e: sea_orm::DbErr| anyhow!("DATABASE_URL: {}", crate::db::one_line(&e.to_string()));
-    if dry_run {
-        if url.starts_with("sqlite:") && crate::db::sqlite_path(url).is_some_and(|p| !p.exists()) {
-            return Ok(None);
-        }
-        let conn = crate::db::connect_read_only(url)
-            .await
-            .map_err(|e| anyhow!("DATABASE_URL: {e}"))?;
-        let kind = inspect(&conn).await.map_err(describe)?;
-        refuse_php(&kind)?;
-        return Ok(matches!(kind, DatabaseKind::Ours { .. }).then_some(conn));
-    }
-    let conn = crate::db::connect_with(url, &config.db_pool).await?;
-    refuse_php(&inspect(&conn).await.map_err(describe)?)?;
-    crate::db::migrate(&conn).await.map_err(describe)?;
-    Ok(Some(conn))
-}
-
 fn read_password_line() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin()
@@ -307,19 +235,4 @@ fn read_password_line() -> anyhow::Result<String> {
         bail!("password: nothing on standard input");
     }
     Ok(password)
-}
-
-/// One line naming the fields at fault, for the console's stderr.
-pub(crate) fn describe(err: ApiError) -> anyhow::Error {
-    match err {
-        ApiError::Validation(errors) => anyhow!(
-            "{}",
-            errors
-                .iter()
-                .map(|(field, messages)| format!("{field}: {}", messages.join(" ")))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-        other => anyhow!("{other}"),
-    }
 }
