@@ -12,6 +12,7 @@ use super::admin_schemas::{AccountAction, AccountActionBody, AdminGuard, BodyErr
 use super::schemas::{Empty, Message, ValidationError};
 use super::{list_fields, lookup};
 use crate::audit::{self, Action, By};
+use crate::auth::AdminUser;
 use crate::db::entities::{account, account_action};
 use crate::db::{self, account_actions};
 use crate::error::{ApiError, ApiResult};
@@ -123,7 +124,7 @@ fn key_conflict(err: sea_orm::DbErr) -> ApiError {
 )]
 async fn store(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
     body: JsonObject,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
@@ -176,7 +177,7 @@ pub async fn create(
 )]
 async fn update(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((id, action_id)): Path<(String, String)>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
@@ -221,7 +222,7 @@ async fn update(
 )]
 async fn destroy(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((id, action_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = account_with_dtmf(&state, &id).await?;

@@ -12,7 +12,6 @@
 //! - `POST /api/account_creation_tokens/consume` (user) links one to an
 //!   existing account, consuming it.
 
-use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -23,7 +22,8 @@ use super::admin_accounts::{CONFIRMATION_KEY_LENGTH, creation_error};
 use super::client::Client;
 use super::fields;
 use super::push_token::{self, Policy};
-use crate::audit::{self, Action, By};
+use crate::audit::{self, Action};
+use crate::auth::{AdminUser, AuthUser};
 use crate::creation_tokens::{self, TOKEN_LENGTH};
 use crate::db::accounts::{self, NewAccount};
 use crate::db::entities::account_creation_token;
@@ -200,7 +200,7 @@ async fn using_request_token(
 )]
 async fn admin_create(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     client: Client,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let now = state.clock.now_naive();
@@ -329,7 +329,7 @@ async fn create_account(
 )]
 async fn consume(
     State(state): State<AppState>,
-    Extension(auth): Extension<crate::auth::AuthAccount>,
+    AuthUser(auth): AuthUser,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     let mut v = body.validator();

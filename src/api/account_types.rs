@@ -11,6 +11,7 @@ use super::admin_schemas::{AccountType, AccountTypeBody, AdminGuard, BodyErrors,
 use super::schemas::{Empty, Message, ValidationError};
 use super::{links, list_fields, lookup};
 use crate::audit::{self, Action, By};
+use crate::auth::AdminUser;
 use crate::db::entities::{account, account_type};
 use crate::db::{self, account_types};
 use crate::error::{ApiError, ApiResult};
@@ -124,7 +125,7 @@ pub async fn create(
 )]
 async fn store(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     body: JsonObject,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let created = create(&state, &by, &body).await?;
@@ -150,7 +151,7 @@ async fn store(
 )]
 async fn update(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
@@ -189,7 +190,7 @@ async fn update(
 )]
 async fn destroy(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     remove(&state, &by, lookup::id(&id)?).await?;
@@ -226,7 +227,7 @@ pub async fn remove(state: &AppState, by: &By, id: i32) -> ApiResult<()> {
 )]
 async fn attach(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((account, type_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &account).await?;
@@ -252,7 +253,7 @@ async fn attach(
 )]
 async fn detach(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((account, type_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &account).await?;

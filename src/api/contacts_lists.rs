@@ -14,6 +14,7 @@ use super::admin_schemas::{AdminGuard, BodyErrors, ContactsList, ContactsListBod
 use super::schemas::{Empty, Message, ValidationError};
 use super::{links, list_fields, lookup};
 use crate::audit::{self, Action, By, Target};
+use crate::auth::AdminUser;
 use crate::db::contacts_lists::{self, ListView};
 use crate::db::entities::{account, contacts_list};
 use crate::db::{self, accounts};
@@ -161,7 +162,7 @@ pub async fn remove(state: &AppState, by: &By, id: i32) -> ApiResult<()> {
 )]
 async fn store(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     body: JsonObject,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let list = create(&state, &by, &body).await?;
@@ -191,7 +192,7 @@ async fn store(
 )]
 async fn update(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
@@ -220,11 +221,11 @@ async fn update(
 )]
 async fn patch(
     state: State<AppState>,
-    by: By,
+    admin: AdminUser,
     id: Path<String>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
-    update(state, by, id, body).await
+    update(state, admin, id, body).await
 }
 
 /// Deletes a contacts list.
@@ -243,7 +244,7 @@ async fn patch(
 )]
 async fn destroy(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     remove(&state, &by, lookup::id(&id)?).await?;
@@ -270,7 +271,7 @@ const NOT_SUBSCRIBED: &str = "The account does not have this contacts list.";
 )]
 async fn add_contact(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((list_id, contact_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let list = find(&state, &list_id).await?;
@@ -295,7 +296,7 @@ async fn add_contact(
 )]
 async fn remove_contact(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((list_id, contact_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let list = find(&state, &list_id).await?;
@@ -321,7 +322,7 @@ async fn remove_contact(
 )]
 async fn subscribe(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((account, list_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &account).await?;
@@ -347,7 +348,7 @@ async fn subscribe(
 )]
 async fn unsubscribe(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((account, list_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &account).await?;

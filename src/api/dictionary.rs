@@ -14,6 +14,7 @@ use super::admin_schemas::{
 use super::schemas::{Empty, Message, ValidationError};
 use super::{list_fields, lookup};
 use crate::audit::{self, Action, By};
+use crate::auth::AdminUser;
 use crate::db::entities::account;
 use crate::db::{self, dictionary};
 use crate::error::{ApiError, ApiResult};
@@ -153,7 +154,7 @@ async fn show(
 )]
 async fn set(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((id, key)): Path<(String, String)>,
     body: JsonObject,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
@@ -216,7 +217,7 @@ pub async fn set_entry(
 )]
 async fn destroy(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((id, key)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
@@ -244,7 +245,7 @@ async fn destroy(
 )]
 async fn clear(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;

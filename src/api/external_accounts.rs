@@ -15,6 +15,7 @@ use super::admin_schemas::{
 use super::schemas::{Empty, Message, ValidationError};
 use super::{list_fields, lookup};
 use crate::audit::{self, Action, By};
+use crate::auth::AdminUser;
 use crate::auth::digest::Algorithm;
 use crate::db;
 use crate::db::entities::{account, external_account};
@@ -193,7 +194,7 @@ pub async fn store_for(
 )]
 async fn store(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
     body: JsonObject,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
@@ -223,7 +224,7 @@ async fn store(
 )]
 async fn destroy(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
