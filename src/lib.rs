@@ -33,6 +33,7 @@ pub mod registrar;
 pub mod secrets;
 pub mod self_service;
 pub mod server;
+pub mod service;
 pub mod sip;
 pub mod state;
 pub mod vcard;

@@ -1,0 +1,7 @@
+//! The flows that validate, write and audit, used alike by the API, the panel and the console; they take the caller and never an HTTP type.
+
+pub mod account_actions;
+pub mod account_types;
+pub mod contacts_lists;
+pub mod dictionary;
+pub mod external_accounts;
