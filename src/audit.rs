@@ -19,13 +19,11 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use crate::auth::AuthAccount;
 use crate::client::Client;
 use crate::clock::{Clock, format_datetime};
 use crate::db::entities::{
     account, account_creation_token, account_type, audit_log, contacts_list,
 };
-use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Actor and client address of the console.
@@ -202,23 +200,6 @@ impl By {
             client_address: client.ip.to_string(),
             at: clock.now_naive(),
         }
-    }
-}
-
-/// In an API handler behind `require_admin` (or `require_user`): the
-/// authenticated account and the client of the request.
-impl axum::extract::FromRequestParts<AppState> for By {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let Ok(client) = Client::from_request_parts(parts, state).await;
-        let auth = parts.extensions.get::<AuthAccount>().ok_or_else(|| {
-            ApiError::Internal(anyhow::anyhow!("audit: a route without authentication"))
-        })?;
-        Ok(By::account(&auth.account, &client, &state.clock))
     }
 }
 

@@ -65,18 +65,27 @@ pub fn document() -> utoipa::openapi::OpenApi {
     for part in crate::api::documented() {
         doc.merge(part);
     }
-    document_blocked_accounts(&mut doc);
+    document_guard_answers(&mut doc);
     doc
 }
 
-/// What the authentication guard answers a blocked account on every
-/// authenticated operation: `403` `Account blocked`, once its credentials
-/// are proven (as PHP FlexiAPI's CheckBlocked). Added here, once, rather
-/// than on each handler; an operation with a 403 of its own gets the cause
-/// appended.
-fn document_blocked_accounts(doc: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-    const CAUSE: &str = "the authenticated account is blocked: `Account blocked`";
+/// What the authentication guard may answer on every authenticated
+/// operation, added here once rather than on each handler: `403` `Account
+/// blocked` once the credentials are proven (as PHP FlexiAPI's
+/// CheckBlocked), and `429` while the account's wrong Digest answers are
+/// throttled (docs/api.md, "Guesses over time"). An operation that already
+/// has such a status gets the cause appended.
+fn document_guard_answers(doc: &mut utoipa::openapi::OpenApi) {
+    const GUARD_ANSWERS: [(&str, &str); 2] = [
+        (
+            "403",
+            "the authenticated account is blocked: `Account blocked`",
+        ),
+        (
+            "429",
+            "too many wrong Digest answers for this account: every answer is refused until the window ends",
+        ),
+    ];
     for item in doc.paths.paths.values_mut() {
         let operations = [
             &mut item.get,
@@ -89,24 +98,42 @@ fn document_blocked_accounts(doc: &mut utoipa::openapi::OpenApi) {
             if operation.security.is_none() {
                 continue;
             }
-            let responses = &mut operation.responses.responses;
-            match responses.get_mut("403") {
-                Some(RefOr::T(response)) => {
-                    response.description = format!("{}; or {CAUSE}", response.description);
-                }
-                _ => {
-                    let response = ResponseBuilder::new()
-                        .description("The authenticated account is blocked: `Account blocked`")
-                        .content(
-                            "application/json",
-                            ContentBuilder::new()
-                                .schema(Some(Ref::from_schema_name("Message")))
-                                .build(),
-                        )
-                        .build();
-                    responses.insert("403".into(), RefOr::T(response));
-                }
+            for (status, cause) in GUARD_ANSWERS {
+                add_cause(&mut operation.responses.responses, status, cause);
             }
+        }
+    }
+}
+
+fn add_cause(
+    responses: &mut std::collections::BTreeMap<
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::Response>,
+    >,
+    status: &str,
+    cause: &str,
+) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    match responses.get_mut(status) {
+        Some(RefOr::T(response)) => {
+            response.description = format!("{}; or {cause}", response.description);
+        }
+        _ => {
+            let mut first = cause.chars();
+            let description = first
+                .next()
+                .map(|c| c.to_uppercase().chain(first).collect::<String>())
+                .unwrap_or_default();
+            let response = ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Message")))
+                        .build(),
+                )
+                .build();
+            responses.insert(status.into(), RefOr::T(response));
         }
     }
 }

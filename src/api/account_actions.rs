@@ -9,13 +9,13 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::admin_schemas::{AccountAction, AccountActionBody, AdminGuard, BodyErrors, FromHeader};
+use super::lookup;
 use super::schemas::{Empty, Message, ValidationError};
-use super::{list_fields, lookup};
-use crate::audit::{self, Action, By};
-use crate::db::entities::{account, account_action};
-use crate::db::{self, account_actions};
+use crate::auth::AdminUser;
+use crate::db::account_actions;
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
+use crate::service::account_actions::{account_with_dtmf, change, create, remove};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -25,20 +25,6 @@ pub fn router() -> Router<AppState> {
             "/api/accounts/{account}/actions/{action_id}",
             get(show).put(update).delete(destroy),
         )
-}
-
-const KEY_TAKEN: &str = "The key has already been taken.";
-
-/// The account of the path, refused when it has no DTMF protocol.
-pub async fn account_with_dtmf(state: &AppState, raw: &str) -> ApiResult<account::Model> {
-    let account = lookup::account(state, raw).await?;
-    if account.dtmf_protocol.is_none() {
-        // Upstream's message, word for word.
-        return Err(ApiError::Forbidden(
-            "DTMF Protocol must be configured".into(),
-        ));
-    }
-    Ok(account)
 }
 
 /// An account's DTMF actions, by id.
@@ -88,21 +74,6 @@ async fn show(
     Ok(Json(account_actions::to_json(&action)))
 }
 
-fn validated(body: &JsonObject) -> ApiResult<(String, String)> {
-    let mut v = body.validator();
-    let key = list_fields::key(&mut v);
-    let code = list_fields::code(&mut v);
-    v.finish()?;
-    Ok((
-        key.unwrap_or_default().to_string(),
-        code.unwrap_or_default().to_string(),
-    ))
-}
-
-fn key_conflict(err: sea_orm::DbErr) -> ApiError {
-    super::links::on_unique_violation(err, || ApiError::field("key", KEY_TAKEN))
-}
-
 /// Adds a DTMF action to an account.
 #[utoipa::path(
     post,
@@ -123,7 +94,7 @@ fn key_conflict(err: sea_orm::DbErr) -> ApiError {
 )]
 async fn store(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
     body: JsonObject,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
@@ -133,27 +104,6 @@ async fn store(
         StatusCode::CREATED,
         Json(account_actions::to_json(&created)),
     ))
-}
-
-/// Adds an action from a body or form with `key` and `code` to an account
-/// already checked to have a DTMF protocol (shared with the panel).
-pub async fn create(
-    state: &AppState,
-    by: &By,
-    account: &account::Model,
-    body: &JsonObject,
-) -> ApiResult<account_action::Model> {
-    let (key, code) = validated(body)?;
-    let txn = db::begin_write(&state.db).await?;
-    if account_actions::key_taken(&txn, account.id, &key, None).await? {
-        return Err(ApiError::field("key", KEY_TAKEN));
-    }
-    let created = account_actions::insert(&txn, account.id, &key, &code, state.clock.now_naive())
-        .await
-        .map_err(key_conflict)?;
-    audit::record_about(&txn, by, Action::ActionCreate, account, describe(&created)).await?;
-    txn.commit().await?;
-    Ok(created)
 }
 
 /// Changes a DTMF action's key and code.
@@ -176,7 +126,7 @@ pub async fn create(
 )]
 async fn update(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((id, action_id)): Path<(String, String)>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
@@ -184,23 +134,7 @@ async fn update(
     let existing = account_actions::find(&state.db, account.id, lookup::id(&action_id)?)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let (key, code) = validated(&body)?;
-    let txn = db::begin_write(&state.db).await?;
-    if account_actions::key_taken(&txn, account.id, &key, Some(existing.id)).await? {
-        return Err(ApiError::field("key", KEY_TAKEN));
-    }
-    let updated = account_actions::update(&txn, existing, &key, &code, state.clock.now_naive())
-        .await
-        .map_err(key_conflict)?;
-    audit::record_about(
-        &txn,
-        &by,
-        Action::ActionUpdate,
-        &account,
-        describe(&updated),
-    )
-    .await?;
-    txn.commit().await?;
+    let updated = change(&state, &by, &account, existing, &body).await?;
     Ok(Json(account_actions::to_json(&updated)))
 }
 
@@ -221,35 +155,12 @@ async fn update(
 )]
 async fn destroy(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((id, action_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = account_with_dtmf(&state, &id).await?;
     remove(&state, &by, &account, lookup::id(&action_id)?).await?;
     Ok(Json(json!({})))
-}
-
-/// Deletes an action of the account (shared with the panel); `404` when
-/// it has none with this id.
-pub async fn remove(
-    state: &AppState,
-    by: &By,
-    account: &account::Model,
-    action_id: i32,
-) -> ApiResult<()> {
-    let txn = db::begin_write(&state.db).await?;
-    let existing = account_actions::find(&txn, account.id, action_id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    account_actions::delete(&txn, account.id, existing.id).await?;
-    audit::record_about(&txn, by, Action::ActionDelete, account, describe(&existing)).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// An action as the audit log names it.
-fn describe(action: &account_action::Model) -> String {
-    format!("action {} ({})", action.id, action.key)
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

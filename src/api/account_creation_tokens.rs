@@ -12,7 +12,6 @@
 //! - `POST /api/account_creation_tokens/consume` (user) links one to an
 //!   existing account, consuming it.
 
-use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -20,7 +19,8 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::push_token::{self, Policy};
-use crate::audit::{self, Action, By};
+use crate::audit::{self, Action};
+use crate::auth::{AdminUser, AuthUser};
 use crate::client::Client;
 use crate::creation_tokens::{self, TOKEN_LENGTH};
 use crate::db::accounts::{self, NewAccount};
@@ -200,7 +200,7 @@ async fn using_request_token(
 )]
 async fn admin_create(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     client: Client,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let now = state.clock.now_naive();
@@ -329,7 +329,7 @@ async fn create_account(
 )]
 async fn consume(
     State(state): State<AppState>,
-    Extension(auth): Extension<crate::auth::AuthAccount>,
+    AuthUser(auth): AuthUser,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     let mut v = body.validator();

@@ -14,7 +14,8 @@ use super::admin_schemas::{AdminGuard, FromHeader};
 use super::contacts::{Contact, ContactJson, load};
 use super::lookup;
 use super::schemas::{Empty, Message};
-use crate::audit::{self, Action, By, Target};
+use crate::audit::{self, Action, Target};
+use crate::auth::AdminUser;
 use crate::db::entities::account;
 use crate::db::{self, contacts};
 use crate::error::{ApiError, ApiResult};
@@ -100,7 +101,7 @@ async fn show(
 )]
 async fn add(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((id, contact_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
@@ -136,7 +137,7 @@ async fn add(
 )]
 async fn remove(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((id, contact_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;

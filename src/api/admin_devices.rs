@@ -12,7 +12,8 @@ use super::admin_accounts::find;
 use super::admin_schemas::{AdminGuard, FromHeader};
 use super::devices::{delete_device, list_devices};
 use super::schemas::{Devices, Empty, Message, ValidationError};
-use crate::audit::{self, Action, By};
+use crate::audit::{self, Action};
+use crate::auth::AdminUser;
 use crate::error::ApiResult;
 use crate::state::AppState;
 
@@ -60,7 +61,7 @@ async fn list(State(state): State<AppState>, Path(id): Path<String>) -> ApiResul
 )]
 async fn destroy(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((id, uuid)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = find(&state, &id).await?;

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::admin_schemas::{AdminGuard, FromHeader};
 use super::schemas::{Empty, Message};
 use crate::audit::{self, Action, By};
+use crate::auth::AdminUser;
 use crate::db::accounts;
 use crate::db::entities::account;
 use crate::error::{ApiError, ApiResult};
@@ -81,7 +82,7 @@ async fn send(
 )]
 async fn send_reset_password_email(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let (account, email) = recipient(&state, &id).await?;
@@ -117,7 +118,7 @@ async fn send_reset_password_email(
 )]
 async fn send_provisioning_email(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let (account, email) = recipient(&state, &id).await?;

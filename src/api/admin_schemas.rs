@@ -105,6 +105,39 @@ impl IntoResponses for AdminGuard {
     }
 }
 
+/// What the user guard (`crate::auth::require_user`) answers before any
+/// handler runs. As with [`AdminGuard`], a handler that answers one of these
+/// statuses itself lists it after this type (the later entry wins).
+pub(crate) struct UserGuard;
+
+impl IntoResponses for UserGuard {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        [
+            (
+                "401",
+                json_response(
+                    "Not authenticated (no or wrong credentials, deactivated account)",
+                    "Message",
+                ),
+            ),
+            (
+                "404",
+                json_response("The `From` header names no account", "Message"),
+            ),
+            (
+                "422",
+                json_response(
+                    "The `From` header is missing or not a SIP address",
+                    "ValidationError",
+                ),
+            ),
+        ]
+        .into_iter()
+        .map(|(status, response)| (status.to_string(), RefOr::T(response.build())))
+        .collect()
+    }
+}
+
 /// What reading a JSON body can answer (`crate::input::JsonObject`).
 pub(crate) struct BodyErrors;
 

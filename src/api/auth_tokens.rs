@@ -12,17 +12,17 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::admin_schemas::FromHeader;
-use crate::auth::{AuthAccount, api_key, auth_token};
+use super::admin_schemas::{FromHeader, UserGuard};
+use crate::auth::{AuthUser, api_key, auth_token};
 use crate::clock::format_datetime;
 use crate::db::accounts;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-use super::schemas::{Empty, Message, ValidationError};
+use super::schemas::{Empty, Message};
 
 pub fn public_router(state: &AppState) -> Router<AppState> {
     let create = Router::new()
@@ -83,14 +83,13 @@ async fn create(State(state): State<AppState>) -> ApiResult<Response> {
         ("token" = String, Path, description = "The auth token")),
     responses(
         (status = 200, description = "The token is attached", body = Empty),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
+        UserGuard,
         (status = 404, description = "Unknown, expired or already attached token, or the `From` header names no account", body = Message),
-        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
     ),
 )]
 async fn attach(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
+    AuthUser(auth): AuthUser,
     token: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<Value>> {
     // A segment that is not even UTF-8 names no token.
@@ -159,15 +158,10 @@ async fn exchange(
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The new key", body = String, content_type = "text/plain"),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
-        (status = 404, description = "The `From` header names no account", body = Message),
-        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+        UserGuard,
     ),
 )]
-async fn own_key(
-    State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
-) -> ApiResult<Response> {
+async fn own_key(State(state): State<AppState>, AuthUser(auth): AuthUser) -> ApiResult<Response> {
     let now = state.clock.now_naive();
     let txn = crate::db::begin_write(&state.db).await?;
     let key = api_key::issue_for_device(

@@ -9,12 +9,12 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use super::admin_schemas::FromHeader;
-use crate::auth::AuthAccount;
+use super::admin_schemas::{FromHeader, UserGuard};
+use crate::auth::{AuthAccount, AuthUser};
 use crate::db::entities::{account, account_action, account_type};
 use crate::db::{account_actions, account_types, contacts_lists};
 use crate::error::{ApiError, ApiResult};
@@ -22,7 +22,7 @@ use crate::sip::SipAddress;
 use crate::state::AppState;
 use crate::vcard::VCard;
 
-use super::schemas::{Message, ValidationError};
+use super::schemas::Message;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -141,15 +141,10 @@ async fn contacts_of(
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The contacts", body = Vec<ContactJson>),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
-        (status = 404, description = "The `From` header names no account", body = Message),
-        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+        UserGuard,
     ),
 )]
-async fn index(
-    State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
-) -> ApiResult<Json<Value>> {
+async fn index(State(state): State<AppState>, AuthUser(auth): AuthUser) -> ApiResult<Json<Value>> {
     let contacts = contacts_of(&state, &auth, None).await?;
     Ok(Json(contacts.iter().map(Contact::to_json).collect()))
 }
@@ -166,14 +161,13 @@ async fn index(
         ("sip" = String, Path, description = "The contact's SIP address `username@domain`")),
     responses(
         (status = 200, description = "The contact", body = ContactJson),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
+        UserGuard,
         (status = 404, description = "No such contact, or the `From` header names no account", body = Message),
-        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
     ),
 )]
 async fn show(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
+    AuthUser(auth): AuthUser,
     Path(sip): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let contacts = contacts_of(&state, &auth, Some(&sip)).await?;
@@ -194,15 +188,10 @@ fn vcard_response(body: String) -> Response {
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "One vCard per contact (empty when none)", body = String, content_type = "text/vcard"),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
-        (status = 404, description = "The `From` header names no account", body = Message),
-        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+        UserGuard,
     ),
 )]
-async fn vcards(
-    State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
-) -> ApiResult<Response> {
+async fn vcards(State(state): State<AppState>, AuthUser(auth): AuthUser) -> ApiResult<Response> {
     let contacts = contacts_of(&state, &auth, None).await?;
     Ok(vcard_response(
         contacts.iter().map(Contact::to_vcard).collect(),
@@ -221,14 +210,13 @@ async fn vcards(
         ("sip" = String, Path, description = "The contact's SIP address `username@domain`")),
     responses(
         (status = 200, description = "The contact's vCard", body = String, content_type = "text/vcard"),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
+        UserGuard,
         (status = 404, description = "No such contact, or the `From` header names no account", body = Message),
-        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
     ),
 )]
 async fn vcard(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
+    AuthUser(auth): AuthUser,
     Path(sip): Path<String>,
 ) -> ApiResult<Response> {
     let contacts = contacts_of(&state, &auth, Some(&sip)).await?;

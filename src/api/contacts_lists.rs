@@ -11,14 +11,15 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::admin_schemas::{AdminGuard, BodyErrors, ContactsList, ContactsListBody, FromHeader};
+use super::lookup;
 use super::schemas::{Empty, Message, ValidationError};
-use super::{links, list_fields, lookup};
-use crate::audit::{self, Action, By, Target};
+use crate::auth::AdminUser;
 use crate::db::contacts_lists::{self, ListView};
-use crate::db::entities::{account, contacts_list};
-use crate::db::{self, accounts};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
+use crate::service::contacts_lists::{
+    change, create, drop_contact, give, put_contact, remove, take,
+};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -38,25 +39,10 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-pub const TITLE_MAX: usize = 255;
-pub const DESCRIPTION_MAX: usize = 10_000;
-
 async fn find(state: &AppState, raw: &str) -> ApiResult<ListView> {
     contacts_lists::find(&state.db, lookup::id(raw)?)
         .await?
         .ok_or_else(ApiError::not_found)
-}
-
-/// The validated `title` and `description` (both required).
-pub fn validate(body: &JsonObject) -> ApiResult<(String, String)> {
-    let mut v = body.validator();
-    let title = list_fields::text(&mut v, "title", TITLE_MAX, false);
-    let description = list_fields::text(&mut v, "description", DESCRIPTION_MAX, true);
-    v.finish()?;
-    Ok((
-        title.unwrap_or_default().to_string(),
-        description.unwrap_or_default().to_string(),
-    ))
 }
 
 /// Every contacts list, by id.
@@ -95,54 +81,6 @@ async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResul
     Ok(Json(find(&state, &id).await?.to_json()))
 }
 
-/// Creates a list from a body or form (shared with the panel).
-pub async fn create(
-    state: &AppState,
-    by: &By,
-    body: &JsonObject,
-) -> ApiResult<contacts_list::Model> {
-    let (title, description) = validate(body)?;
-    let txn = db::begin_write(&state.db).await?;
-    let list = contacts_lists::insert(&txn, &title, &description, state.clock.now_naive()).await?;
-    audit::record(&txn, by, Action::ListCreate, &list).await?;
-    txn.commit().await?;
-    Ok(list)
-}
-
-/// Changes a list's title and description (shared with the panel).
-pub async fn change(
-    state: &AppState,
-    by: &By,
-    list: &contacts_list::Model,
-    body: &JsonObject,
-) -> ApiResult<()> {
-    let (title, description) = validate(body)?;
-    let now = state.clock.now_naive();
-    let txn = db::begin_write(&state.db).await?;
-    contacts_lists::update(&txn, list.id, &title, &description, now).await?;
-    let changed = contacts_list::Model {
-        title,
-        description,
-        ..list.clone()
-    };
-    audit::record(&txn, by, Action::ListUpdate, &changed).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Deletes a list (shared with the panel); `404` when there is none.
-pub async fn remove(state: &AppState, by: &By, id: i32) -> ApiResult<()> {
-    let txn = db::begin_write(&state.db).await?;
-    let list = contacts_lists::find(&txn, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?
-        .list;
-    contacts_lists::delete(&txn, list.id).await?;
-    audit::record(&txn, by, Action::ListDelete, &list).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
 /// Creates a contacts list.
 #[utoipa::path(
     post,
@@ -161,7 +99,7 @@ pub async fn remove(state: &AppState, by: &By, id: i32) -> ApiResult<()> {
 )]
 async fn store(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     body: JsonObject,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let list = create(&state, &by, &body).await?;
@@ -191,7 +129,7 @@ async fn store(
 )]
 async fn update(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
@@ -220,11 +158,11 @@ async fn update(
 )]
 async fn patch(
     state: State<AppState>,
-    by: By,
+    admin: AdminUser,
     id: Path<String>,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
-    update(state, by, id, body).await
+    update(state, admin, id, body).await
 }
 
 /// Deletes a contacts list.
@@ -243,16 +181,12 @@ async fn patch(
 )]
 async fn destroy(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     remove(&state, &by, lookup::id(&id)?).await?;
     Ok(Json(json!({})))
 }
-
-const NOT_CONTACT: &str = "The account is not in this contacts list.";
-const ALREADY_SUBSCRIBED: &str = "The account already has this contacts list.";
-const NOT_SUBSCRIBED: &str = "The account does not have this contacts list.";
 
 /// Puts an account in a contacts list.
 #[utoipa::path(
@@ -270,7 +204,7 @@ const NOT_SUBSCRIBED: &str = "The account does not have this contacts list.";
 )]
 async fn add_contact(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((list_id, contact_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let list = find(&state, &list_id).await?;
@@ -295,7 +229,7 @@ async fn add_contact(
 )]
 async fn remove_contact(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((list_id, contact_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let list = find(&state, &list_id).await?;
@@ -321,7 +255,7 @@ async fn remove_contact(
 )]
 async fn subscribe(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((account, list_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &account).await?;
@@ -347,107 +281,13 @@ async fn subscribe(
 )]
 async fn unsubscribe(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((account, list_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &account).await?;
     let list = find(&state, &list_id).await?;
     take(&state, &by, &account, &list.list).await?;
     Ok(Json(json!({})))
-}
-
-fn describe_list(list: &contacts_list::Model) -> String {
-    Target::from(list).describe()
-}
-
-fn describe_contact(contact: &account::Model) -> String {
-    format!(
-        "contact {} (#{})",
-        Target::from(contact).describe(),
-        contact.id
-    )
-}
-
-/// Puts an account in a list (shared with the panel).
-pub async fn put_contact(
-    state: &AppState,
-    by: &By,
-    list: &contacts_list::Model,
-    contact: &account::Model,
-) -> ApiResult<()> {
-    let txn = db::begin_write(&state.db).await?;
-    // Putting a contact in again changes nothing and succeeds, as upstream
-    // answers (it replaces the link); a concurrent writer that got there
-    // first is the same case.
-    if contacts_lists::has_contact(&txn, list.id, contact.id).await? {
-        return Ok(());
-    }
-    let now = state.clock.now_naive();
-    match contacts_lists::add_contact(&txn, list.id, contact.id, now).await {
-        Err(err) if db::is_unique_violation(&err) => return Ok(()),
-        result => result?,
-    }
-    let detail = describe_contact(contact);
-    audit::record_about(&txn, by, Action::ListContactAdd, list, detail).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Takes an account out of a list (shared with the panel).
-pub async fn drop_contact(
-    state: &AppState,
-    by: &By,
-    list: &contacts_list::Model,
-    contact_id: i32,
-) -> ApiResult<()> {
-    let txn = db::begin_write(&state.db).await?;
-    // Upstream answers 404 for an account that is not in the list.
-    if !contacts_lists::remove_contact(&txn, list.id, contact_id).await? {
-        return Err(ApiError::NotFound(NOT_CONTACT.into()));
-    }
-    let detail = match accounts::find_by_id(&txn, contact_id).await? {
-        Some(contact) => describe_contact(&contact),
-        None => format!("contact #{contact_id}"),
-    };
-    audit::record_about(&txn, by, Action::ListContactRemove, list, detail).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Gives a list to an account (shared with the panel).
-pub async fn give(
-    state: &AppState,
-    by: &By,
-    account: &account::Model,
-    list: &contacts_list::Model,
-) -> ApiResult<()> {
-    let txn = db::begin_write(&state.db).await?;
-    links::add_once(
-        contacts_lists::is_subscribed(&txn, account.id, list.id).await?,
-        contacts_lists::subscribe(&txn, account.id, list.id, state.clock.now_naive()),
-        ALREADY_SUBSCRIBED,
-    )
-    .await?;
-    audit::record_about(&txn, by, Action::ListGive, account, describe_list(list)).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Takes a list from an account (shared with the panel).
-pub async fn take(
-    state: &AppState,
-    by: &By,
-    account: &account::Model,
-    list: &contacts_list::Model,
-) -> ApiResult<()> {
-    let txn = db::begin_write(&state.db).await?;
-    links::removed_or(
-        contacts_lists::unsubscribe(&txn, account.id, list.id).await?,
-        NOT_SUBSCRIBED,
-    )?;
-    audit::record_about(&txn, by, Action::ListTake, account, describe_list(list)).await?;
-    txn.commit().await?;
-    Ok(())
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

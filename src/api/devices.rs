@@ -6,11 +6,11 @@
 
 use axum::extract::{Path, State};
 use axum::routing::{delete, get};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::admin_schemas::FromHeader;
-use crate::auth::AuthAccount;
+use super::admin_schemas::{FromHeader, UserGuard};
+use crate::auth::AuthUser;
 use crate::error::ApiResult;
 use crate::registrar::devices_object;
 use crate::state::AppState;
@@ -33,16 +33,11 @@ pub fn router() -> Router<AppState> {
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The devices, keyed by uuid (`{}` when none)", body = Devices),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
-        (status = 404, description = "The `From` header names no account", body = Message),
-        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+        UserGuard,
         (status = 503, description = "No registrar is configured (`REDIS_URL` or `APP_FLEXISIP_PROXY_PID`), or it is unreachable", body = Message),
     ),
 )]
-async fn index(
-    State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
-) -> ApiResult<Json<Value>> {
+async fn index(State(state): State<AppState>, AuthUser(auth): AuthUser) -> ApiResult<Json<Value>> {
     list_devices(&state, &auth.account.username, &auth.account.domain).await
 }
 
@@ -58,7 +53,7 @@ async fn index(
         ("uuid" = String, Path, description = "The device's instance id, a URN such as `urn:uuid:…`")),
     responses(
         (status = 200, description = "The device is removed", body = Empty),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
+        UserGuard,
         (status = 404, description = "The account has no device with this uuid, or the `From` header names no account", body = Message),
         (status = 422, description = "The uuid is not a device instance id, or the `From` header is missing or malformed", body = ValidationError),
         (status = 503, description = "No registrar is configured (`REDIS_URL` or `APP_FLEXISIP_PROXY_PID`), or it is unreachable", body = Message),
@@ -66,7 +61,7 @@ async fn index(
 )]
 async fn destroy(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
+    AuthUser(auth): AuthUser,
     Path(uuid): Path<String>,
 ) -> ApiResult<Json<Value>> {
     delete_device(&state, &auth.account.username, &auth.account.domain, &uuid).await

@@ -13,15 +13,14 @@ use super::admin_schemas::{
 };
 use super::schemas::{Empty, Message, ValidationError};
 use super::{list_fields, lookup};
-use crate::audit::{self, Action, By};
-use crate::db::entities::account;
-use crate::db::{self, dictionary};
+use crate::auth::AdminUser;
+use crate::db::dictionary;
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
+use crate::service::dictionary::{
+    MAX_VALUE_BYTES, checked_key, clear_all, remove_entry, set_entry,
+};
 use crate::state::AppState;
-
-/// Largest value stored (MariaDB's TEXT holds 65535 bytes).
-const MAX_VALUE_BYTES: usize = 60_000;
 
 /// The key segment that empties the dictionary on `DELETE`.
 const CLEAR: &str = "clear";
@@ -36,17 +35,6 @@ pub fn router() -> Router<AppState> {
             "/api/accounts/{account}/dictionary/{key}",
             get(show).post(set).delete(destroy),
         )
-}
-
-pub fn checked_key(key: &str) -> ApiResult<&str> {
-    if list_fields::is_dictionary_key(key) {
-        Ok(key)
-    } else {
-        Err(ApiError::field(
-            "key",
-            "The key must be 1 to 191 characters without control characters.",
-        ))
-    }
 }
 
 const DICTIONARY_MESSAGE: &str = "The dictionary must be an associative dictionary of strings.";
@@ -153,50 +141,13 @@ async fn show(
 )]
 async fn set(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((id, key)): Path<(String, String)>,
     body: JsonObject,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let account = lookup::account(&state, &id).await?;
     let entry = set_entry(&state, &by, &account, &key, &body).await?;
     Ok((StatusCode::CREATED, Json(dictionary::to_json(&entry))))
-}
-
-/// Sets `key` to the body's or form's `value` (shared with the panel);
-/// returns the entry.
-pub async fn set_entry(
-    state: &AppState,
-    by: &By,
-    account: &account::Model,
-    key: &str,
-    body: &JsonObject,
-) -> ApiResult<crate::db::entities::account_dictionary_entry::Model> {
-    let key = checked_key(key)?;
-    let mut v = body.validator();
-    let value = v.required_string("value");
-    if let Some(value) = value {
-        v.check(
-            "value",
-            value.len() <= MAX_VALUE_BYTES,
-            format!("The value must not be greater than {MAX_VALUE_BYTES} bytes."),
-        );
-        v.check(
-            "value",
-            list_fields::is_clean_text(value, true),
-            "The value must not contain control characters.",
-        );
-    }
-    v.finish()?;
-    let value = value.unwrap_or_default();
-    let txn = db::begin_write(&state.db).await?;
-    dictionary::set(&txn, account.id, key, value, state.clock.now_naive()).await?;
-    let entry = dictionary::find(&txn, account.id, key)
-        .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the entry just set is missing")))?;
-    // The key only: a value may be anything the admin keeps there.
-    audit::record_about(&txn, by, Action::DictionarySet, account, describe(key)).await?;
-    txn.commit().await?;
-    Ok(entry)
 }
 
 /// Deletes a dictionary entry; the key `clear` empties the dictionary.
@@ -216,7 +167,7 @@ pub async fn set_entry(
 )]
 async fn destroy(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path((id, key)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
@@ -244,41 +195,12 @@ async fn destroy(
 )]
 async fn clear(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let account = lookup::account(&state, &id).await?;
     clear_all(&state, &by, &account).await?;
     Ok(Json(json!({})))
-}
-
-fn describe(key: &str) -> String {
-    format!("key {key}")
-}
-
-/// Deletes the entry `key` (shared with the panel); `404` when there is none.
-pub async fn remove_entry(
-    state: &AppState,
-    by: &By,
-    account: &account::Model,
-    key: &str,
-) -> ApiResult<()> {
-    let key = checked_key(key)?;
-    let txn = db::begin_write(&state.db).await?;
-    if !dictionary::delete(&txn, account.id, key).await? {
-        return Err(ApiError::not_found());
-    }
-    audit::record_about(&txn, by, Action::DictionaryDelete, account, describe(key)).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-async fn clear_all(state: &AppState, by: &By, account: &account::Model) -> ApiResult<()> {
-    let txn = db::begin_write(&state.db).await?;
-    dictionary::clear(&txn, account.id).await?;
-    audit::record(&txn, by, Action::DictionaryClear, account).await?;
-    txn.commit().await?;
-    Ok(())
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

@@ -3,11 +3,11 @@
 
 use axum::extract::State;
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::admin_schemas::FromHeader;
-use crate::auth::AuthAccount;
+use super::admin_schemas::{FromHeader, UserGuard};
+use crate::auth::{AuthAccount, AuthUser};
 use crate::client::Client;
 use crate::db::accounts;
 use crate::error::ApiResult;
@@ -44,15 +44,10 @@ pub async fn account_json(state: &AppState, auth: &AuthAccount) -> ApiResult<Val
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The account", body = Account),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
-        (status = 404, description = "The `From` header names no account", body = Message),
-        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+        UserGuard,
     ),
 )]
-async fn show(
-    State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
-) -> ApiResult<Json<Value>> {
+async fn show(State(state): State<AppState>, AuthUser(auth): AuthUser) -> ApiResult<Json<Value>> {
     // Nothing changed since authentication: no need to read the account again.
     Ok(Json(auth.into_view().to_json(&state.config, false)))
 }
@@ -68,14 +63,12 @@ async fn show(
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The account is deleted", body = Empty),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
-        (status = 404, description = "The `From` header names no account", body = Message),
-        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+        UserGuard,
     ),
 )]
 async fn destroy(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
+    AuthUser(auth): AuthUser,
 ) -> ApiResult<Json<Value>> {
     accounts::delete(&state.db, auth.account.id).await?;
     Ok(Json(json!({})))
@@ -93,15 +86,15 @@ async fn destroy(
     responses(
         (status = 200, description = "The password is changed: the account", body = Account),
         (status = 400, description = "The body is not a JSON object", body = Message),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
-        (status = 404, description = "The `From` header names no account", body = Message),
+        UserGuard,
         (status = 413, description = "The body is larger than 64 KiB", body = Message),
         (status = 422, description = "Invalid fields (bad algorithm, short password, `old_password` missing or wrong), or a missing or malformed `From` header", body = ValidationError),
+        (status = 429, description = "Too many wrong `old_password` values for this account: refused until the window ends", body = Message),
     ),
 )]
 async fn change_password(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
+    AuthUser(auth): AuthUser,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     crate::self_service::password::change(&state, &auth.account, &body, None).await?;
@@ -122,9 +115,8 @@ async fn change_password(
     responses(
         (status = 200, description = "The link is sent: the account, with `email_changed`", body = Account),
         (status = 400, description = "The body is not a JSON object", body = Message),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
+        UserGuard,
         (status = 403, description = "`Account unvalidated`: the account never consumed an account creation token and `APP_PHONE_EMAIL_CHANGE_NEEDS_CREATION_TOKEN` is on", body = Message),
-        (status = 404, description = "The `From` header names no account", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),
         (status = 422, description = "The e-mail is missing, invalid or the current one, or the `From` header is missing or malformed", body = ValidationError),
         (status = 429, description = "Too many requests for this account, or mails to this address, in the last minute; or the account's code flows are locked after too many wrong codes", body = Message,
@@ -134,7 +126,7 @@ async fn change_password(
 )]
 async fn request_email_change(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
+    AuthUser(auth): AuthUser,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     crate::creation_tokens::check_may_request_changes(&state, auth.account.id).await?;
@@ -156,7 +148,7 @@ async fn request_email_change(
     responses(
         (status = 200, description = "The e-mail is changed: the account", body = Account),
         (status = 400, description = "The body is not a JSON object", body = Message),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
+        UserGuard,
         (status = 404, description = "No e-mail change code is pending, or the `From` header names no account", body = Message),
         (status = 410, description = "The code has expired", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),
@@ -167,7 +159,7 @@ async fn request_email_change(
 )]
 async fn confirm_email_change(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
+    AuthUser(auth): AuthUser,
     client: Client,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {

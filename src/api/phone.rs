@@ -5,12 +5,12 @@
 
 use axum::extract::State;
 use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::admin_schemas::FromHeader;
+use super::admin_schemas::{FromHeader, UserGuard};
 use super::me::account_json;
-use crate::auth::AuthAccount;
+use crate::auth::AuthUser;
 use crate::client::Client;
 use crate::error::ApiResult;
 use crate::input::JsonObject;
@@ -38,9 +38,8 @@ pub fn router() -> Router<AppState> {
     responses(
         (status = 200, description = "The code is sent", body = Empty),
         (status = 400, description = "The body is not a JSON object", body = Message),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
+        UserGuard,
         (status = 403, description = "`Account unvalidated`: the account never consumed an account creation token and `APP_PHONE_EMAIL_CHANGE_NEEDS_CREATION_TOKEN` is on", body = Message),
-        (status = 404, description = "The `From` header names no account", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),
         (status = 422, description = "The phone is missing, not `+` and 6 to 15 digits, or already used by an account; or the `From` header is missing or malformed", body = ValidationError),
         (status = 429, description = "Too many requests for this account in the last minute, or its code flows are locked after too many wrong codes", body = Message,
@@ -50,7 +49,7 @@ pub fn router() -> Router<AppState> {
 )]
 async fn request(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
+    AuthUser(auth): AuthUser,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
     crate::creation_tokens::check_may_request_changes(&state, auth.account.id).await?;
@@ -72,7 +71,7 @@ async fn request(
     responses(
         (status = 200, description = "The phone is changed: the account", body = Account),
         (status = 400, description = "The body is not a JSON object", body = Message),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
+        UserGuard,
         (status = 404, description = "No phone change is pending, or the `From` header names no account", body = Message),
         (status = 410, description = "The code has expired: the pending change is dropped", body = Message),
         (status = 413, description = "The body is larger than 64 KiB", body = Message),
@@ -83,7 +82,7 @@ async fn request(
 )]
 async fn confirm(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
+    AuthUser(auth): AuthUser,
     client: Client,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {

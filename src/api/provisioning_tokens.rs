@@ -6,19 +6,19 @@
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::audit::{self, Action, By};
-use crate::auth::AuthAccount;
+use crate::auth::{AdminUser, AuthUser};
 use crate::db::accounts;
 use crate::error::{ApiError, ApiResult};
 use crate::provisioning::tokens;
 use crate::state::AppState;
 
-use super::admin_schemas::{AdminGuard, FromHeader};
-use super::schemas::{Account, Message, ValidationError};
+use super::admin_schemas::{AdminGuard, FromHeader, UserGuard};
+use super::schemas::{Account, Message};
 
 pub fn user_router() -> Router<AppState> {
     Router::new().route("/api/accounts/me/provision", get(provision_me))
@@ -38,14 +38,12 @@ pub fn admin_router() -> Router<AppState> {
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The account with its new `provisioning_token`", body = ProvisionedAccount),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
-        (status = 404, description = "The `From` header names no account", body = Message),
-        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+        UserGuard,
     ),
 )]
 async fn provision_me(
     State(state): State<AppState>,
-    Extension(auth): Extension<AuthAccount>,
+    AuthUser(auth): AuthUser,
 ) -> ApiResult<Json<Value>> {
     provision(&state, auth.account.id, None).await
 }
@@ -67,7 +65,7 @@ async fn provision_me(
 )]
 async fn provision_account(
     State(state): State<AppState>,
-    by: By,
+    AdminUser { by, .. }: AdminUser,
     id: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<Value>> {
     let Ok(Path(id)) = id else {

@@ -13,12 +13,12 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha1::Sha1;
 
-use super::admin_schemas::FromHeader;
+use super::admin_schemas::{FromHeader, UserGuard};
 use crate::config::TurnConfig;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-use super::schemas::{Message, ValidationError};
+use super::schemas::Message;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/accounts/me/services/turn", get(turn))
@@ -34,9 +34,8 @@ pub fn router() -> Router<AppState> {
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The credentials", body = TurnCredentials),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
+        UserGuard,
         (status = 404, description = "No TURN service is configured, or the `From` header names no account", body = Message),
-        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
     ),
 )]
 async fn turn(State(state): State<AppState>) -> ApiResult<Json<Value>> {

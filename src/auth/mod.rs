@@ -2,12 +2,13 @@
 //! then an API key or a Digest answer proves it.
 //!
 //! Restricted routes are wrapped in [`require_user`] or [`require_admin`],
-//! which put an [`AuthAccount`] into the request extensions and add the
-//! Digest challenge to the response.
+//! which store the [`AuthAccount`] for the [`AuthUser`] and [`AdminUser`]
+//! extractors and add the Digest challenge to the response.
 
 pub mod api_key;
 pub mod auth_token;
 pub mod digest;
+mod guards;
 pub mod nonces;
 pub mod passwords;
 
@@ -27,6 +28,7 @@ use crate::secrets;
 use crate::sip::SipAddress;
 use crate::state::AppState;
 use digest::{Algorithm, Credentials};
+pub use guards::{AdminUser, AuthUser};
 use nonces::NonceCheck;
 
 /// The authenticated account of a request.
@@ -88,6 +90,9 @@ async fn guard(state: AppState, mut req: Request, next: Next, admin_only: bool) 
         };
     if admin_only && !authenticated.account.admin {
         return ApiError::Forbidden("Unauthorized area".into()).into_response();
+    }
+    if admin_only {
+        req.extensions_mut().insert(guards::AdminChecked);
     }
     req.extensions_mut().insert(authenticated.account);
     let mut response = next.run(req).await;

@@ -12,12 +12,13 @@ use super::csrf::CsrfForm;
 use super::form::field;
 use super::items::{Cell, Content, Field, Form, Row, Section, admin_form, id, page};
 use super::session::AdminSession;
-use crate::api::{account_actions as actions_api, account_types as types_api};
-use crate::api::{dictionary as dictionary_api, external_accounts as external_api};
 use crate::client::Client;
 use crate::db::entities::account;
 use crate::db::{account_actions, account_types, accounts, dictionary, external_accounts};
 use crate::error::{ApiError, ApiResult};
+use crate::service::account_actions as actions_api;
+use crate::service::account_types as types_api;
+use crate::service::{dictionary as dictionary_api, external_accounts as external_api};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -12,13 +12,14 @@ use super::items::{
     Cell, Content, Field, Form, Row, Section, account_of_form, admin_form, id, page,
 };
 use super::session::AdminSession;
-use crate::api::{account_types as types_api, contacts_lists as lists_api};
 use crate::client::Client;
 use crate::db::account_types;
 use crate::db::accounts;
 use crate::db::contacts_lists::{self, ListView};
 use crate::db::entities::{account, contacts_list};
 use crate::error::{ApiError, ApiResult};
+use crate::service::account_types as types_api;
+use crate::service::contacts_lists as lists_api;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -19,7 +19,6 @@ pub mod store;
 pub mod tokens;
 pub mod xml;
 
-use axum::Extension;
 use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -30,8 +29,9 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 pub use rc::RcFiles;
 
-use crate::api::admin_schemas::FromHeader;
-use crate::api::schemas::{Message, ValidationError};
+use crate::api::admin_schemas::{FromHeader, UserGuard};
+use crate::api::schemas::Message;
+use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -59,15 +59,10 @@ pub fn me_router() -> Router<AppState> {
     security(("api_key" = []), ("digest" = [])),
     responses(
         (status = 200, description = "The configuration with the account, in liblinphone's remote provisioning XML", body = String, content_type = "application/xml"),
-        (status = 401, description = "Not authenticated (no or wrong credentials, deactivated account)", body = Message),
-        (status = 404, description = "The `From` header names no account", body = Message),
-        (status = 422, description = "The `From` header is missing or not a SIP address", body = ValidationError),
+        UserGuard,
     ),
 )]
-async fn me(
-    State(state): State<AppState>,
-    Extension(auth): Extension<crate::auth::AuthAccount>,
-) -> ApiResult<Response> {
+async fn me(State(state): State<AppState>, AuthUser(auth): AuthUser) -> ApiResult<Response> {
     let credentials = tokens::credentials(&state.db, auth.account.id)
         .await?
         .ok_or_else(ApiError::not_found)?;

@@ -2,5 +2,10 @@
 //! panel and the console; they take the caller (`By`) and never an HTTP
 //! type.
 
+pub mod account_actions;
+pub mod account_types;
 pub mod accounts;
+pub mod contacts_lists;
+pub mod dictionary;
+pub mod external_accounts;
 pub mod fields;

@@ -35,6 +35,7 @@ mod digest_client;
 mod email_change;
 mod external_account;
 mod flexisip_sql;
+mod guards;
 mod guessing;
 mod helpers;
 mod mail;
