@@ -1,6 +1,6 @@
 //! Codes sent to people to prove they own an address: their two shapes,
 //! their generation, and the check of an account's pending confirmation
-//! key with wrong tries counted (SPEC §11 "Limits").
+//! key with wrong tries counted (docs/integrations.md, "Rate limits").
 //!
 //! Every check compares in constant time, and every outcome is decided by
 //! a conditional UPDATE, so concurrent guesses (even on several nodes)
@@ -39,7 +39,7 @@ impl CodeKind {
     }
 
     /// Whether `code` has this kind's shape. Only the length is asked of a
-    /// key (SPEC §5.3): any other 13 characters are simply a wrong key.
+    /// key (docs/api.md): any other 13 characters are simply a wrong key.
     pub fn is_well_formed(self, code: &str) -> bool {
         match self {
             CodeKind::Key => code.chars().count() == KEY_LENGTH,

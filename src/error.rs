@@ -1,4 +1,4 @@
-//! The API's errors and their JSON bodies (SPEC §5.2).
+//! The API's errors and their JSON bodies (docs/api.md, "Errors").
 //!
 //! Each variant carries only what is safe to show a client; the cause of an
 //! internal error is logged, never sent.

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldErrors};
 
-/// Largest request body accepted anywhere (SPEC §10).
+/// Largest request body accepted anywhere (docs/api.md, "Errors").
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 /// A request body that must be a JSON object. An empty body counts as `{}`.
@@ -153,7 +153,7 @@ impl<'a> Validator<'a> {
     }
 }
 
-/// Field rules shared by the endpoints (SPEC §5.3 and §11).
+/// Field rules shared by the endpoints (docs/api.md).
 pub mod rules {
     /// 6–64 ASCII letters, digits, `.`, `_`, `-`, `+`.
     pub fn is_username(value: &str) -> bool {

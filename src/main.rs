@@ -35,7 +35,7 @@ async fn main() -> std::process::ExitCode {
     let held = HeldLog::default();
     let _log_flush_guard = if quiet_console {
         // A console command's warnings wait for its outcome: a failure is
-        // one line on stderr (SPEC §4), its error already says what the
+        // one line on stderr (docs/operations.md, "Console"), its error already says what the
         // warnings would; a success shows them.
         let writer = held.clone();
         tracing_subscriber::fmt()
@@ -103,7 +103,7 @@ impl Write for HeldLog {
 }
 
 /// `--help` and `--version` print as clap writes them; any other argument
-/// error becomes one line on stderr with the usage hint (SPEC §4).
+/// error becomes one line on stderr with the usage hint (docs/operations.md, "Console").
 fn argument_error(err: clap::Error) -> std::process::ExitCode {
     let rendered = err.render().to_string();
     let line = match err.kind() {

@@ -1,4 +1,4 @@
-//! Request limits per client address (SPEC §11 "Limits"): the first
+//! Request limits per client address (docs/integrations.md, "Rate limits"): the first
 //! `APP_RATE_LIMIT_PER_MINUTE` requests of a one-minute window pass, the
 //! next ones get `429` with `Retry-After` until the window ends.
 //!

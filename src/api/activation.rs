@@ -1,6 +1,6 @@
 //! `POST /api/accounts/{sip}/activate/email` and `…/activate/phone`: an
 //! account created with a token activates itself with the code it received
-//! (SPEC §5.3; §11: the code is checked first, then the expiry).
+//! (docs/api.md, "Public endpoints": the code is checked first, then the expiry).
 
 use axum::extract::{Path, State};
 use axum::routing::post;

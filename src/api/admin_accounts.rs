@@ -67,7 +67,7 @@ async fn create(
         .user_agent
         .clone()
         .unwrap_or_else(|| state.config.app_name.clone());
-    // The domain is never taken from the request (SPEC §5.3).
+    // The domain is never taken from the request (docs/api.md).
     let domain = state.config.sip_domain.clone();
     let ip = client.ip.to_string();
     let json = create_account(&state, &domain, fields, &ip, &user_agent, &by).await?;

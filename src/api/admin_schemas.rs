@@ -19,7 +19,7 @@ use utoipa::{IntoParams, IntoResponses, ToSchema};
 use super::schemas::{DigestAlgorithm, PasswordAlgorithm, PendingEmail};
 
 /// The `From: sip:user@domain` header naming the authenticated account
-/// (SPEC §5.1), as every admin operation takes it.
+/// (docs/api.md, "Authentication"), as every admin operation takes it.
 pub(crate) struct FromHeader;
 
 impl IntoParams for FromHeader {

@@ -1,5 +1,5 @@
 //! `GET /api/accounts/me/devices` and `DELETE /api/accounts/me/devices/{uuid}`
-//! (SPEC §5.3): the authenticated account's devices in Flexisip's registrar.
+//! (docs/api.md): the authenticated account's devices in Flexisip's registrar.
 //!
 //! The bodies take the account's username and domain, so they do not depend
 //! on how the account was authenticated (the console reuses the registrar).

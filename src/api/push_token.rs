@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::state::AppState;
 
-/// Providers `flexisip_pusher` knows (FLEXISIP.md §4).
+/// Providers `flexisip_pusher` knows (docs/flexisip.md, "flexisip_pusher").
 const PROVIDERS: [&str; 3] = ["apns", "apns.dev", "fcm"];
 
 /// The push address of one app installation.

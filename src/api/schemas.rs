@@ -21,7 +21,7 @@ pub struct ValidationError {
     pub errors: BTreeMap<String, Vec<String>>,
 }
 
-/// The account object of `/api/accounts/me` and of account lists (SPEC §5.3).
+/// The account object of `/api/accounts/me` and of account lists (docs/api.md).
 #[allow(dead_code)]
 #[derive(ToSchema)]
 pub struct Account {
@@ -69,7 +69,7 @@ pub struct PendingEmail {
 #[derive(ToSchema)]
 pub struct Empty {}
 
-/// A device registered with Flexisip's registrar (SPEC §5.4).
+/// A device registered with Flexisip's registrar (docs/api.md, "The account object").
 #[allow(dead_code)]
 #[derive(ToSchema)]
 pub struct Device {

@@ -1,6 +1,6 @@
 //! `POST /api/accounts/with-token`: an app creates its own account with a
 //! token it received by push (`POST /api/tokens`), and gets its activation
-//! code by e-mail or SMS (SPEC §5.3, §11 "with-token").
+//! code by e-mail or SMS (docs/api.md, "`POST /api/accounts/with-token`").
 
 use axum::extract::State;
 use axum::routing::post;

@@ -1,4 +1,4 @@
-//! Authentication of API requests (SPEC §5.1): `From` names the account,
+//! Authentication of API requests (docs/api.md, "Authentication"): `From` names the account,
 //! then an API key or a Digest answer proves it.
 //!
 //! Restricted routes are wrapped in [`require_user`] or [`require_admin`],
@@ -111,7 +111,7 @@ async fn guard(state: AppState, mut req: Request, next: Next, admin_only: bool) 
 struct Authenticated {
     account: AuthAccount,
     /// The challenges to send back after a Digest success: the same nonce,
-    /// one per algorithm the account can use (SPEC §5.1).
+    /// one per algorithm the account can use (docs/api.md, "Authentication").
     challenges: Vec<String>,
 }
 
@@ -223,7 +223,7 @@ async fn authenticate(
     })
 }
 
-/// The 401 message of a refused Digest answer (SPEC §5.1).
+/// The 401 message of a refused Digest answer (docs/api.md, "Authentication").
 fn digest_refusal(failure: AuthFailure) -> &'static str {
     match failure {
         AuthFailure::InvalidNonce => "Nonce invalid",

@@ -43,7 +43,7 @@ pub struct PendingEmail {
 }
 
 impl AccountView {
-    /// The account object of SPEC §5.4, with `confirmation_key` added where
+    /// The account object of docs/api.md, "The account object", with `confirmation_key` added where
     /// the endpoint shows it.
     pub fn to_json(&self, config: &Config, with_confirmation_key: bool) -> Value {
         let a = &self.account;

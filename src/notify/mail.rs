@@ -131,7 +131,7 @@ fn smtp_transport(smtp: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor
         MailEncryption::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
     };
     let mut builder = builder.port(smtp.port).timeout(Some(SMTP_TIMEOUT));
-    // SPEC §11: log in only when MAIL_USERNAME is set.
+    // docs/integrations.md, "Mail (SMTP)": log in only when MAIL_USERNAME is set.
     if let Some(username) = &smtp.username {
         builder = builder.credentials(Credentials::new(
             username.clone(),

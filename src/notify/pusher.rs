@@ -1,5 +1,5 @@
-//! Push notifications through Flexisip's `flexisip_pusher` (SPEC §7,
-//! FLEXISIP.md §4).
+//! Push notifications through Flexisip's `flexisip_pusher` (docs/integrations.md,
+//! "Push notifications"; docs/flexisip.md, "flexisip_pusher").
 //!
 //! The pusher is started directly with an argument vector: no shell ever
 //! sees a value from a request, so quotes, `;` or `$(…)` are plain bytes.
@@ -182,7 +182,7 @@ impl Pusher {
 }
 
 /// The pusher's arguments, each option and value a separate argument.
-/// `--apple-push-type` is only given to apns providers (FLEXISIP.md §4):
+/// `--apple-push-type` is only given to apns providers (docs/flexisip.md, "flexisip_pusher"):
 /// FCM pushes are data messages that need no Apple push type, but the
 /// project's service account (`--key`).
 fn arguments<'a>(

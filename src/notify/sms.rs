@@ -45,7 +45,7 @@ pub enum SmsError {
     InvalidReceiver,
 }
 
-/// The text of a validation code SMS (SPEC §11).
+/// The text of a validation code SMS (docs/integrations.md, "SMS (OVH)").
 pub fn validation_message(app_name: &str, code: &str) -> String {
     format!("Your {app_name} validation code is {code}")
 }

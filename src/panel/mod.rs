@@ -1,4 +1,4 @@
-//! Server-rendered pages that work without JavaScript (SPEC §9): login
+//! Server-rendered pages that work without JavaScript (docs/panel.md): login
 //! (SIP address and password, or phone number and SMS code), the account's
 //! own page, the admin account list and each account's admin page (edit,
 //! block, devices), the API key form, the audit log,

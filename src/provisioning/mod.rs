@@ -1,4 +1,4 @@
-//! Remote provisioning (SPEC §8): the XML that configures a Linphone app,
+//! Remote provisioning (docs/integrations.md, "Provisioning"): the XML that configures a Linphone app,
 //! and the QR code that carries its link.
 //!
 //! - `rc`: the operator's INI files, read at start;

@@ -1,4 +1,4 @@
-//! Parser of one contact as Flexisip stores it in Redis (FLEXISIP.md §1):
+//! Parser of one contact as Flexisip stores it in Redis (docs/flexisip.md, "Registrar in Redis"):
 //! the Contact header with Flexisip's parameters on the URI, a URI query
 //! `?path=…&accept=…&user-agent=…`, then the header parameters, e.g.
 //!
@@ -138,7 +138,7 @@ fn number_param(params: &[(&str, &str)], name: &'static str) -> Result<i64, Cont
 mod tests {
     use super::*;
 
-    /// The example value of FLEXISIP.md §1, verbatim.
+    /// The example value of docs/flexisip.md, "Registrar in Redis", verbatim.
     const EXAMPLE: &str = r#"<sip:alice@192.168.1.20:45654;transport=tls;pn-provider=fcm;pn-param=929724111839;pn-prid=cXyZ0:APA91bHq;fs-conn-id=55d4a1e3c2b0;callid=3eFhd~yN5q;expires=3600;cseq=21;updatedAt=1718000000;alias=no;usedAsRoute=no?path=%3Csip%3Aproxy.example.org%3A5059%3Btransport%3Dtcp%3Blr%3E&accept=&user-agent=LinphoneAndroid/5.2.5%20(Pixel%207)%20LinphoneSDK/5.3.47%20(tags/5.3.47)>;+sip.instance="<urn:uuid:a1b2c3d4-0000-4000-8000-0123456789ab>";+org.linphone.specs="lime,groupchat/1.1,ephemeral/1.1,conference/1.0""#;
 
     #[test]

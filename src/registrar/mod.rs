@@ -1,5 +1,5 @@
 //! Devices: the contacts a user has registered with Flexisip's registrar
-//! (SPEC §7, FLEXISIP.md §1–2).
+//! (docs/flexisip.md, "Registrar in Redis" and "Proxy CLI socket").
 //!
 //! Flexisip keeps registrations either in Redis (multi-node deployments) or
 //! in the proxy's memory, reachable through its CLI socket. [`Registrar`]
@@ -20,7 +20,7 @@ use crate::error::ApiError;
 pub use self::proxy_socket::ProxySocketRegistrar;
 pub use self::redis::RedisRegistrar;
 
-/// A registered device, as the API shows it (SPEC §5.4).
+/// A registered device, as the API shows it (docs/api.md, "The account object").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Device {
     pub uuid: String,

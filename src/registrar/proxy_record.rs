@@ -1,5 +1,5 @@
 //! Parser of the record the Flexisip proxy's CLI answers to `REGISTRAR_GET`
-//! and `REGISTRAR_DELETE` (FLEXISIP.md §2). Three shapes have existed:
+//! and `REGISTRAR_DELETE` (docs/flexisip.md, "Proxy CLI socket"). Three shapes have existed:
 //!
 //! 1. 2020–Aug 2021: `{"contacts":[{"expires_at": UNIX, "line_value_copy":
 //!    "\"<urn:uuid:…>\"", "user_agent", "update_time": UNIX, …}]}`

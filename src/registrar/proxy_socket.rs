@@ -1,4 +1,4 @@
-//! Devices through the Flexisip proxy's CLI socket (FLEXISIP.md §2), for
+//! Devices through the Flexisip proxy's CLI socket (docs/flexisip.md, "Proxy CLI socket"), for
 //! deployments whose registrar lives in the proxy's memory.
 //!
 //! The socket is `/tmp/flexisip-proxy-PID`, PID read from the proxy's pid

@@ -1,4 +1,4 @@
-//! Devices from Flexisip's registrar in Redis (FLEXISIP.md §1): one hash
+//! Devices from Flexisip's registrar in Redis (docs/flexisip.md, "Registrar in Redis"): one hash
 //! `fs:user@domain`, a field per contact (its unique id), the Contact header
 //! as value.
 //!

@@ -1,6 +1,6 @@
 //! Account fields read the same way by every endpoint that takes them
 //! (admin creation, creation with a token, phone change), so a rule and its
-//! message live in one place (SPEC §5.3 "Field rules").
+//! message live in one place (docs/api.md, "`POST /api/accounts`").
 
 use crate::auth::digest::Algorithm;
 use crate::input::{Validator, rules};

@@ -1,4 +1,4 @@
-//! Admin account endpoints (SPEC §5.3, §5.4, §11).
+//! Admin account endpoints (docs/api.md, "Admin endpoints").
 
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -1,4 +1,4 @@
-//! Authentication (SPEC §5.1): Digest MD5/SHA-256, API keys, failures.
+//! Authentication (docs/api.md, "Authentication"): Digest MD5/SHA-256, API keys, failures.
 
 use reqwest::Method;
 

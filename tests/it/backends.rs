@@ -1,7 +1,7 @@
 //! The same service on the real MariaDB and PostgreSQL servers: migrations,
 //! the account API, Digest's atomic nonce update, the panel's search,
 //! cascade deletes, and the SQL queries Flexisip itself runs against our
-//! tables (FLEXISIP.md §3).
+//! tables (docs/flexisip.md, "SQL authentication").
 
 use reqwest::Method;
 use sea_orm::{ConnectionTrait, Statement};

@@ -1,4 +1,4 @@
-//! Bad input never gives a 500 nor writes anything (SPEC §5.2, §10).
+//! Bad input never gives a 500 nor writes anything (docs/api.md, "Errors").
 
 use reqwest::Method;
 use serde_json::json;

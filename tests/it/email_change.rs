@@ -1,5 +1,5 @@
 //! E-mail change: the mail reaches a real SMTP server, its link confirms
-//! the change once (SPEC §5.3, §11).
+//! the change once (docs/api.md).
 
 use std::time::Duration;
 

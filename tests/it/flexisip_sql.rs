@@ -1,4 +1,4 @@
-//! Flexisip's own SQL (FLEXISIP.md §3) against our schema, on the backend
+//! Flexisip's own SQL (docs/flexisip.md, "SQL authentication") against our schema, on the backend
 //! of `FLEXIAPI_TEST_DB`: the queries run as Flexisip ships them, with the
 //! `:name` placeholders bound as prepared-statement parameters.
 

@@ -216,7 +216,7 @@ pub fn keys(value: &serde_json::Value) -> Vec<String> {
     keys
 }
 
-/// The 14 keys of the account object (SPEC §5.4), sorted.
+/// The 14 keys of the account object (docs/api.md, "The account object"), sorted.
 pub fn account_keys() -> Vec<String> {
     let mut keys: Vec<String> = [
         "id",

@@ -1,4 +1,4 @@
-//! Provisioning XML and QR codes (SPEC §8, §11; issue 5).
+//! Provisioning XML and QR codes (docs/integrations.md, "Provisioning").
 
 mod liblinphone;
 

@@ -1,4 +1,4 @@
-//! The web panel (SPEC §9), driven like a browser without JavaScript:
+//! The web panel (docs/panel.md), driven like a browser without JavaScript:
 //! redirects are not followed and cookies are kept by hand, so that each
 //! test sees every status and `Set-Cookie`.
 
