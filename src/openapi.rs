@@ -66,7 +66,41 @@ pub fn document() -> utoipa::openapi::OpenApi {
         doc.merge(part);
     }
     document_guard_answers(&mut doc);
+    document_input_guard_answer(&mut doc);
     doc
+}
+
+/// The input guard (`src/input_guard.rs`) stands before every operation:
+/// a control character in a path parameter, the query string, the `From`
+/// header or the body is a `422` naming the field (docs/api.md, "Text
+/// input"), whatever the operation documents itself.
+fn document_input_guard_answer(doc: &mut utoipa::openapi::OpenApi) {
+    const CAUSE: &str = "a path parameter, the query string, the `From` header or the body holds a control character: the field is named";
+    for operation in operations(doc) {
+        add_cause(
+            &mut operation.responses.responses,
+            "422",
+            CAUSE,
+            "ValidationError",
+        );
+    }
+}
+
+/// Every operation of the document.
+fn operations(
+    doc: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    doc.paths.paths.values_mut().flat_map(|item| {
+        [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+    })
 }
 
 /// What the authentication guard may answer on every authenticated
@@ -86,21 +120,9 @@ fn document_guard_answers(doc: &mut utoipa::openapi::OpenApi) {
             "too many wrong Digest answers for this account: every answer is refused until the window ends",
         ),
     ];
-    for item in doc.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ];
-        for operation in operations.into_iter().flatten() {
-            if operation.security.is_none() {
-                continue;
-            }
-            for (status, cause) in GUARD_ANSWERS {
-                add_cause(&mut operation.responses.responses, status, cause);
-            }
+    for operation in operations(doc).filter(|operation| operation.security.is_some()) {
+        for (status, cause) in GUARD_ANSWERS {
+            add_cause(&mut operation.responses.responses, status, cause, "Message");
         }
     }
 }
@@ -112,6 +134,7 @@ fn add_cause(
     >,
     status: &str,
     cause: &str,
+    schema: &str,
 ) {
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
     match responses.get_mut(status) {
@@ -129,7 +152,7 @@ fn add_cause(
                 .content(
                     "application/json",
                     ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Message")))
+                        .schema(Some(Ref::from_schema_name(schema)))
                         .build(),
                 )
                 .build();
