@@ -181,7 +181,7 @@ impl By {
         }
     }
 
-    /// The code guard (`crate::code_guard`), acting on the wrong codes
+    /// The code guard (`crate::service::code_guard`), acting on the wrong codes
     /// that came from `client`.
     pub fn guard(client: std::net::IpAddr, clock: &Clock) -> Self {
         By {

@@ -22,13 +22,13 @@ use super::push_token::{self, Policy};
 use crate::audit::{self, Action};
 use crate::auth::{AdminUser, AuthUser};
 use crate::client::Client;
-use crate::creation_tokens::{self, TOKEN_LENGTH};
 use crate::db::accounts::{self, NewAccount};
 use crate::db::entities::account_creation_token;
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::secrets;
 use crate::service::accounts::{CONFIRMATION_KEY_LENGTH, creation_error};
+use crate::service::creation_tokens::{self, TOKEN_LENGTH};
 use crate::service::fields;
 use crate::state::AppState;
 

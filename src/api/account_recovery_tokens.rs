@@ -11,10 +11,10 @@ use serde_json::{Value, json};
 
 use super::push_token::{self, Policy};
 use crate::client::Client;
-use crate::creation_tokens;
 use crate::db::entities::account_recovery_token;
 use crate::error::ApiResult;
 use crate::input::JsonObject;
+use crate::service::creation_tokens;
 use crate::state::AppState;
 
 use super::push_token::PushDevice;

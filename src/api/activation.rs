@@ -9,11 +9,11 @@ use serde_json::Value;
 
 use super::public_accounts::find_by_sip;
 use crate::client::Client;
-use crate::code_guard;
-use crate::codes::{self, CodeKind, KeyCheck};
 use crate::db::accounts;
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
+use crate::service::code_guard;
+use crate::service::codes::{self, CodeKind, KeyCheck};
 use crate::state::AppState;
 
 use super::schemas::{Account, Message, ValidationError};

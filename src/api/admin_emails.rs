@@ -88,9 +88,13 @@ async fn send_reset_password_email(
     let (account, email) = recipient(&state, &id).await?;
     let minutes = state.config.reset_password_email_token_expiration_minutes;
     let now = state.clock.now_naive();
-    let token =
-        crate::recovery::issue_reset_token(&state.db, account.id, Duration::minutes(minutes), now)
-            .await?;
+    let token = crate::service::recovery::issue_reset_token(
+        &state.db,
+        account.id,
+        Duration::minutes(minutes),
+        now,
+    )
+    .await?;
     let link = format!("{}/recovery/password/{token}", state.config.app_url);
     let address = format!("{}@{}", account.username, account.domain);
     let mail = mails::reset_password(&state.config.app_name, &email, &address, &link, minutes)

@@ -97,7 +97,7 @@ async fn change_password(
     AuthUser(auth): AuthUser,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
-    crate::self_service::password::change(&state, &auth.account, &body, None).await?;
+    crate::service::self_service::password::change(&state, &auth.account, &body, None).await?;
     Ok(Json(account_json(&state, &auth).await?))
 }
 
@@ -129,8 +129,8 @@ async fn request_email_change(
     AuthUser(auth): AuthUser,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
-    crate::creation_tokens::check_may_request_changes(&state, auth.account.id).await?;
-    crate::email_change::request_checked(&state, &auth.account, &body).await?;
+    crate::service::creation_tokens::check_may_request_changes(&state, auth.account.id).await?;
+    crate::service::email_change::request_checked(&state, &auth.account, &body).await?;
     Ok(Json(account_json(&state, &auth).await?))
 }
 
@@ -163,7 +163,7 @@ async fn confirm_email_change(
     client: Client,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
-    crate::email_change::confirm_code(&state, &auth.account, &body, client.ip).await?;
+    crate::service::email_change::confirm_code(&state, &auth.account, &body, client.ip).await?;
     Ok(Json(account_json(&state, &auth).await?))
 }
 

@@ -1,7 +1,7 @@
 //! Phone change of the authenticated account: a 4-digit PIN goes by SMS to
 //! the new number (`POST /api/accounts/me/phone/request`), and the PIN
 //! makes it the account's phone and alias (`POST /api/accounts/me/phone`).
-//! The logic is shared with the panel in [`crate::self_service::phone`].
+//! The logic is shared with the panel in [`crate::service::self_service::phone`].
 
 use axum::extract::State;
 use axum::routing::post;
@@ -14,7 +14,7 @@ use crate::auth::AuthUser;
 use crate::client::Client;
 use crate::error::ApiResult;
 use crate::input::JsonObject;
-use crate::self_service::phone;
+use crate::service::self_service::phone;
 use crate::state::AppState;
 
 use super::schemas::{Account, Empty, Message, ValidationError};
@@ -52,7 +52,7 @@ async fn request(
     AuthUser(auth): AuthUser,
     body: JsonObject,
 ) -> ApiResult<Json<Value>> {
-    crate::creation_tokens::check_may_request_changes(&state, auth.account.id).await?;
+    crate::service::creation_tokens::check_may_request_changes(&state, auth.account.id).await?;
     phone::request(&state, &auth.account, &body).await?;
     Ok(Json(json!({})))
 }

@@ -87,7 +87,8 @@ async fn provision(state: &AppState, account_id: i32, by: Option<&By>) -> ApiRes
     let minutes = state.config.provisioning_token_expiration_minutes;
     let token = tokens::issue(&txn, account.id, now, minutes).await?;
     // As upstream's account JSON: when the token stops working, or null.
-    let expire_at = minutes.map(|m| crate::creation_tokens::iso8601(now + Duration::minutes(m)));
+    let expire_at =
+        minutes.map(|m| crate::service::creation_tokens::iso8601(now + Duration::minutes(m)));
     if let Some(by) = by {
         audit::record(&txn, by, Action::ProvisioningTokenIssue, &account).await?;
     }

@@ -12,7 +12,6 @@ use serde_json::Value;
 
 use crate::auth::digest::Algorithm;
 use crate::client::Client;
-use crate::codes::CodeKind;
 use crate::db::accounts::{self, NewAccount};
 use crate::db::entities::token;
 use crate::error::{ApiError, ApiResult};
@@ -20,6 +19,7 @@ use crate::input::JsonObject;
 use crate::notify::{mails, sms};
 use crate::secrets;
 use crate::service::accounts::creation_error;
+use crate::service::codes::CodeKind;
 use crate::service::fields;
 use crate::state::AppState;
 

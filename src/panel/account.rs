@@ -24,7 +24,7 @@ use crate::db::accounts;
 use crate::db::entities::phone_change_code;
 use crate::error::{ApiError, ApiResult};
 use crate::registrar::Device;
-use crate::self_service::{password, phone};
+use crate::service::self_service::{password, phone};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -186,12 +186,13 @@ async fn change_password(State(state): State<AppState>, f: CsrfForm) -> Response
 }
 
 async fn request_email(State(state): State<AppState>, f: CsrfForm) -> Response {
-    let outcome = crate::email_change::request_checked(&state, &f.session.account, &f.form)
-        .await
-        .map(|()| {
-            let email = field(&f.form, "email").unwrap_or_default();
-            format!("A confirmation link was sent to {email}: open it to apply the change.")
-        });
+    let outcome =
+        crate::service::email_change::request_checked(&state, &f.session.account, &f.form)
+            .await
+            .map(|()| {
+                let email = field(&f.form, "email").unwrap_or_default();
+                format!("A confirmation link was sent to {email}: open it to apply the change.")
+            });
     done(&state, &f.session, outcome).await
 }
 

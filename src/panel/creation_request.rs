@@ -18,9 +18,9 @@ use axum::routing::get;
 use super::form::field;
 use super::login::{pre_login_page_at, read_pre_login_form};
 use super::{Nav, error_page, message_page, not_found_page, render};
-use crate::creation_tokens;
 use crate::error::ApiError;
 use crate::notify::hcaptcha::{self, CaptchaError};
+use crate::service::creation_tokens;
 use crate::state::AppState;
 
 const PATH: &str = "/creation_request";

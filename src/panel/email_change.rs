@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 
 use super::{message_page, render};
-use crate::email_change;
+use crate::service::email_change;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

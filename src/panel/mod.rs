@@ -6,7 +6,7 @@
 //!
 //! Sessions are server-side (`session.rs`), every POST form carries the
 //! session's CSRF token (`csrf.rs`), and the actions call the same
-//! functions as the API (`crate::self_service`, `crate::email_change`).
+//! functions as the API (`crate::service::self_service`, `crate::service::email_change`).
 
 mod account;
 mod account_settings;

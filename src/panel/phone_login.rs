@@ -13,7 +13,7 @@
 //! `panel-login` limit per client address; the SMS are also limited per
 //! account. A code is valid [`CODE_LIFETIME`] and gets
 //! `APP_CODE_MAX_ATTEMPTS` tries, each taken by a conditional UPDATE before
-//! the comparison, as in `crate::codes`.
+//! the comparison, as in `crate::service::codes`.
 
 use std::net::SocketAddr;
 
@@ -30,13 +30,13 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Se
 use super::form::field;
 use super::login::{open_session, pre_login_page, read_pre_login_form};
 use super::{Nav, error_page, not_found_page, render, see_other, session, user_message};
-use crate::codes::CodeKind;
 use crate::db::accounts;
 use crate::db::entities::phone_login_code::{self, Column};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::notify::sms;
 use crate::secrets;
+use crate::service::codes::CodeKind;
 use crate::service::fields;
 use crate::state::AppState;
 
@@ -202,7 +202,7 @@ async fn send_code(state: &AppState, phone: &str) -> ApiResult<()> {
     };
     let account_id = account.id;
     // Locked after too many wrong codes: no new code, and the same page.
-    if crate::code_guard::is_locked(state, account_id).await? {
+    if crate::service::code_guard::is_locked(state, account_id).await? {
         return Ok(());
     }
     // Each request costs an SMS to someone's phone, and anyone may ask:
@@ -334,7 +334,7 @@ async fn check_code(
         return Ok(None);
     };
     // Locked after too many wrong codes: refused as a wrong code.
-    if crate::code_guard::is_locked(state, account.id).await? {
+    if crate::service::code_guard::is_locked(state, account.id).await? {
         return Ok(None);
     }
     let Some(pending) = phone_login_code::Entity::find()
@@ -368,7 +368,7 @@ async fn check_code(
             .filter(Column::Attempts.gte(max))
             .exec(db)
             .await?;
-        crate::code_guard::record_failure(state, &account, client).await?;
+        crate::service::code_guard::record_failure(state, &account, client).await?;
         return Ok(None);
     }
     // Removing it is the claim: of concurrent right answers, one logs in.

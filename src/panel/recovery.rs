@@ -13,7 +13,7 @@
 //!
 //! Every POST carries the pre-login CSRF token (its cookie scoped to
 //! `/recovery`) and counts against the `panel-login` limit per client
-//! address; sending is also limited per account (`crate::recovery`).
+//! address; sending is also limited per account (`crate::service::recovery`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -28,11 +28,11 @@ use axum::routing::{get, post};
 use super::form::field;
 use super::login::{pre_login_page_at, read_pre_login_form};
 use super::{Nav, error_page, not_found_page, render, see_other, user_message};
-use crate::codes::CodeKind;
 use crate::error::ApiResult;
 use crate::input::JsonObject;
-use crate::recovery::{self, MAX_ATTEMPTS, Method, RESET_AFTER_CODE};
+use crate::service::codes::CodeKind;
 use crate::service::fields;
+use crate::service::recovery::{self, MAX_ATTEMPTS, Method, RESET_AFTER_CODE};
 use crate::state::AppState;
 
 const PATH: &str = "/recovery";
@@ -75,7 +75,7 @@ impl<'a> Shown<'a> {
             email: value("email"),
             phone: value("phone"),
             recovery_token: field(form, "account_recovery_token")
-                .filter(|t| crate::creation_tokens::is_well_formed(t)),
+                .filter(|t| crate::service::creation_tokens::is_well_formed(t)),
         }
     }
 }

@@ -18,8 +18,8 @@ use super::form::field;
 use super::login::{open_session, pre_login_page_at, read_pre_login_form};
 use super::{Nav, error_page, message_page, not_found_page, render, user_message};
 use crate::auth::digest::Algorithm;
-use crate::recovery;
 use crate::service::fields;
+use crate::service::recovery;
 use crate::state::AppState;
 
 /// The recovery pages' cookie path: this page is one of them.

@@ -28,7 +28,7 @@ fn plausible(key: &str) -> bool {
 }
 
 /// The account named by a valid key whose activation has not expired (see
-/// [`crate::codes::activation_key_expired`]). A blocked account's key
+/// [`crate::service::codes::activation_key_expired`]). A blocked account's key
 /// provisions nothing, as if it were unknown.
 pub async fn find_valid<C: ConnectionTrait>(
     db: &C,
@@ -57,7 +57,7 @@ pub async fn find_valid<C: ConnectionTrait>(
     if !bool::from(stored.as_bytes().ct_eq(key.as_bytes())) {
         return Ok(None);
     }
-    if crate::codes::activation_key_expired(db, &account, lifetime_minutes, now).await? {
+    if crate::service::codes::activation_key_expired(db, &account, lifetime_minutes, now).await? {
         return Ok(None);
     }
     Ok(Some(account))

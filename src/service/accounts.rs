@@ -17,7 +17,7 @@ use crate::service::fields;
 use crate::state::AppState;
 
 /// Length of the confirmation key of accounts created by an admin.
-pub const CONFIRMATION_KEY_LENGTH: usize = crate::codes::KEY_LENGTH;
+pub const CONFIRMATION_KEY_LENGTH: usize = crate::service::codes::KEY_LENGTH;
 
 /// The validated fields of an admin account creation.
 pub struct AccountFields<'a> {

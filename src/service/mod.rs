@@ -5,7 +5,13 @@
 pub mod account_actions;
 pub mod account_types;
 pub mod accounts;
+pub mod code_guard;
+pub mod codes;
 pub mod contacts_lists;
+pub mod creation_tokens;
 pub mod dictionary;
+pub mod email_change;
 pub mod external_accounts;
 pub mod fields;
+pub mod recovery;
+pub mod self_service;

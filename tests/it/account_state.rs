@@ -200,7 +200,7 @@ async fn a_reset_link_on_a_deactivated_account_opens_no_session() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let user = app.account("reset_asleep", "SHA-256", false).await;
-    let link = flexiapi::recovery::issue_reset_token(
+    let link = flexiapi::service::recovery::issue_reset_token(
         &app.state.db,
         user.id,
         Duration::minutes(60),
@@ -331,7 +331,7 @@ async fn change_password_by_api(app: &TestApp, user: &TestAccount) {
 
 /// A reset link and a provisioning token of `user`, to see them revoked.
 async fn standing_links(app: &TestApp, user: &TestAccount) -> (String, String) {
-    let link = flexiapi::recovery::issue_reset_token(
+    let link = flexiapi::service::recovery::issue_reset_token(
         &app.state.db,
         user.id,
         Duration::minutes(60),
@@ -402,7 +402,7 @@ async fn a_password_change_ends_other_sessions_and_revokes_links() {
     let user = app.account("reset_change", "SHA-256", false).await;
     let mut browser = logged_in(&app, &user).await;
     let (other_link, token) = standing_links(&app, &user).await;
-    let used = flexiapi::recovery::issue_reset_token(
+    let used = flexiapi::service::recovery::issue_reset_token(
         &app.state.db,
         user.id,
         Duration::minutes(60),

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// Wrong codes of one account, across its code flows; see `crate::code_guard`.
+/// Wrong codes of one account, across its code flows; see `crate::service::code_guard`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "code_guards")]
 pub struct Model {

@@ -1,6 +1,6 @@
 //! `code_guards`: wrong codes counted per account across every code flow,
 //! and the time until which the account's code flows stay locked
-//! (`crate::code_guard`); one row per account that failed, gone with it.
+//! (`crate::service::code_guard`); one row per account that failed, gone with it.
 //! `email_changed.code_hash`: the 4-digit code mailed beside the link.
 
 use sea_orm_migration::prelude::*;

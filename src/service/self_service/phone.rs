@@ -1,7 +1,7 @@
 //! Phone change by SMS: a 4-digit PIN goes to the new number, and the PIN
 //! makes that number the account's phone and only alias, within
 //! `APP_PHONE_CHANGE_CODE_EXPIRATION_MINUTES`. A wrong PIN counts on the
-//! account's code guard (`crate::code_guard`).
+//! account's code guard (`crate::service::code_guard`).
 
 use std::net::IpAddr;
 
@@ -9,13 +9,13 @@ use chrono::Duration;
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
-use crate::codes::CodeKind;
 use crate::db::accounts;
 use crate::db::entities::{account, phone_change_code};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::notify::sms;
 use crate::secrets;
+use crate::service::codes::CodeKind;
 use crate::service::fields;
 use crate::state::AppState;
 
@@ -36,7 +36,7 @@ pub async fn request(
         state.clock.now_naive(),
     )
     .await?;
-    crate::code_guard::refuse_if_locked(state, account.id).await?;
+    crate::service::code_guard::refuse_if_locked(state, account.id).await?;
     let mut v = body.validator();
     let phone = fields::required_phone(&mut v);
     v.finish()?;
@@ -90,7 +90,7 @@ pub async fn confirm(
     client: IpAddr,
 ) -> ApiResult<()> {
     let code = CodeKind::Pin.read(body)?;
-    crate::code_guard::refuse_if_locked(state, account.id).await?;
+    crate::service::code_guard::refuse_if_locked(state, account.id).await?;
     let pending = phone_change_code::Entity::find()
         .filter(phone_change_code::Column::AccountId.eq(account.id))
         .one(&state.db)
@@ -109,7 +109,7 @@ pub async fn confirm(
         return Err(ApiError::Gone("The code has expired.".into()));
     }
     if !secrets::constant_time_eq(&pending.code, code) {
-        crate::code_guard::record_failure(state, account, client).await?;
+        crate::service::code_guard::record_failure(state, account, client).await?;
         return Err(ApiError::field(
             "code",
             "The code is wrong: the phone change is cancelled.",

@@ -7,7 +7,7 @@
 //! Only SHA-256 hashes of the link's secret and of the code are stored, so
 //! the database alone cannot confirm a change. Requests are limited per
 //! account and per new address, as each sends a mail from the service; a
-//! wrong code counts on the account's code guard (`crate::code_guard`).
+//! wrong code counts on the account's code guard (`crate::service::code_guard`).
 
 use std::net::IpAddr;
 
@@ -15,12 +15,12 @@ use askama::Template;
 use chrono::Duration;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 
-use crate::codes::CodeKind;
 use crate::db::entities::{account, email_changed};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::notify::Mail;
 use crate::secrets;
+use crate::service::codes::CodeKind;
 use crate::service::fields;
 use crate::state::AppState;
 
@@ -74,7 +74,7 @@ pub async fn request_checked(
         state.clock.now_naive(),
     )
     .await?;
-    crate::code_guard::refuse_if_locked(state, account.id).await?;
+    crate::service::code_guard::refuse_if_locked(state, account.id).await?;
     let mut v = body.validator();
     v.required_string("email");
     let email = fields::optional_email(&mut v);
@@ -226,7 +226,7 @@ pub async fn confirm_code(
     client: IpAddr,
 ) -> ApiResult<String> {
     let code = CodeKind::Pin.read(body)?;
-    crate::code_guard::refuse_if_locked(state, account.id).await?;
+    crate::service::code_guard::refuse_if_locked(state, account.id).await?;
     let none_pending = || ApiError::NotFound("No e-mail change is pending.".into());
     let pending = email_changed::Entity::find()
         .filter(email_changed::Column::AccountId.eq(account.id))
@@ -254,7 +254,7 @@ pub async fn confirm_code(
         return Err(ApiError::Gone("The code has expired.".into()));
     }
     if !secrets::constant_time_eq(&stored, &secrets::sha256_hex(code)) {
-        crate::code_guard::record_failure(state, account, client).await?;
+        crate::service::code_guard::record_failure(state, account, client).await?;
         return Err(ApiError::field("code", "The code is wrong."));
     }
 

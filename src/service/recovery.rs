@@ -17,12 +17,12 @@ use sea_orm::{
 };
 
 use crate::auth::digest::Algorithm;
-use crate::codes::CodeKind;
 use crate::db::accounts;
 use crate::db::entities::{account, account_recovery_token, recovery_code, reset_password_token};
 use crate::error::{ApiError, ApiResult};
 use crate::notify::{mails, sms};
 use crate::secrets;
+use crate::service::codes::CodeKind;
 use crate::state::AppState;
 
 /// Wrong tries before a recovery code is dropped (PHP's `RecoveryCode`).
@@ -78,7 +78,7 @@ pub async fn find_by_phone(state: &AppState, phone: &str) -> Result<Option<accou
 /// removes it (logged, never shown: the page must not tell).
 pub async fn send_code(state: &AppState, account: account::Model, method: Method) -> ApiResult<()> {
     // Locked after too many wrong codes: no new code, and the same page.
-    if crate::code_guard::is_locked(state, account.id).await? {
+    if crate::service::code_guard::is_locked(state, account.id).await? {
         return Ok(());
     }
     let limited = crate::rate_limit::hit(
@@ -202,7 +202,7 @@ pub async fn check_code(
 ) -> Result<bool, DbErr> {
     let db = &state.db;
     let account_id = account.id;
-    if crate::code_guard::is_locked(state, account_id).await? {
+    if crate::service::code_guard::is_locked(state, account_id).await? {
         return Ok(false);
     }
     let Some(pending) = recovery_code::Entity::find()
@@ -238,7 +238,7 @@ pub async fn check_code(
             .filter(recovery_code::Column::Attempts.gte(MAX_ATTEMPTS))
             .exec(db)
             .await?;
-        crate::code_guard::record_failure(state, account, client).await?;
+        crate::service::code_guard::record_failure(state, account, client).await?;
         return Ok(false);
     }
     // Removing it is the claim: of concurrent right answers, one goes on.
@@ -331,7 +331,7 @@ pub async fn find_recovery_token(
     state: &AppState,
     given: &str,
 ) -> Result<Option<account_recovery_token::Model>, DbErr> {
-    if !crate::creation_tokens::is_well_formed(given) {
+    if !crate::service::creation_tokens::is_well_formed(given) {
         return Ok(None);
     }
     let mut query = account_recovery_token::Entity::find()
