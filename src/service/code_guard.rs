@@ -15,16 +15,12 @@
 use std::net::IpAddr;
 
 use chrono::{Duration, NaiveDateTime};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::audit::{self, Action, By};
 use crate::clock::format_datetime;
+use crate::db::code_guards;
 use crate::db::entities::account;
-use crate::db::entities::code_guard::{self, Column};
-use crate::db::{is_lock_conflict, is_unique_violation};
 use crate::error::ApiError;
 use crate::notify::mails;
 use crate::state::AppState;
@@ -35,7 +31,7 @@ pub async fn locked_until(
     account_id: i32,
     now: NaiveDateTime,
 ) -> Result<Option<NaiveDateTime>, DbErr> {
-    let row = code_guard::Entity::find_by_id(account_id).one(db).await?;
+    let row = code_guards::find(db, account_id).await?;
     Ok(row
         .and_then(|r| r.locked_until)
         .filter(|until| *until > now))
@@ -70,7 +66,7 @@ pub async fn record_failure(
 ) -> Result<(), DbErr> {
     let config = &state.config;
     let now = state.clock.now_naive();
-    count(
+    code_guards::count(
         &state.db,
         account.id,
         now - Duration::minutes(config.code_failure_window_minutes),
@@ -83,15 +79,7 @@ pub async fn record_failure(
     let txn = crate::db::begin_write(&state.db).await?;
     // Of concurrent failures past the bound, the one that resets the
     // counter is the one that locks (and audits, and mails).
-    let locked = code_guard::Entity::update_many()
-        .col_expr(Column::LockedUntil, Expr::value(Some(until)))
-        .col_expr(Column::Failures, Expr::value(0))
-        .col_expr(Column::WindowStart, Expr::value(now))
-        .filter(Column::AccountId.eq(account.id))
-        .filter(Column::Failures.gte(max))
-        .exec(&txn)
-        .await?;
-    if locked.rows_affected != 1 {
+    if !code_guards::lock(&txn, account.id, max, until, now).await? {
         txn.rollback().await?;
         return Ok(());
     }
@@ -107,52 +95,6 @@ pub async fn record_failure(
     txn.commit().await?;
     tracing::warn!(account_id = account.id, until = %until, "code flows locked after wrong codes");
     tell_owner(state, account, until);
-    Ok(())
-}
-
-/// One more failure in the live window, or the first of a new window.
-async fn count(
-    db: &impl ConnectionTrait,
-    account_id: i32,
-    window_floor: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Result<(), DbErr> {
-    // A few rounds only when another request changed the row meanwhile.
-    for _ in 0..3 {
-        let counted = code_guard::Entity::update_many()
-            .col_expr(Column::Failures, Expr::col(Column::Failures).add(1))
-            .filter(Column::AccountId.eq(account_id))
-            .filter(Column::WindowStart.gt(window_floor))
-            .exec(db)
-            .await?;
-        if counted.rows_affected == 1 {
-            return Ok(());
-        }
-        let restarted = code_guard::Entity::update_many()
-            .col_expr(Column::Failures, Expr::value(1))
-            .col_expr(Column::WindowStart, Expr::value(now))
-            .filter(Column::AccountId.eq(account_id))
-            .filter(Column::WindowStart.lte(window_floor))
-            .exec(db)
-            .await?;
-        if restarted.rows_affected == 1 {
-            return Ok(());
-        }
-        let inserted = code_guard::ActiveModel {
-            account_id: Set(account_id),
-            failures: Set(1),
-            window_start: Set(now),
-            locked_until: Set(None),
-        }
-        .insert(db)
-        .await;
-        match inserted {
-            Ok(_) => return Ok(()),
-            // Another request inserted it first: count on its row.
-            Err(err) if is_unique_violation(&err) || is_lock_conflict(&err) => continue,
-            Err(err) => return Err(err),
-        }
-    }
     Ok(())
 }
 

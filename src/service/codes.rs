@@ -7,11 +7,10 @@
 //! never get more tries than `APP_CODE_MAX_ATTEMPTS`.
 
 use chrono::NaiveDateTime;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::db::entities::account::{self, Column};
-use crate::db::entities::activation_expiration;
+use crate::db::entities::account;
+use crate::db::{accounts, confirmation_keys};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::secrets;
@@ -96,20 +95,10 @@ pub async fn consume_confirmation_key(
     let max = i32::try_from(max_attempts).unwrap_or(i32::MAX);
     // Take a try before comparing: counting after the comparison would let
     // a burst of concurrent guesses all be compared before any is counted.
-    let reserved = account::Entity::update_many()
-        .col_expr(
-            Column::FailedCodeAttempts,
-            Expr::col(Column::FailedCodeAttempts).add(1),
-        )
-        .filter(Column::Id.eq(account_id))
-        .filter(Column::ConfirmationKey.is_not_null())
-        .filter(Column::FailedCodeAttempts.lt(max))
-        .exec(db)
-        .await?;
-    if reserved.rows_affected != 1 {
+    if !confirmation_keys::take_try(db, account_id, max).await? {
         return Ok(KeyCheck::Rejected);
     }
-    let Some(account) = account::Entity::find_by_id(account_id).one(db).await? else {
+    let Some(account) = accounts::find_by_id(db, account_id).await? else {
         return Ok(KeyCheck::Rejected);
     };
     let right = account
@@ -119,42 +108,18 @@ pub async fn consume_confirmation_key(
 
     if !right {
         // Whichever request used the last try drops the key.
-        account::Entity::update_many()
-            .col_expr(Column::ConfirmationKey, Expr::value(Option::<String>::None))
-            .filter(Column::Id.eq(account_id))
-            .filter(Column::FailedCodeAttempts.gte(max))
-            .exec(db)
-            .await?;
+        confirmation_keys::drop_if_spent(db, account_id, max).await?;
         return Ok(KeyCheck::Wrong);
     }
 
     if activation_key_expired(db, &account, key_lifetime_minutes, now).await? {
         // The right key is not a wrong try: give it back.
-        account::Entity::update_many()
-            .col_expr(
-                Column::FailedCodeAttempts,
-                Expr::col(Column::FailedCodeAttempts).sub(1),
-            )
-            .filter(Column::Id.eq(account_id))
-            .filter(Column::FailedCodeAttempts.gt(0))
-            .exec(db)
-            .await?;
+        confirmation_keys::give_back_try(db, account_id).await?;
         return Ok(KeyCheck::Expired);
     }
 
     // Still this key (not dropped or consumed meanwhile): the claim.
-    let claimed = account::Entity::update_many()
-        .col_expr(Column::FlexisipActivated, Expr::value(true))
-        .col_expr(Column::ConfirmationKey, Expr::value(Option::<String>::None))
-        .col_expr(Column::FailedCodeAttempts, Expr::value(0))
-        .filter(Column::Id.eq(account_id))
-        // Blocking revokes the key; a blocked account's `activated` stays
-        // false whatever races it.
-        .filter(Column::Blocked.eq(false))
-        .filter(Column::ConfirmationKey.eq(given))
-        .exec(db)
-        .await?;
-    Ok(if claimed.rows_affected == 1 {
+    Ok(if confirmation_keys::claim(db, account_id, given).await? {
         KeyCheck::Accepted
     } else {
         KeyCheck::Rejected
@@ -171,12 +136,8 @@ pub async fn activation_key_expired(
     lifetime_minutes: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<bool, DbErr> {
-    let expiration = activation_expiration::Entity::find()
-        .filter(activation_expiration::Column::AccountId.eq(account.id))
-        .one(db)
-        .await?;
-    let deadline = match expiration {
-        Some(set) => Some(set.expires),
+    let deadline = match confirmation_keys::admin_expiry(db, account.id).await? {
+        Some(expires) => Some(expires),
         None => lifetime_minutes.map(|m| account.creation_time + chrono::Duration::minutes(m)),
     };
     Ok(deadline.is_some_and(|deadline| deadline <= now))

@@ -10,15 +10,13 @@
 //! nodes.
 
 use chrono::{Duration, NaiveDateTime};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ConnectionTrait, DbErr, Set};
 use serde_json::{Value, json};
 
 use crate::api::push_token::{Device, TokenTable};
 use crate::client::Client;
 use crate::config::Config;
+use crate::db::creation_tokens as store;
 use crate::db::entities::{
     account_creation_request_token as request_token, account_creation_token as creation_token,
     account_recovery_token as recovery_token,
@@ -71,16 +69,13 @@ pub async fn insert_unpushed(
     now: NaiveDateTime,
 ) -> Result<(String, creation_token::Model), DbErr> {
     let (token, hash) = new_token();
-    let row = creation_token::ActiveModel {
-        token_hash: Set(hash),
-        used: Set(false),
-        ip: Set(client.map(|c| c.ip.to_string())),
-        user_agent: Set(client.and_then(|c| c.user_agent.clone())),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
+    let row = store::insert_unpushed(
+        conn,
+        hash,
+        client.map(|c| c.ip.to_string()),
+        client.and_then(|c| c.user_agent.clone()),
+        now,
+    )
     .await?;
     Ok((token, row))
 }
@@ -98,27 +93,14 @@ pub async fn claim(
     if !is_well_formed(given) {
         return Ok(false);
     }
-    let mut update = creation_token::Entity::update_many()
-        .col_expr(creation_token::Column::Used, Expr::value(true))
-        .col_expr(creation_token::Column::AccountId, Expr::value(account_id))
-        .col_expr(creation_token::Column::UpdatedAt, Expr::value(now))
-        .filter(creation_token::Column::TokenHash.eq(secrets::sha256_hex(given)))
-        .filter(creation_token::Column::Used.eq(false));
-    if let Some(until) = expired_until(config, now) {
-        update = update.filter(creation_token::Column::CreatedAt.gt(until));
-    }
-    Ok(update.exec(conn).await?.rows_affected == 1)
+    let hash = secrets::sha256_hex(given);
+    store::claim(conn, &hash, account_id, expired_until(config, now), now).await
 }
 
 /// Whether `account_id` consumed a creation token (it was created with
 /// one, or consumed one later).
 pub async fn consumed_by(conn: &impl ConnectionTrait, account_id: i32) -> Result<bool, DbErr> {
-    let found = creation_token::Entity::find()
-        .filter(creation_token::Column::AccountId.eq(account_id))
-        .filter(creation_token::Column::Used.eq(true))
-        .one(conn)
-        .await?;
-    Ok(found.is_some())
+    store::consumed_by(conn, account_id).await
 }
 
 /// Upstream's rule for phone and e-mail change requests, when configured
@@ -142,10 +124,7 @@ pub async fn created_at(
     conn: &impl ConnectionTrait,
     given: &str,
 ) -> Result<Option<NaiveDateTime>, DbErr> {
-    let found = creation_token::Entity::find()
-        .filter(creation_token::Column::TokenHash.eq(secrets::sha256_hex(given)))
-        .one(conn)
-        .await?;
+    let found = store::find(conn, &secrets::sha256_hex(given)).await?;
     Ok(found.map(|row| row.created_at))
 }
 
@@ -160,11 +139,7 @@ pub async fn is_live(
     if !is_well_formed(given) {
         return Ok(false);
     }
-    let found = creation_token::Entity::find()
-        .filter(creation_token::Column::TokenHash.eq(secrets::sha256_hex(given)))
-        .filter(creation_token::Column::Used.eq(false))
-        .one(conn)
-        .await?;
+    let found = store::find_unused(conn, &secrets::sha256_hex(given)).await?;
     let until = expired_until(config, now);
     Ok(found.is_some_and(|row| until.is_none_or(|until| row.created_at > until)))
 }
@@ -175,17 +150,7 @@ pub async fn insert_request(
     now: NaiveDateTime,
 ) -> Result<String, DbErr> {
     let (token, hash) = new_token();
-    request_token::ActiveModel {
-        token_hash: Set(hash),
-        used: Set(false),
-        validated_at: Set(None),
-        acc_creation_token_id: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
+    store::insert_request(conn, hash, now).await?;
     Ok(token)
 }
 
@@ -204,11 +169,7 @@ pub async fn find_request(
     if !is_well_formed(given) {
         return Ok(None);
     }
-    let found = request_token::Entity::find()
-        .filter(request_token::Column::TokenHash.eq(secrets::sha256_hex(given)))
-        .filter(request_token::Column::Used.eq(false))
-        .one(conn)
-        .await?;
+    let found = store::find_unused_request(conn, &secrets::sha256_hex(given)).await?;
     let until = expired_until(config, now);
     Ok(found.filter(|row| until.is_none_or(|until| row.created_at > until)))
 }
@@ -220,15 +181,7 @@ pub async fn validate_request(
     id: i32,
     now: NaiveDateTime,
 ) -> Result<bool, DbErr> {
-    let changed = request_token::Entity::update_many()
-        .col_expr(request_token::Column::ValidatedAt, Expr::value(now))
-        .col_expr(request_token::Column::UpdatedAt, Expr::value(now))
-        .filter(request_token::Column::Id.eq(id))
-        .filter(request_token::Column::Used.eq(false))
-        .filter(request_token::Column::ValidatedAt.is_null())
-        .exec(conn)
-        .await?;
-    Ok(changed.rows_affected == 1)
+    store::validate_request(conn, id, now).await
 }
 
 /// Exchanges a validated request token for a new creation token, once:
@@ -248,18 +201,7 @@ pub async fn exchange_request(
     }
     let txn = crate::db::begin_write(db).await?;
     let (token, row) = insert_unpushed(&txn, Some(client), now).await?;
-    let claimed = request_token::Entity::update_many()
-        .col_expr(request_token::Column::Used, Expr::value(true))
-        .col_expr(
-            request_token::Column::AccCreationTokenId,
-            Expr::value(row.id),
-        )
-        .col_expr(request_token::Column::UpdatedAt, Expr::value(now))
-        .filter(request_token::Column::Id.eq(request.id))
-        .filter(request_token::Column::Used.eq(false))
-        .exec(&txn)
-        .await?;
-    if claimed.rows_affected != 1 {
+    if !store::claim_request(&txn, request.id, row.id, now).await? {
         // Another request exchanged it first: nothing of ours is kept.
         txn.rollback().await?;
         return Ok(None);

@@ -13,9 +13,9 @@ use std::net::IpAddr;
 
 use askama::Template;
 use chrono::Duration;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 
 use crate::db::entities::{account, email_changed};
+use crate::db::{accounts, email_changes};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::notify::Mail;
@@ -146,23 +146,15 @@ pub async fn request(state: &AppState, account: &account::Model, new_email: &str
     }
 
     let now = state.clock.now_naive();
-    let txn = crate::db::begin_write(&state.db).await?;
-    email_changed::Entity::delete_many()
-        .filter(email_changed::Column::AccountId.eq(account.id))
-        .exec(&txn)
-        .await?;
-    email_changed::ActiveModel {
-        account_id: Set(account.id),
-        new_email: Set(new_email.to_string()),
-        hash: Set(secrets::sha256_hex(&secret)),
-        code_hash: Set(Some(secrets::sha256_hex(&code))),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
+    email_changes::replace(
+        &state.db,
+        account.id,
+        new_email,
+        secrets::sha256_hex(&secret),
+        secrets::sha256_hex(&code),
+        now,
+    )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -174,17 +166,12 @@ pub async fn pending(
     if secret.len() != SECRET_LENGTH || !secret.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Ok(None);
     }
-    let change = email_changed::Entity::find()
-        .filter(email_changed::Column::Hash.eq(secrets::sha256_hex(secret)))
-        .one(&state.db)
-        .await?;
+    let change = email_changes::find_by_hash(&state.db, &secrets::sha256_hex(secret)).await?;
     let cutoff = state.clock.now_naive() - LINK_LIFETIME;
     let Some(change) = change.filter(|c| c.created_at > cutoff) else {
         return Ok(None);
     };
-    let account = account::Entity::find_by_id(change.account_id)
-        .one(&state.db)
-        .await?;
+    let account = accounts::find_by_id(&state.db, change.account_id).await?;
     Ok(account.map(|account| (change, account)))
 }
 
@@ -194,23 +181,10 @@ pub async fn confirm(state: &AppState, secret: &str) -> ApiResult<Option<String>
     let Some((change, account)) = pending(state, secret).await? else {
         return Ok(None);
     };
-    let txn = crate::db::begin_write(&state.db).await?;
-    // Deleting by id first makes the link single use even under concurrency.
-    let deleted = email_changed::Entity::delete_by_id(change.id)
-        .exec(&txn)
-        .await?;
-    if deleted.rows_affected != 1 {
+    // Applied once even under concurrency.
+    if !email_changes::apply(&state.db, change.id, account.id, &change.new_email).await? {
         return Ok(None);
     }
-    account::Entity::update_many()
-        .col_expr(
-            account::Column::Email,
-            Expr::value(change.new_email.clone()),
-        )
-        .filter(account::Column::Id.eq(account.id))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
     Ok(Some(change.new_email))
 }
 
@@ -228,25 +202,13 @@ pub async fn confirm_code(
     let code = CodeKind::Pin.read(body)?;
     crate::service::code_guard::refuse_if_locked(state, account.id).await?;
     let none_pending = || ApiError::NotFound("No e-mail change is pending.".into());
-    let pending = email_changed::Entity::find()
-        .filter(email_changed::Column::AccountId.eq(account.id))
-        .filter(email_changed::Column::CodeHash.is_not_null())
-        .one(&state.db)
+    let pending = email_changes::pending_with_code(&state.db, account.id)
         .await?
         .ok_or_else(none_pending)?;
     let stored = pending.code_hash.clone().unwrap_or_default();
     // Dropping the code is the claim: of concurrent guesses, one is
     // compared.
-    let claimed = email_changed::Entity::update_many()
-        .col_expr(
-            email_changed::Column::CodeHash,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(email_changed::Column::Id.eq(pending.id))
-        .filter(email_changed::Column::CodeHash.eq(stored.clone()))
-        .exec(&state.db)
-        .await?;
-    if claimed.rows_affected != 1 {
+    if !email_changes::take_code(&state.db, pending.id, &stored).await? {
         return Err(none_pending());
     }
     let lifetime = Duration::minutes(state.config.email_change_code_expiration_minutes);
@@ -258,21 +220,8 @@ pub async fn confirm_code(
         return Err(ApiError::field("code", "The code is wrong."));
     }
 
-    let txn = crate::db::begin_write(&state.db).await?;
-    let deleted = email_changed::Entity::delete_by_id(pending.id)
-        .exec(&txn)
-        .await?;
-    if deleted.rows_affected != 1 {
+    if !email_changes::apply(&state.db, pending.id, account.id, &pending.new_email).await? {
         return Err(none_pending());
     }
-    account::Entity::update_many()
-        .col_expr(
-            account::Column::Email,
-            Expr::value(pending.new_email.clone()),
-        )
-        .filter(account::Column::Id.eq(account.id))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
     Ok(pending.new_email)
 }

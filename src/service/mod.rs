@@ -13,5 +13,7 @@ pub mod dictionary;
 pub mod email_change;
 pub mod external_accounts;
 pub mod fields;
+pub mod phone_login;
 pub mod recovery;
 pub mod self_service;
+pub mod sms_codes;

@@ -11,15 +11,13 @@
 //! concurrent guesses never get more than the limit.
 
 use chrono::{Duration, NaiveDateTime};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::auth::digest::Algorithm;
-use crate::db::accounts;
-use crate::db::entities::{account, account_recovery_token, recovery_code, reset_password_token};
-use crate::error::{ApiError, ApiResult};
+use crate::db::entities::{account, account_recovery_token, reset_password_token};
+use crate::db::pending_codes::Tried;
+use crate::db::{accounts, recovery_codes, recovery_tokens, reset_password_tokens};
+use crate::error::ApiResult;
 use crate::notify::{mails, sms};
 use crate::secrets;
 use crate::service::codes::CodeKind;
@@ -77,27 +75,18 @@ pub async fn find_by_phone(state: &AppState, phone: &str) -> Result<Option<accou
 /// code is stored, then sent, in a detached task, and a failed delivery
 /// removes it (logged, never shown: the page must not tell).
 pub async fn send_code(state: &AppState, account: account::Model, method: Method) -> ApiResult<()> {
-    // Locked after too many wrong codes: no new code, and the same page.
-    if crate::service::code_guard::is_locked(state, account.id).await? {
-        return Ok(());
-    }
-    let limited = crate::rate_limit::hit(
-        &state.db,
+    // Locked after too many wrong codes, or past the account's limit: no
+    // new code, and the same page.
+    let may_send = crate::service::sms_codes::may_send_quietly(
+        state,
+        account.id,
         &format!("recovery:account:{}", account.id),
         CODES_PER_ACCOUNT_PER_MINUTE,
-        state.clock.now_naive(),
+        "recovery code",
     )
-    .await;
-    match limited {
-        Ok(()) => {}
-        Err(ApiError::TooManyRequests { .. }) => {
-            tracing::warn!(
-                account_id = account.id,
-                "recovery code not sent: account limit reached"
-            );
-            return Ok(());
-        }
-        Err(err) => return Err(err),
+    .await?;
+    if !may_send {
+        return Ok(());
     }
     let state = state.clone();
     tokio::spawn(async move {
@@ -130,28 +119,18 @@ async fn store_and_deliver(
 ) -> Result<(), DeliveryError> {
     let code = CodeKind::Pin.generate();
     let now = state.clock.now_naive();
-    let txn = crate::db::begin_write(&state.db).await?;
-    recovery_code::Entity::delete_many()
-        .filter(recovery_code::Column::AccountId.eq(account.id))
-        .exec(&txn)
-        .await?;
-    let row = recovery_code::ActiveModel {
-        account_id: Set(account.id),
-        code_hash: Set(secrets::sha256_hex(&code)),
-        method: Set(method.name().to_string()),
-        attempts: Set(0),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
+    let id = recovery_codes::replace(
+        &state.db,
+        account.id,
+        secrets::sha256_hex(&code),
+        method.name(),
+        now,
+    )
     .await?;
-    txn.commit().await?;
 
     let delivered = deliver(state, account, method, &code).await;
     if delivered.is_err() {
-        recovery_code::Entity::delete_by_id(row.id)
-            .exec(&state.db)
-            .await?;
+        recovery_codes::remove(&state.db, id).await?;
     }
     delivered
 }
@@ -205,12 +184,7 @@ pub async fn check_code(
     if crate::service::code_guard::is_locked(state, account_id).await? {
         return Ok(false);
     }
-    let Some(pending) = recovery_code::Entity::find()
-        .filter(recovery_code::Column::AccountId.eq(account_id))
-        .filter(recovery_code::Column::Method.eq(method.name()))
-        .one(db)
-        .await?
-    else {
+    let Some(pending) = recovery_codes::pending(db, account_id, method.name()).await? else {
         return Ok(false);
     };
     let now = state.clock.now_naive();
@@ -219,33 +193,18 @@ pub async fn check_code(
     {
         return Ok(false);
     }
-    let reserved = recovery_code::Entity::update_many()
-        .col_expr(
-            recovery_code::Column::Attempts,
-            Expr::col(recovery_code::Column::Attempts).add(1),
-        )
-        .filter(recovery_code::Column::Id.eq(pending.id))
-        .filter(recovery_code::Column::Attempts.lt(MAX_ATTEMPTS))
-        .exec(db)
-        .await?;
-    if reserved.rows_affected != 1 {
-        return Ok(false);
+    let tried = recovery_codes::try_code(db, pending.id, MAX_ATTEMPTS, || {
+        secrets::constant_time_eq(&pending.code_hash, &secrets::sha256_hex(given))
+    })
+    .await?;
+    match tried {
+        Tried::Right => Ok(true),
+        Tried::Refused => Ok(false),
+        Tried::Wrong => {
+            crate::service::code_guard::record_failure(state, account, client).await?;
+            Ok(false)
+        }
     }
-    if !secrets::constant_time_eq(&pending.code_hash, &secrets::sha256_hex(given)) {
-        // Whichever request used the last try drops the code.
-        recovery_code::Entity::delete_many()
-            .filter(recovery_code::Column::Id.eq(pending.id))
-            .filter(recovery_code::Column::Attempts.gte(MAX_ATTEMPTS))
-            .exec(db)
-            .await?;
-        crate::service::code_guard::record_failure(state, account, client).await?;
-        return Ok(false);
-    }
-    // Removing it is the claim: of concurrent right answers, one goes on.
-    let claimed = recovery_code::Entity::delete_by_id(pending.id)
-        .exec(db)
-        .await?;
-    Ok(claimed.rows_affected == 1)
 }
 
 /// A new single-use password reset token for `account_id`, valid for
@@ -257,15 +216,13 @@ pub async fn issue_reset_token(
     now: NaiveDateTime,
 ) -> Result<String, DbErr> {
     let token = secrets::random_alphanumeric(RESET_TOKEN_LENGTH);
-    reset_password_token::ActiveModel {
-        account_id: Set(account_id),
-        token_hash: Set(secrets::sha256_hex(&token)),
-        used: Set(false),
-        expires_at: Set(now + lifetime),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
+    reset_password_tokens::insert(
+        conn,
+        account_id,
+        secrets::sha256_hex(&token),
+        now + lifetime,
+        now,
+    )
     .await?;
     Ok(token)
 }
@@ -283,12 +240,7 @@ pub async fn find_reset_token(
         return Ok(None);
     }
     let now = state.clock.now_naive();
-    reset_password_token::Entity::find()
-        .filter(reset_password_token::Column::TokenHash.eq(secrets::sha256_hex(given)))
-        .filter(reset_password_token::Column::Used.eq(false))
-        .filter(reset_password_token::Column::ExpiresAt.gt(now))
-        .one(&state.db)
-        .await
+    reset_password_tokens::find_live(&state.db, &secrets::sha256_hex(given), now).await
 }
 
 /// Uses the reset token `given` to replace the account's password, in one
@@ -307,14 +259,7 @@ pub async fn reset_password(
     };
     let now = state.clock.now_naive();
     let txn = crate::db::begin_write(&state.db).await?;
-    let claimed = reset_password_token::Entity::update_many()
-        .col_expr(reset_password_token::Column::Used, Expr::value(true))
-        .filter(reset_password_token::Column::Id.eq(token.id))
-        .filter(reset_password_token::Column::Used.eq(false))
-        .filter(reset_password_token::Column::ExpiresAt.gt(now))
-        .exec(&txn)
-        .await?;
-    if claimed.rows_affected != 1 {
+    if !reset_password_tokens::claim(&txn, token.id, now).await? {
         txn.rollback().await?;
         return Ok(None);
     }
@@ -334,14 +279,11 @@ pub async fn find_recovery_token(
     if !crate::service::creation_tokens::is_well_formed(given) {
         return Ok(None);
     }
-    let mut query = account_recovery_token::Entity::find()
-        .filter(account_recovery_token::Column::TokenHash.eq(secrets::sha256_hex(given)))
-        .filter(account_recovery_token::Column::Used.eq(false));
-    if let Some(minutes) = state.config.account_recovery_token_expiration_minutes {
-        let live_since = state.clock.now_naive() - Duration::minutes(minutes);
-        query = query.filter(account_recovery_token::Column::CreatedAt.gt(live_since));
-    }
-    query.one(&state.db).await
+    let live_since = state
+        .config
+        .account_recovery_token_expiration_minutes
+        .map(|minutes| state.clock.now_naive() - Duration::minutes(minutes));
+    recovery_tokens::find_unused(&state.db, &secrets::sha256_hex(given), live_since).await
 }
 
 /// Uses a recovery token for one code request, linking it to the account
@@ -351,19 +293,5 @@ pub async fn use_recovery_token(
     id: i32,
     account_id: Option<i32>,
 ) -> Result<bool, DbErr> {
-    let changed = account_recovery_token::Entity::update_many()
-        .col_expr(account_recovery_token::Column::Used, Expr::value(true))
-        .col_expr(
-            account_recovery_token::Column::AccountId,
-            Expr::value(account_id),
-        )
-        .col_expr(
-            account_recovery_token::Column::UpdatedAt,
-            Expr::value(state.clock.now_naive()),
-        )
-        .filter(account_recovery_token::Column::Id.eq(id))
-        .filter(account_recovery_token::Column::Used.eq(false))
-        .exec(&state.db)
-        .await?;
-    Ok(changed.rows_affected == 1)
+    recovery_tokens::use_token(&state.db, id, account_id, state.clock.now_naive()).await
 }

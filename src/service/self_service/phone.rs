@@ -7,16 +7,13 @@ use std::net::IpAddr;
 
 use chrono::Duration;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-
-use crate::db::accounts;
-use crate::db::entities::{account, phone_change_code};
+use crate::db::entities::account;
+use crate::db::{accounts, phone_change_codes};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
-use crate::notify::sms;
 use crate::secrets;
 use crate::service::codes::CodeKind;
-use crate::service::fields;
+use crate::service::{fields, sms_codes};
 use crate::state::AppState;
 
 const TAKEN: &str = "The phone has already been taken.";
@@ -46,37 +43,19 @@ pub async fn request(
     }
 
     // Sent first, kept after: a failed SMS leaves nothing behind (the
-    // previous pending change, if any, stays as it was). In its own task so
-    // that a client hanging up cannot separate the two.
-    let code = CodeKind::Pin.generate();
-    let state = state.clone();
+    // previous pending change, if any, stays as it was).
     let account_id = account.id;
-    let task = tokio::spawn(async move {
-        let message = sms::validation_message(&state.config.app_name, &code);
-        if let Err(err) = state.sms.send(&phone, &message).await {
-            tracing::warn!(account_id, error = %err, "phone change code not sent");
-            return Err(ApiError::Unavailable("The SMS could not be sent.".into()));
-        }
-        let now = state.clock.now_naive();
-        let txn = crate::db::begin_write(&state.db).await?;
-        phone_change_code::Entity::delete_many()
-            .filter(phone_change_code::Column::AccountId.eq(account_id))
-            .exec(&txn)
-            .await?;
-        phone_change_code::ActiveModel {
-            account_id: Set(account_id),
-            phone: Set(phone),
-            code: Set(code),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        txn.commit().await?;
-        Ok(())
-    });
-    task.await.map_err(ApiError::internal)?
+    sms_codes::send_then_store(
+        state,
+        account_id,
+        phone,
+        "phone change code",
+        move |state, phone, code| async move {
+            let now = state.clock.now_naive();
+            phone_change_codes::replace(&state.db, account_id, phone, code, now).await
+        },
+    )
+    .await
 }
 
 /// Validates `{code}` against the pending change and applies it. The
@@ -91,17 +70,12 @@ pub async fn confirm(
 ) -> ApiResult<()> {
     let code = CodeKind::Pin.read(body)?;
     crate::service::code_guard::refuse_if_locked(state, account.id).await?;
-    let pending = phone_change_code::Entity::find()
-        .filter(phone_change_code::Column::AccountId.eq(account.id))
-        .one(&state.db)
+    let pending = phone_change_codes::pending(&state.db, account.id)
         .await?
         .ok_or_else(|| ApiError::NotFound("No phone change is pending.".into()))?;
     // Removing it is the claim, so of concurrent guesses only one is
     // compared.
-    let claimed = phone_change_code::Entity::delete_by_id(pending.id)
-        .exec(&state.db)
-        .await?;
-    if claimed.rows_affected != 1 {
+    if !phone_change_codes::consume(&state.db, pending.id).await? {
         return Err(ApiError::NotFound("No phone change is pending.".into()));
     }
     let lifetime = Duration::minutes(state.config.phone_change_code_expiration_minutes);
