@@ -10,7 +10,6 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::csrf::CsrfForm;
 use super::form::field;
@@ -20,8 +19,7 @@ use super::{
     with_retry_after,
 };
 use crate::auth::passwords::matches_any;
-use crate::db::accounts;
-use crate::db::entities::phone_change_code;
+use crate::db::{accounts, phone_change_codes};
 use crate::error::{ApiError, ApiResult};
 use crate::registrar::Device;
 use crate::service::self_service::{password, phone};
@@ -93,9 +91,7 @@ async fn page_result(
     let config = &state.config;
     let view = accounts::view_of(&state.db, session.account.clone(), session.admin).await?;
     let pending_phone = if config.phone_authentication {
-        phone_change_code::Entity::find()
-            .filter(phone_change_code::Column::AccountId.eq(session.account.id))
-            .one(&state.db)
+        phone_change_codes::pending(&state.db, session.account.id)
             .await?
             .map(|pending| pending.phone)
     } else {
