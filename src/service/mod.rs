@@ -3,9 +3,11 @@
 //! type.
 
 pub mod account_actions;
+pub mod account_lists;
 pub mod account_types;
 pub mod accounts;
 pub mod contacts_lists;
 pub mod dictionary;
 pub mod external_accounts;
 pub mod fields;
+pub mod objects;
