@@ -14,6 +14,7 @@ use flexiapi::db::entities::account;
 use flexiapi::provisioning::assemble::{AccountCredentials, for_account};
 use flexiapi::provisioning::rc::{RcFiles, parse};
 use flexiapi::provisioning::xml::render;
+use flexiapi::service::objects::Account;
 
 const AUTHORIZATION: &str = "Digest username=\"bench_user\", realm=\"sip.example.org\", \
     nonce=\"3f1c0e9a8b7d6c5e4f3a2b1c0d9e8f7a\", uri=\"/api/accounts/me\", \
@@ -69,8 +70,8 @@ fn account_json(c: &mut Criterion) {
         confirmation_key_expires: None,
         email_changed: None,
     };
-    c.bench_function("account JSON: to_json + serialize", |b| {
-        b.iter(|| serde_json::to_vec(&black_box(&view).to_json(&config, false)).unwrap())
+    c.bench_function("account JSON: build + serialize", |b| {
+        b.iter(|| serde_json::to_vec(&Account::new(black_box(&view), &config)).unwrap())
     });
 }
 

@@ -6,7 +6,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Value, json};
 
 use super::admin_schemas::{AccountAction, AccountActionBody, AdminGuard, BodyErrors, FromHeader};
 use super::lookup;
@@ -42,10 +41,13 @@ pub fn router() -> Router<AppState> {
         (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
     ),
 )]
-async fn index(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn index(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<AccountAction>>> {
     let account = account_with_dtmf(&state, &id).await?;
     let actions = account_actions::of_account(&state.db, account.id).await?;
-    Ok(Json(actions.iter().map(account_actions::to_json).collect()))
+    Ok(Json(actions.iter().map(AccountAction::from).collect()))
 }
 
 /// One DTMF action of an account.
@@ -66,12 +68,12 @@ async fn index(State(state): State<AppState>, Path(id): Path<String>) -> ApiResu
 async fn show(
     State(state): State<AppState>,
     Path((id, action_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AccountAction>> {
     let account = account_with_dtmf(&state, &id).await?;
     let action = account_actions::find(&state.db, account.id, lookup::id(&action_id)?)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(account_actions::to_json(&action)))
+    Ok(Json(AccountAction::from(&action)))
 }
 
 /// Adds a DTMF action to an account.
@@ -97,13 +99,10 @@ async fn store(
     AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
     body: JsonObject,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<AccountAction>)> {
     let account = account_with_dtmf(&state, &id).await?;
     let created = create(&state, &by, &account, &body).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(account_actions::to_json(&created)),
-    ))
+    Ok((StatusCode::CREATED, Json(AccountAction::from(&created))))
 }
 
 /// Changes a DTMF action's key and code.
@@ -129,13 +128,13 @@ async fn update(
     AdminUser { by, .. }: AdminUser,
     Path((id, action_id)): Path<(String, String)>,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AccountAction>> {
     let account = account_with_dtmf(&state, &id).await?;
     let existing = account_actions::find(&state.db, account.id, lookup::id(&action_id)?)
         .await?
         .ok_or_else(ApiError::not_found)?;
     let updated = change(&state, &by, &account, existing, &body).await?;
-    Ok(Json(account_actions::to_json(&updated)))
+    Ok(Json(AccountAction::from(&updated)))
 }
 
 /// Deletes a DTMF action.
@@ -157,10 +156,10 @@ async fn destroy(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path((id, action_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let account = account_with_dtmf(&state, &id).await?;
     remove(&state, &by, &account, lookup::id(&action_id)?).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

@@ -241,7 +241,7 @@ async fn create_account(
     State(state): State<AppState>,
     client: Client,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Account>> {
     let now = state.clock.now_naive();
     let mut v = body.validator();
     let username = fields::username(&mut v);
@@ -305,7 +305,7 @@ async fn create_account(
         account_id = view.account.id,
         "account created with an account creation token"
     );
-    Ok(Json(view.to_json(&state.config, false)))
+    Ok(Json(Account::new(&view, &state.config)))
 }
 
 /// Consumes a creation token for the authenticated account: the token is

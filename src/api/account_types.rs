@@ -5,7 +5,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{Value, json};
 
 use super::admin_schemas::{AccountType, AccountTypeBody, AdminGuard, BodyErrors, FromHeader};
 use super::lookup;
@@ -50,9 +49,9 @@ async fn find(state: &AppState, raw: &str) -> ApiResult<account_type::Model> {
         AdminGuard,
     ),
 )]
-async fn index(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+async fn index(State(state): State<AppState>) -> ApiResult<Json<Vec<AccountType>>> {
     let types = account_types::all(&state.db).await?;
-    Ok(Json(types.iter().map(account_types::to_json).collect()))
+    Ok(Json(types.iter().map(AccountType::from).collect()))
 }
 
 /// One account type.
@@ -69,8 +68,11 @@ async fn index(State(state): State<AppState>) -> ApiResult<Json<Value>> {
         (status = 404, description = "No such account type, or the `From` account does not exist", body = Message),
     ),
 )]
-async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(account_types::to_json(&find(&state, &id).await?)))
+async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AccountType>> {
+    Ok(Json(AccountType::from(&find(&state, &id).await?)))
 }
 
 /// Creates an account type.
@@ -93,9 +95,9 @@ async fn store(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     body: JsonObject,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<AccountType>)> {
     let created = create(&state, &by, &body).await?;
-    Ok((StatusCode::CREATED, Json(account_types::to_json(&created))))
+    Ok((StatusCode::CREATED, Json(AccountType::from(&created))))
 }
 
 /// Changes an account type's key.
@@ -120,10 +122,10 @@ async fn update(
     AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AccountType>> {
     let existing = find(&state, &id).await?;
     let renamed = service::rename(&state, &by, existing, &body).await?;
-    Ok(Json(json!({ "id": renamed.id, "key": renamed.key })))
+    Ok(Json(AccountType::from(&renamed)))
 }
 
 /// Deletes an account type (accounts lose it).
@@ -144,9 +146,9 @@ async fn destroy(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     remove(&state, &by, lookup::id(&id)?).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// Gives the type to the account; `403` when it already has it (as
@@ -169,11 +171,11 @@ async fn attach(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path((account, type_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let account = lookup::account(&state, &account).await?;
     let kind = find(&state, &type_id).await?;
     give(&state, &by, &account, &kind).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// Takes a type from an account; `403` when it does not have it.
@@ -195,11 +197,11 @@ async fn detach(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path((account, type_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let account = lookup::account(&state, &account).await?;
     let kind = find(&state, &type_id).await?;
     take(&state, &by, &account, kind.id).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

@@ -5,7 +5,6 @@
 use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::{Json, Router};
-use serde_json::Value;
 
 use super::public_accounts::find_by_sip;
 use crate::client::Client;
@@ -55,7 +54,7 @@ async fn by_email(
     Path(sip): Path<String>,
     client: Client,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Account>> {
     activate(state, &sip, &client, &body, CodeKind::Key).await
 }
 
@@ -85,7 +84,7 @@ async fn by_phone(
     Path(sip): Path<String>,
     client: Client,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Account>> {
     activate(state, &sip, &client, &body, CodeKind::Pin).await
 }
 
@@ -95,7 +94,7 @@ async fn activate(
     client: &Client,
     body: &JsonObject,
     kind: CodeKind,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Account>> {
     let code = kind.read(body)?;
     let account = find_by_sip(&state, sip).await?;
     // Locked after too many wrong codes: answered as a wrong code, so the
@@ -129,7 +128,7 @@ async fn activate(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let view = accounts::view(&state.db, account).await?;
-    Ok(Json(view.to_json(&state.config, false)))
+    Ok(Json(Account::new(&view, &state.config)))
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{Value, json};
 
 use super::admin_schemas::{
     AccountCreationBody, AccountPage, AdminAccount, AdminGuard, BodyErrors, FromHeader,
@@ -21,6 +20,7 @@ use crate::db::accounts;
 use crate::db::entities::account;
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
+use crate::service::account_lists;
 use crate::service::accounts::{create_account, validate_account_fields};
 use crate::state::AppState;
 
@@ -61,7 +61,7 @@ async fn create(
     client: Client,
     by: By,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AdminAccount>> {
     let fields = validate_account_fields(&body)?;
     let user_agent = client
         .user_agent
@@ -70,8 +70,8 @@ async fn create(
     // The domain is never taken from the request (docs/api.md).
     let domain = state.config.sip_domain.clone();
     let ip = client.ip.to_string();
-    let json = create_account(&state, &domain, fields, &ip, &user_agent, &by).await?;
-    Ok(Json(json))
+    let created = create_account(&state, &domain, fields, &ip, &user_agent, &by).await?;
+    Ok(Json(created))
 }
 
 /// The accounts, 20 a page, ordered by id.
@@ -91,13 +91,13 @@ async fn create(
 async fn list(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-) -> ApiResult<Json<Page>> {
+) -> ApiResult<Json<Page<Account>>> {
     let page = page_number(query.get("page").map(String::as_str));
     let (rows, total) = accounts::page(&state.db, page, PER_PAGE).await?;
     let data = accounts::views(&state.db, rows)
         .await?
         .iter()
-        .map(|view| view.to_json(&state.config, false))
+        .map(|view| Account::new(view, &state.config))
         .collect();
     let path = format!("{}/api/accounts", state.config.app_url);
     Ok(Json(Page::new(path, page, data, total)))
@@ -117,10 +117,10 @@ pub(super) async fn find(state: &AppState, id: &str) -> ApiResult<account::Model
 pub(super) async fn admin_json(
     state: &AppState,
     account: account::Model,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AdminAccount>> {
     let view = accounts::view(&state.db, account).await?;
     Ok(Json(
-        super::account_lists::admin_object(&state.db, &state.config, &view).await?,
+        account_lists::admin_object(&state.db, &state.config, &view).await?,
     ))
 }
 
@@ -138,7 +138,10 @@ pub(super) async fn admin_json(
         (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
     ),
 )]
-async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AdminAccount>> {
     let account = find(&state, &id).await?;
     admin_json(&state, account).await
 }
@@ -161,7 +164,7 @@ async fn destroy(
     State(state): State<AppState>,
     by: By,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let account = find(&state, &id).await?;
     let txn = crate::db::begin_write(&state.db).await?;
     if !accounts::delete_within(&txn, account.id).await? {
@@ -169,7 +172,7 @@ async fn destroy(
     }
     audit::record(&txn, &by, Action::AccountDelete, &account).await?;
     txn.commit().await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// Activates an account (the 2021 route: the 14-key account object).
@@ -190,10 +193,10 @@ async fn activate(
     State(state): State<AppState>,
     by: By,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Account>> {
     let account = set_activated(&state, &id, true, &by).await?;
     let view = accounts::view(&state.db, account).await?;
-    Ok(Json(view.to_json(&state.config, false)))
+    Ok(Json(Account::new(&view, &state.config)))
 }
 
 /// Deactivates an account (the 2021 route: the 14-key account object).
@@ -214,10 +217,10 @@ async fn deactivate(
     State(state): State<AppState>,
     by: By,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Account>> {
     let account = set_activated(&state, &id, false, &by).await?;
     let view = accounts::view(&state.db, account).await?;
-    Ok(Json(view.to_json(&state.config, false)))
+    Ok(Json(Account::new(&view, &state.config)))
 }
 
 /// Activates an account.
@@ -238,7 +241,7 @@ async fn activate_admin(
     State(state): State<AppState>,
     by: By,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AdminAccount>> {
     let account = set_activated(&state, &id, true, &by).await?;
     admin_json(&state, account).await
 }
@@ -261,7 +264,7 @@ async fn deactivate_admin(
     State(state): State<AppState>,
     by: By,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AdminAccount>> {
     let account = set_activated(&state, &id, false, &by).await?;
     admin_json(&state, account).await
 }
@@ -304,7 +307,7 @@ async fn block(
     State(state): State<AppState>,
     by: By,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AdminAccount>> {
     set_blocked(&state, &id, true, &by).await
 }
 
@@ -326,11 +329,16 @@ async fn unblock(
     State(state): State<AppState>,
     by: By,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AdminAccount>> {
     set_blocked(&state, &id, false, &by).await
 }
 
-async fn set_blocked(state: &AppState, id: &str, blocked: bool, by: &By) -> ApiResult<Json<Value>> {
+async fn set_blocked(
+    state: &AppState,
+    id: &str,
+    blocked: bool,
+    by: &By,
+) -> ApiResult<Json<AdminAccount>> {
     let account = find(state, id).await?;
     let action = if blocked {
         Action::AccountBlock

@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::admin_schemas::{AdminGuard, FromHeader};
-use super::contacts::{Contact, ContactJson, load};
+use super::contacts::{ContactJson, load};
 use super::lookup;
 use super::schemas::{Empty, Message};
 use crate::audit::{self, Action, Target};
@@ -52,11 +52,14 @@ fn describe(contact: &account::Model) -> String {
         (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
     ),
 )]
-async fn index(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn index(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<ContactJson>>> {
     let account = lookup::account(&state, &id).await?;
     let found = contacts::of_account(&state.db, account.id, None).await?;
     let loaded = load(&state.db, found).await?;
-    Ok(Json(loaded.iter().map(Contact::to_json).collect()))
+    Ok(Json(loaded.iter().map(ContactJson::from).collect()))
 }
 
 /// One direct contact of the account.
@@ -76,13 +79,13 @@ async fn index(State(state): State<AppState>, Path(id): Path<String>) -> ApiResu
 async fn show(
     State(state): State<AppState>,
     Path((id, contact_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ContactJson>> {
     let account = lookup::account(&state, &id).await?;
     let contact_id = lookup::id(&contact_id)?;
     let found = contacts::of_account(&state.db, account.id, Some(contact_id)).await?;
     let loaded = load(&state.db, found).await?;
     let contact = loaded.first().ok_or_else(ApiError::not_found)?;
-    Ok(Json(contact.to_json()))
+    Ok(Json(ContactJson::from(contact)))
 }
 
 /// Gives the account another account as a contact.
@@ -139,7 +142,7 @@ async fn remove(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path((id, contact_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let account = lookup::account(&state, &id).await?;
     let contact = lookup::account(&state, &contact_id).await?;
     let txn = db::begin_write(&state.db).await?;
@@ -157,7 +160,7 @@ async fn remove(
     )
     .await?;
     txn.commit().await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

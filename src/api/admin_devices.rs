@@ -63,7 +63,7 @@ async fn destroy(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path((id, uuid)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let account = find(&state, &id).await?;
     let done = delete_device(&state, &account.username, &account.domain, &uuid).await?;
     // The device lives in the registrar, outside any transaction of ours:

@@ -8,7 +8,6 @@ use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Duration;
-use serde_json::{Value, json};
 
 use super::admin_schemas::{AdminGuard, FromHeader};
 use super::schemas::{Empty, Message};
@@ -55,13 +54,13 @@ async fn send(
     action: Action,
     account: &account::Model,
     mail: Mail,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     if let Err(err) = state.mailer.send(mail).await {
         tracing::warn!(account_id = account.id, error = %err, "admin mail not sent");
         return Err(ApiError::Unavailable("The email could not be sent.".into()));
     }
     audit::record(&state.db, by, action, account).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// Mails the account a single-use link to set a new password.
@@ -84,7 +83,7 @@ async fn send_reset_password_email(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let (account, email) = recipient(&state, &id).await?;
     let minutes = state.config.reset_password_email_token_expiration_minutes;
     let now = state.clock.now_naive();
@@ -124,7 +123,7 @@ async fn send_provisioning_email(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let (account, email) = recipient(&state, &id).await?;
     let key = crate::provisioning::tokens::issue(
         &state.db,

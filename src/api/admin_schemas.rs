@@ -2,13 +2,15 @@
 //! and the answers of the admin guard, the admin account object, the
 //! paginated account list, and the objects and request bodies of the admin
 //! resources (types, actions, dictionary, external account, contacts
-//! lists). Like `schemas.rs`, these types describe the wire shape
-//! of bodies the handlers build as JSON values; they are never serialized.
-//! Response objects deny unknown keys, so a key added to a handler's JSON
-//! without its schema fails the schemathesis run.
+//! lists). The response objects are what the handlers serialize, built from
+//! the database rows by their `From` impls; those not yet typed describe the
+//! wire shape of bodies the handlers build as JSON values. Response objects
+//! deny unknown keys, so a key added to a handler's JSON without its schema
+//! fails the schemathesis run.
 
 use std::collections::BTreeMap;
 
+use serde::Serialize;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::{
     ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, Required, Response, ResponseBuilder,
@@ -16,7 +18,11 @@ use utoipa::openapi::{
 };
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
-use super::schemas::{DigestAlgorithm, PasswordAlgorithm, PendingEmail};
+use super::schemas::DigestAlgorithm;
+use crate::clock::format_datetime;
+use crate::db::contacts_lists::ListView;
+use crate::db::entities::{account_dictionary_entry, external_account};
+pub use crate::service::objects::{AccountAction, AccountType, AdminAccount};
 
 /// The `From: sip:user@domain` header naming the authenticated account
 /// (docs/api.md, "Authentication"), as every admin operation takes it.
@@ -159,56 +165,8 @@ impl IntoResponses for BodyErrors {
     }
 }
 
-/// The admin account object (FlexiAPI 2.x): the 14 keys of the account
-/// object, `confirmation_key` and the admin keys, with the account's types,
-/// actions and dictionary.
-#[allow(dead_code)]
-#[derive(ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AdminAccount {
-    pub id: i64,
-    pub username: String,
-    pub domain: String,
-    #[schema(required = true)]
-    pub email: Option<String>,
-    pub activated: bool,
-    pub ip_address: String,
-    pub user_agent: String,
-    /// `YYYY-MM-DD HH:MM:SS`, UTC.
-    pub creation_time: String,
-    /// The Digest realm (`ACCOUNT_REALM`), or null.
-    #[schema(required = true)]
-    pub realm: Option<String>,
-    #[schema(required = true)]
-    pub phone: Option<String>,
-    #[schema(required = true)]
-    pub confirmation_key_expires: Option<String>,
-    /// The algorithms the account has a password for.
-    pub passwords: Vec<PasswordAlgorithm>,
-    pub admin: bool,
-    /// A pending e-mail change, or null.
-    #[schema(required = true)]
-    pub email_changed: Option<PendingEmail>,
-    /// The activation key, or null once the account is activated.
-    #[schema(required = true)]
-    pub confirmation_key: Option<String>,
-    pub blocked: bool,
-    #[schema(required = true)]
-    pub display_name: Option<String>,
-    /// `sipinfo`, `rfc2833`, `sipmessage` or null.
-    #[schema(required = true)]
-    pub dtmf_protocol: Option<String>,
-    /// The account's types, by type id.
-    pub types: Vec<AccountType>,
-    /// The account's DTMF actions, by id.
-    pub actions: Vec<AccountAction>,
-    /// The account's dictionary, key -> value.
-    pub dictionary: BTreeMap<String, String>,
-}
-
 /// What `GET /api/resolve/{sip}` found, in upstream's typed envelope.
-#[allow(dead_code)]
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resolved {
     /// The kind of object found: always `account`.
@@ -336,15 +294,6 @@ pub enum DtmfProtocol {
     Sipmessage,
 }
 
-/// An account type.
-#[allow(dead_code)]
-#[derive(ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AccountType {
-    pub id: i64,
-    pub key: String,
-}
-
 /// The body of an account type: its unique `key`.
 #[allow(dead_code)]
 #[derive(ToSchema)]
@@ -352,21 +301,6 @@ pub struct AccountTypeBody {
     /// 1–64 lowercase letters, digits, `-` or `_`.
     #[schema(pattern = "^[a-z0-9_-]{1,64}$")]
     pub key: String,
-}
-
-/// A DTMF action of an account.
-#[allow(dead_code)]
-#[derive(ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AccountAction {
-    pub id: i64,
-    pub account_id: i64,
-    pub key: String,
-    pub code: String,
-    /// `YYYY-MM-DD HH:MM:SS`, UTC.
-    pub created_at: String,
-    /// `YYYY-MM-DD HH:MM:SS`, UTC.
-    pub updated_at: String,
 }
 
 /// The body of an action: a `key` unique in the account and its `code`.
@@ -382,13 +316,11 @@ pub struct AccountActionBody {
 }
 
 /// An account's dictionary: key -> value.
-#[allow(dead_code)]
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct Dictionary(pub BTreeMap<String, String>);
 
 /// One dictionary entry.
-#[allow(dead_code)]
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DictionaryEntry {
     pub id: i64,
@@ -415,8 +347,7 @@ pub struct DictionaryValue {
 }
 
 /// The external SIP account of an account; its password is never shown.
-#[allow(dead_code)]
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExternalAccount {
     pub id: i64,
@@ -478,8 +409,7 @@ pub enum SipTransport {
 }
 
 /// A contacts list.
-#[allow(dead_code)]
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactsList {
     pub id: i64,
@@ -536,3 +466,47 @@ pub struct ContactsListBody {
     SipTransport,
 )))]
 pub(crate) struct Doc;
+
+impl From<&account_dictionary_entry::Model> for DictionaryEntry {
+    fn from(row: &account_dictionary_entry::Model) -> Self {
+        Self {
+            id: row.id.into(),
+            account_id: row.account_id.into(),
+            key: row.key.clone(),
+            value: row.value.clone(),
+            created_at: format_datetime(&row.created_at),
+            updated_at: format_datetime(&row.updated_at),
+        }
+    }
+}
+
+impl From<&external_account::Model> for ExternalAccount {
+    fn from(row: &external_account::Model) -> Self {
+        Self {
+            id: row.id.into(),
+            account_id: row.account_id.into(),
+            username: row.username.clone(),
+            domain: row.domain.clone(),
+            realm: row.realm.clone(),
+            registrar: row.registrar.clone(),
+            outbound_proxy: row.outbound_proxy.clone(),
+            protocol: row.protocol.clone(),
+            algorithm: row.algorithm.clone(),
+            created_at: format_datetime(&row.created_at),
+            updated_at: format_datetime(&row.updated_at),
+        }
+    }
+}
+
+impl From<&ListView> for ContactsList {
+    fn from(view: &ListView) -> Self {
+        Self {
+            id: view.list.id.into(),
+            title: view.list.title.clone(),
+            description: view.list.description.clone(),
+            contacts_count: view.contacts_count,
+            created_at: format_datetime(&view.list.created_at),
+            updated_at: format_datetime(&view.list.updated_at),
+        }
+    }
+}

@@ -8,7 +8,6 @@
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Value, json};
 
 use super::admin_accounts::admin_json;
 use super::admin_schemas::{AdminAccount, AdminGuard, FromHeader, Resolved};
@@ -43,7 +42,10 @@ pub fn router() -> Router<AppState> {
         (status = 404, description = "No account has this address, or the `From` account does not exist", body = Message),
     ),
 )]
-async fn search(State(state): State<AppState>, Path(sip): Path<String>) -> ApiResult<Json<Value>> {
+async fn search(
+    State(state): State<AppState>,
+    Path(sip): Path<String>,
+) -> ApiResult<Json<AdminAccount>> {
     let account = find_by_sip(&state, &sip).await?;
     admin_json(&state, account).await
 }
@@ -65,7 +67,7 @@ async fn search(State(state): State<AppState>, Path(sip): Path<String>) -> ApiRe
 async fn search_by_email(
     State(state): State<AppState>,
     Path(email): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AdminAccount>> {
     // Not an e-mail at all (NUL bytes included): nothing can match.
     if !crate::input::rules::is_email(&email) {
         return Err(ApiError::not_found());
@@ -91,7 +93,10 @@ async fn search_by_email(
         (status = 404, description = "No account has this address or alias, or the `From` account does not exist", body = Message),
     ),
 )]
-async fn resolve(State(state): State<AppState>, Path(sip): Path<String>) -> ApiResult<Json<Value>> {
+async fn resolve(
+    State(state): State<AppState>,
+    Path(sip): Path<String>,
+) -> ApiResult<Json<Resolved>> {
     let address = SipAddress::parse_bare(&sip).ok_or_else(ApiError::not_found)?;
     let account =
         match accounts::find_by_address(&state.db, &address.username, &address.domain).await? {
@@ -101,7 +106,10 @@ async fn resolve(State(state): State<AppState>, Path(sip): Path<String>) -> ApiR
                 .ok_or_else(ApiError::not_found)?,
         };
     let Json(payload) = admin_json(&state, account).await?;
-    Ok(Json(json!({ "type": "account", "payload": payload })))
+    Ok(Json(Resolved {
+        r#type: "account".to_string(),
+        payload,
+    }))
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

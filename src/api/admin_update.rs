@@ -6,7 +6,6 @@
 use axum::extract::{Path, State};
 use axum::routing::put;
 use axum::{Json, Router};
-use serde_json::Value;
 
 use super::admin_accounts::{admin_json, find};
 use super::admin_schemas::{AccountUpdateBody, AdminAccount, AdminGuard, BodyErrors, FromHeader};
@@ -45,7 +44,7 @@ async fn update(
     by: By,
     Path(id): Path<String>,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AdminAccount>> {
     let current = find(&state, &id).await?;
     // Both checks run, so one 422 names every wrong field.
     let change = validate_update(&body, &state.config, &current);

@@ -5,13 +5,13 @@
 
 use std::collections::HashMap;
 
+use crate::clock::format_datetime;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::ConnectionTrait;
-use serde_json::{Value, json};
 
 use super::admin_schemas::{FromHeader, UserGuard};
 use crate::auth::{AuthAccount, AuthUser};
@@ -67,19 +67,6 @@ pub async fn load(
 }
 
 impl Contact {
-    pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.account.id,
-            "username": self.account.username,
-            "domain": self.account.domain,
-            "activated": self.account.is_activated(),
-            "display_name": self.account.display_name,
-            "dtmf_protocol": self.account.dtmf_protocol,
-            "types": self.types.iter().map(account_types::to_json).collect::<Vec<_>>(),
-            "actions": self.actions.iter().map(account_actions::to_json).collect::<Vec<_>>(),
-        })
-    }
-
     /// The vCard of the contact, with the properties FlexiAPI gives
     /// Linphone (KIND, IMPP, FN and the `X-LINPHONE-ACCOUNT-*` lines).
     pub fn to_vcard(&self) -> String {
@@ -144,9 +131,12 @@ async fn contacts_of(
         UserGuard,
     ),
 )]
-async fn index(State(state): State<AppState>, AuthUser(auth): AuthUser) -> ApiResult<Json<Value>> {
+async fn index(
+    State(state): State<AppState>,
+    AuthUser(auth): AuthUser,
+) -> ApiResult<Json<Vec<ContactJson>>> {
     let contacts = contacts_of(&state, &auth, None).await?;
-    Ok(Json(contacts.iter().map(Contact::to_json).collect()))
+    Ok(Json(contacts.iter().map(ContactJson::from).collect()))
 }
 
 /// One of the account's contacts.
@@ -169,9 +159,9 @@ async fn show(
     State(state): State<AppState>,
     AuthUser(auth): AuthUser,
     Path(sip): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ContactJson>> {
     let contacts = contacts_of(&state, &auth, Some(&sip)).await?;
-    Ok(Json(contacts[0].to_json()))
+    Ok(Json(ContactJson::from(&contacts[0])))
 }
 
 fn vcard_response(body: String) -> Response {
@@ -232,8 +222,7 @@ async fn vcard(
 pub(crate) struct Doc;
 
 /// A contact: an account of a contacts list the caller is given.
-#[allow(dead_code)]
-#[derive(utoipa::ToSchema)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = Contact)]
 pub(crate) struct ContactJson {
@@ -252,19 +241,17 @@ pub(crate) struct ContactJson {
 }
 
 /// An account type of a contact.
-#[allow(dead_code)]
-#[derive(utoipa::ToSchema)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ContactType {
+pub(crate) struct ContactType {
     id: i64,
     key: String,
 }
 
 /// An action (DTMF code) of a contact.
-#[allow(dead_code)]
-#[derive(utoipa::ToSchema)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ContactAction {
+pub(crate) struct ContactAction {
     id: i64,
     account_id: i64,
     key: String,
@@ -273,4 +260,38 @@ struct ContactAction {
     created_at: String,
     /// `YYYY-MM-DD HH:MM:SS`, UTC.
     updated_at: String,
+}
+
+impl From<&Contact> for ContactJson {
+    fn from(contact: &Contact) -> Self {
+        let a = &contact.account;
+        Self {
+            id: a.id.into(),
+            username: a.username.clone(),
+            domain: a.domain.clone(),
+            activated: a.is_activated(),
+            display_name: a.display_name.clone(),
+            dtmf_protocol: a.dtmf_protocol.clone(),
+            types: contact
+                .types
+                .iter()
+                .map(|kind| ContactType {
+                    id: kind.id.into(),
+                    key: kind.key.clone(),
+                })
+                .collect(),
+            actions: contact
+                .actions
+                .iter()
+                .map(|action| ContactAction {
+                    id: action.id.into(),
+                    account_id: action.account_id.into(),
+                    key: action.key.clone(),
+                    code: action.code.clone(),
+                    created_at: format_datetime(&action.created_at),
+                    updated_at: format_datetime(&action.updated_at),
+                })
+                .collect(),
+        }
+    }
 }

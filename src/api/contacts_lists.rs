@@ -8,7 +8,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{Value, json};
 
 use super::admin_schemas::{AdminGuard, BodyErrors, ContactsList, ContactsListBody, FromHeader};
 use super::lookup;
@@ -58,9 +57,9 @@ async fn find(state: &AppState, raw: &str) -> ApiResult<ListView> {
         AdminGuard,
     ),
 )]
-async fn index(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+async fn index(State(state): State<AppState>) -> ApiResult<Json<Vec<ContactsList>>> {
     let lists = contacts_lists::all(&state.db).await?;
-    Ok(Json(lists.iter().map(ListView::to_json).collect()))
+    Ok(Json(lists.iter().map(ContactsList::from).collect()))
 }
 
 /// One contacts list.
@@ -77,8 +76,11 @@ async fn index(State(state): State<AppState>) -> ApiResult<Json<Value>> {
         (status = 404, description = "No such contacts list, or the `From` account does not exist", body = Message),
     ),
 )]
-async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(find(&state, &id).await?.to_json()))
+async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ContactsList>> {
+    Ok(Json(ContactsList::from(&find(&state, &id).await?)))
 }
 
 /// Creates a contacts list.
@@ -101,13 +103,13 @@ async fn store(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     body: JsonObject,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<ContactsList>)> {
     let list = create(&state, &by, &body).await?;
     let view = ListView {
         list,
         contacts_count: 0,
     };
-    Ok((StatusCode::CREATED, Json(view.to_json())))
+    Ok((StatusCode::CREATED, Json(ContactsList::from(&view))))
 }
 
 /// Changes a contacts list's title and description.
@@ -132,10 +134,10 @@ async fn update(
     AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ContactsList>> {
     let existing = find(&state, &id).await?;
     change(&state, &by, &existing.list, &body).await?;
-    Ok(Json(find(&state, &id).await?.to_json()))
+    Ok(Json(ContactsList::from(&find(&state, &id).await?)))
 }
 
 /// The same as `PUT` (upstream's resource route takes both methods, with
@@ -161,7 +163,7 @@ async fn patch(
     admin: AdminUser,
     id: Path<String>,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ContactsList>> {
     update(state, admin, id, body).await
 }
 
@@ -183,9 +185,9 @@ async fn destroy(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     remove(&state, &by, lookup::id(&id)?).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// Puts an account in a contacts list.
@@ -206,11 +208,11 @@ async fn add_contact(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path((list_id, contact_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let list = find(&state, &list_id).await?;
     let contact = lookup::account(&state, &contact_id).await?;
     put_contact(&state, &by, &list.list, &contact).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// Takes an account out of a contacts list.
@@ -231,11 +233,11 @@ async fn remove_contact(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path((list_id, contact_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let list = find(&state, &list_id).await?;
     let contact = lookup::account(&state, &contact_id).await?;
     drop_contact(&state, &by, &list.list, contact.id).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// Gives a contacts list to an account.
@@ -257,11 +259,11 @@ async fn subscribe(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path((account, list_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let account = lookup::account(&state, &account).await?;
     let list = find(&state, &list_id).await?;
     give(&state, &by, &account, &list.list).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// Takes a contacts list from an account.
@@ -283,11 +285,11 @@ async fn unsubscribe(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path((account, list_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let account = lookup::account(&state, &account).await?;
     let list = find(&state, &list_id).await?;
     take(&state, &by, &account, &list.list).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

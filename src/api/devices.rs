@@ -7,7 +7,7 @@
 use axum::extract::{Path, State};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::admin_schemas::{FromHeader, UserGuard};
 use crate::auth::AuthUser;
@@ -63,7 +63,7 @@ async fn destroy(
     State(state): State<AppState>,
     AuthUser(auth): AuthUser,
     Path(uuid): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     delete_device(&state, &auth.account.username, &auth.account.domain, &uuid).await
 }
 
@@ -86,12 +86,12 @@ pub async fn delete_device(
     username: &str,
     domain: &str,
     uuid: &str,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     state
         .registrar
         .delete_device(username, domain, uuid)
         .await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

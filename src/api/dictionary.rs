@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::admin_schemas::{
     AdminGuard, BodyErrors, Dictionary, DictionaryEntry, DictionaryValue, FromHeader,
@@ -90,10 +90,13 @@ fn is_valid_value(value: &str) -> bool {
         (status = 404, description = "No such account, or the `From` account does not exist", body = Message),
     ),
 )]
-async fn index(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn index(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Dictionary>> {
     let account = lookup::account(&state, &id).await?;
     let entries = dictionary::of_account(&state.db, account.id).await?;
-    Ok(Json(json!(entries)))
+    Ok(Json(Dictionary(entries)))
 }
 
 /// One dictionary entry.
@@ -114,12 +117,12 @@ async fn index(State(state): State<AppState>, Path(id): Path<String>) -> ApiResu
 async fn show(
     State(state): State<AppState>,
     Path((id, key)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DictionaryEntry>> {
     let account = lookup::account(&state, &id).await?;
     let entry = dictionary::find(&state.db, account.id, checked_key(&key)?)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(dictionary::to_json(&entry)))
+    Ok(Json(DictionaryEntry::from(&entry)))
 }
 
 /// Sets a dictionary entry (creates or replaces it).
@@ -144,10 +147,10 @@ async fn set(
     AdminUser { by, .. }: AdminUser,
     Path((id, key)): Path<(String, String)>,
     body: JsonObject,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<DictionaryEntry>)> {
     let account = lookup::account(&state, &id).await?;
     let entry = set_entry(&state, &by, &account, &key, &body).await?;
-    Ok((StatusCode::CREATED, Json(dictionary::to_json(&entry))))
+    Ok((StatusCode::CREATED, Json(DictionaryEntry::from(&entry))))
 }
 
 /// Deletes a dictionary entry; the key `clear` empties the dictionary.
@@ -169,14 +172,14 @@ async fn destroy(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path((id, key)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let account = lookup::account(&state, &id).await?;
     if key == CLEAR {
         clear_all(&state, &by, &account).await?;
     } else {
         remove_entry(&state, &by, &account, &key).await?;
     }
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// Empties an account's dictionary.
@@ -197,10 +200,10 @@ async fn clear(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let account = lookup::account(&state, &id).await?;
     clear_all(&state, &by, &account).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

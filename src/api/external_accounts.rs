@@ -7,7 +7,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Value, json};
 
 use super::admin_schemas::{
     AdminGuard, BodyErrors, ExternalAccount, ExternalAccountBody, FromHeader,
@@ -42,12 +41,15 @@ pub fn router() -> Router<AppState> {
         (status = 404, description = "No such account, or it has no external account, or the `From` account does not exist", body = Message),
     ),
 )]
-async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ExternalAccount>> {
     let account = lookup::account(&state, &id).await?;
     let external = external_accounts::of_account(&state.db, account.id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(external_accounts::to_json(&external)))
+    Ok(Json(ExternalAccount::from(&external)))
 }
 
 /// Creates or replaces an account's external SIP account.
@@ -73,7 +75,7 @@ async fn store(
     AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
     body: JsonObject,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<ExternalAccount>)> {
     let account = lookup::account(&state, &id).await?;
     let (stored, created) = store_for(&state, &by, &account, &body).await?;
     let status = if created {
@@ -81,7 +83,7 @@ async fn store(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(external_accounts::to_json(&stored))))
+    Ok((status, Json(ExternalAccount::from(&stored))))
 }
 
 /// Deletes an account's external SIP account.
@@ -102,10 +104,10 @@ async fn destroy(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let account = lookup::account(&state, &id).await?;
     remove(&state, &by, &account).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).

@@ -4,7 +4,6 @@
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{Value, json};
 
 use super::admin_schemas::{FromHeader, UserGuard};
 use crate::auth::{AuthAccount, AuthUser};
@@ -26,12 +25,12 @@ pub fn router() -> Router<AppState> {
 
 /// The current JSON of the authenticated account (re-read: the request may
 /// have changed it).
-pub async fn account_json(state: &AppState, auth: &AuthAccount) -> ApiResult<Value> {
+pub async fn account_json(state: &AppState, auth: &AuthAccount) -> ApiResult<Account> {
     let account = accounts::find_by_id(&state.db, auth.account.id)
         .await?
         .ok_or_else(crate::error::ApiError::not_found)?;
     let view = accounts::view_of(&state.db, account, auth.admin).await?;
-    Ok(view.to_json(&state.config, false))
+    Ok(Account::new(&view, &state.config))
 }
 
 /// The authenticated account.
@@ -47,9 +46,9 @@ pub async fn account_json(state: &AppState, auth: &AuthAccount) -> ApiResult<Val
         UserGuard,
     ),
 )]
-async fn show(State(state): State<AppState>, AuthUser(auth): AuthUser) -> ApiResult<Json<Value>> {
+async fn show(State(state): State<AppState>, AuthUser(auth): AuthUser) -> ApiResult<Json<Account>> {
     // Nothing changed since authentication: no need to read the account again.
-    Ok(Json(auth.into_view().to_json(&state.config, false)))
+    Ok(Json(Account::new(&auth.into_view(), &state.config)))
 }
 
 /// Deletes the authenticated account, with its passwords, aliases, keys and
@@ -69,9 +68,9 @@ async fn show(State(state): State<AppState>, AuthUser(auth): AuthUser) -> ApiRes
 async fn destroy(
     State(state): State<AppState>,
     AuthUser(auth): AuthUser,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     accounts::delete(&state.db, auth.account.id).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// Replaces the account's passwords by one, hashed with `algorithm`.
@@ -96,7 +95,7 @@ async fn change_password(
     State(state): State<AppState>,
     AuthUser(auth): AuthUser,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Account>> {
     crate::service::self_service::password::change(&state, &auth.account, &body, None).await?;
     Ok(Json(account_json(&state, &auth).await?))
 }
@@ -128,7 +127,7 @@ async fn request_email_change(
     State(state): State<AppState>,
     AuthUser(auth): AuthUser,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Account>> {
     crate::service::creation_tokens::check_may_request_changes(&state, auth.account.id).await?;
     crate::service::email_change::request_checked(&state, &auth.account, &body).await?;
     Ok(Json(account_json(&state, &auth).await?))
@@ -162,7 +161,7 @@ async fn confirm_email_change(
     AuthUser(auth): AuthUser,
     client: Client,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Account>> {
     crate::service::email_change::confirm_code(&state, &auth.account, &body, client.ip).await?;
     Ok(Json(account_json(&state, &auth).await?))
 }

@@ -3,7 +3,6 @@
 
 pub mod account_actions;
 mod account_creation_tokens;
-pub mod account_lists;
 mod account_recovery_tokens;
 pub mod account_types;
 mod activation;

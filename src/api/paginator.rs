@@ -4,15 +4,14 @@ use std::fmt;
 
 use serde::Serialize;
 use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
-use serde_json::Value;
 
 pub const PER_PAGE: u64 = 20;
 
 /// Keys in Laravel's order.
 #[derive(Serialize)]
-pub struct Page {
+pub struct Page<T> {
     pub current_page: u64,
-    pub data: Vec<Value>,
+    pub data: Vec<T>,
     pub first_page_url: String,
     pub from: Option<u64>,
     pub last_page: u64,
@@ -145,9 +144,9 @@ impl Serialize for Links {
     }
 }
 
-impl Page {
+impl<T> Page<T> {
     /// `path` is the absolute URL of the listing, without query.
-    pub fn new(path: String, current_page: u64, data: Vec<Value>, total: u64) -> Self {
+    pub fn new(path: String, current_page: u64, data: Vec<T>, total: u64) -> Self {
         let last_page = total.div_ceil(PER_PAGE).max(1);
         let url = |page: u64| PageUrl { path: &path, page }.to_string();
         let (from, to) = if data.is_empty() {
@@ -193,7 +192,7 @@ mod tests {
 
     #[test]
     fn empty_listing() {
-        let page = Page::new("http://h/api/accounts".into(), 1, vec![], 0);
+        let page = Page::<()>::new("http://h/api/accounts".into(), 1, vec![], 0);
         assert_eq!(page.last_page, 1);
         assert_eq!((page.from, page.to), (None, None));
         assert_eq!(
@@ -209,7 +208,7 @@ mod tests {
 
     #[test]
     fn middle_page() {
-        let data = vec![Value::Null; 20];
+        let data = vec![serde_json::Value::Null; 20];
         let page = Page::new("http://h/a".into(), 2, data, 45);
         assert_eq!(page.last_page, 3);
         assert_eq!((page.from, page.to), (Some(21), Some(40)));
@@ -230,7 +229,7 @@ mod tests {
     /// The labels of the links of `current` among `last` pages, without
     /// the previous and next entries.
     fn labels(current: u64, last: u64) -> Vec<String> {
-        let page = Page::new("http://h/a".into(), current, vec![], last * PER_PAGE);
+        let page = Page::<()>::new("http://h/a".into(), current, vec![], last * PER_PAGE);
         let links = serde_json::to_value(&page.links).unwrap();
         let links = links.as_array().unwrap();
         let (first, last_link) = (&links[0], &links[links.len() - 1]);
@@ -282,7 +281,7 @@ mod tests {
 
     #[test]
     fn gaps_have_no_url_and_pages_theirs() {
-        let page = Page::new("http://h/a".into(), 2500, vec![], 5000 * PER_PAGE);
+        let page = Page::<()>::new("http://h/a".into(), 2500, vec![], 5000 * PER_PAGE);
         let links = serde_json::to_value(&page.links).unwrap();
         assert_eq!(
             links[3],

@@ -6,7 +6,6 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use serde_json::{Value, json};
 
 use super::admin_schemas::{FromHeader, UserGuard};
 use super::me::account_json;
@@ -51,10 +50,10 @@ async fn request(
     State(state): State<AppState>,
     AuthUser(auth): AuthUser,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     crate::service::creation_tokens::check_may_request_changes(&state, auth.account.id).await?;
     phone::request(&state, &auth.account, &body).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// Makes the pending phone number the account's phone and alias. The code
@@ -85,7 +84,7 @@ async fn confirm(
     AuthUser(auth): AuthUser,
     client: Client,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Account>> {
     phone::confirm(&state, &auth.account, &body, client.ip).await?;
     Ok(Json(account_json(&state, &auth).await?))
 }

@@ -8,7 +8,6 @@ use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Duration;
-use serde_json::{Value, json};
 
 use crate::audit::{self, Action, By};
 use crate::auth::{AdminUser, AuthUser};
@@ -44,7 +43,7 @@ pub fn admin_router() -> Router<AppState> {
 async fn provision_me(
     State(state): State<AppState>,
     AuthUser(auth): AuthUser,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ProvisionedAccount>> {
     provision(&state, auth.account.id, None).await
 }
 
@@ -67,7 +66,7 @@ async fn provision_account(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     id: Result<Path<String>, PathRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ProvisionedAccount>> {
     let Ok(Path(id)) = id else {
         return Err(ApiError::not_found());
     };
@@ -78,7 +77,11 @@ async fn provision_account(
 /// The account's JSON (as `GET /api/accounts/me`) plus `provisioning_token`
 /// and `provisioning_token_expire_at`;
 /// an admin's issue (`by`) is recorded in the audit log.
-async fn provision(state: &AppState, account_id: i32, by: Option<&By>) -> ApiResult<Json<Value>> {
+async fn provision(
+    state: &AppState,
+    account_id: i32,
+    by: Option<&By>,
+) -> ApiResult<Json<ProvisionedAccount>> {
     let now = state.clock.now_naive();
     let txn = crate::db::begin_write(&state.db).await?;
     let account = accounts::find_by_id(&txn, account_id)
@@ -95,10 +98,11 @@ async fn provision(state: &AppState, account_id: i32, by: Option<&By>) -> ApiRes
     let view = accounts::view(&txn, account).await?;
     txn.commit().await?;
     tracing::info!(account_id, "provisioning token issued");
-    let mut body = view.to_json(&state.config, false);
-    body["provisioning_token"] = json!(token);
-    body["provisioning_token_expire_at"] = json!(expire_at);
-    Ok(Json(body))
+    Ok(Json(ProvisionedAccount {
+        account: Account::new(&view, &state.config),
+        provisioning_token: token,
+        provisioning_token_expire_at: expire_at,
+    }))
 }
 
 /// This module's operations in the OpenAPI document (src/openapi.rs).
@@ -111,8 +115,7 @@ pub(crate) struct Doc;
 
 /// The account object plus its new provisioning token, to be used as
 /// `/provisioning/{provisioning_token}`.
-#[allow(dead_code)]
-#[derive(utoipa::ToSchema)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct ProvisionedAccount {
     #[serde(flatten)]
     account: Account,

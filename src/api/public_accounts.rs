@@ -3,7 +3,6 @@
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Value, json};
 
 use crate::db::accounts;
 use crate::db::entities::account;
@@ -36,21 +35,23 @@ pub async fn find_by_sip(state: &AppState, sip: &str) -> ApiResult<account::Mode
         (status = 404, description = "No such account", body = Message),
     ),
 )]
-async fn info(State(state): State<AppState>, Path(sip): Path<String>) -> ApiResult<Json<Value>> {
+async fn info(
+    State(state): State<AppState>,
+    Path(sip): Path<String>,
+) -> ApiResult<Json<AccountInfo>> {
     let address = SipAddress::parse_bare(&sip).ok_or_else(ApiError::not_found)?;
     let reads = state.sqlite_direct.as_deref();
     let activated = accounts::activated(&state.db, reads, &address.username, &address.domain)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(json!({
-        "activated": activated,
-        "realm": state.config.account_realm,
-    })))
+    Ok(Json(AccountInfo {
+        activated,
+        realm: state.config.account_realm.clone(),
+    }))
 }
 
 /// `GET /api/accounts/{account}/info`.
-#[allow(dead_code)]
-#[derive(utoipa::ToSchema)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct AccountInfo {
     activated: bool,
     /// The Digest realm of the service (`ACCOUNT_REALM`), or null.

@@ -1,10 +1,14 @@
-//! Schemas of the OpenAPI document for bodies the handlers build as JSON
-//! values: they describe the wire shape and are never serialized. The
-//! schemathesis run in CI checks every response against them.
+//! Schemas of the OpenAPI document: the responses the handlers serialize
+//! (`Serialize`), and the request bodies and answers still built as JSON
+//! values, which only describe the wire shape. The schemathesis run in CI
+//! checks every response against them.
 
 use std::collections::BTreeMap;
 
+use serde::Serialize;
 use utoipa::ToSchema;
+
+pub use crate::service::objects::{Account, PasswordAlgorithm, PendingEmail};
 
 /// An error or a plain answer: `{"message": …}`.
 #[allow(dead_code)]
@@ -21,52 +25,8 @@ pub struct ValidationError {
     pub errors: BTreeMap<String, Vec<String>>,
 }
 
-/// The account object of `/api/accounts/me` and of account lists (docs/api.md).
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub struct Account {
-    pub id: i64,
-    pub username: String,
-    pub domain: String,
-    #[schema(required = true)]
-    pub email: Option<String>,
-    pub activated: bool,
-    pub ip_address: String,
-    pub user_agent: String,
-    /// `YYYY-MM-DD HH:MM:SS`, UTC.
-    pub creation_time: String,
-    /// The Digest realm (`ACCOUNT_REALM`), or null.
-    #[schema(required = true)]
-    pub realm: Option<String>,
-    #[schema(required = true)]
-    pub phone: Option<String>,
-    #[schema(required = true)]
-    pub confirmation_key_expires: Option<String>,
-    /// The algorithms the account has a password for.
-    pub passwords: Vec<PasswordAlgorithm>,
-    pub admin: bool,
-    /// A pending e-mail change, or null.
-    #[schema(required = true)]
-    pub email_changed: Option<PendingEmail>,
-}
-
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub struct PasswordAlgorithm {
-    /// `MD5`, `SHA-256` or `CLRTXT`.
-    pub algorithm: String,
-}
-
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub struct PendingEmail {
-    pub new_email: String,
-    pub created_at: String,
-}
-
 /// An answer with nothing to say: `{}`.
-#[allow(dead_code)]
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct Empty {}
 
 /// A device registered with Flexisip's registrar (docs/api.md, "The account object").

@@ -10,7 +10,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use serde_json::{Value, json};
 use sha1::Sha1;
 
 use super::admin_schemas::{FromHeader, UserGuard};
@@ -38,7 +37,7 @@ pub fn router() -> Router<AppState> {
         (status = 404, description = "No TURN service is configured, or the `From` header names no account", body = Message),
     ),
 )]
-async fn turn(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+async fn turn(State(state): State<AppState>) -> ApiResult<Json<TurnCredentials>> {
     let turn = state
         .config
         .turn
@@ -47,12 +46,12 @@ async fn turn(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let ttl_seconds = turn.ttl_minutes * 60;
     let expiry = state.clock.now().timestamp() + ttl_seconds;
     let username = format!("{expiry}:{}", crate::secrets::random_alphanumeric(16));
-    Ok(Json(json!({
-        "username": username,
-        "password": password(turn, &username),
-        "ttl": ttl_seconds,
-        "uris": [format!("turn:{}", turn.host)],
-    })))
+    Ok(Json(TurnCredentials {
+        password: password(turn, &username),
+        username,
+        ttl: ttl_seconds,
+        uris: vec![format!("turn:{}", turn.host)],
+    }))
 }
 
 /// coturn's check: base64(HMAC-SHA1(secret, username)).
@@ -69,8 +68,7 @@ fn password(turn: &TurnConfig, username: &str) -> String {
 pub(crate) struct Doc;
 
 /// `GET /api/accounts/me/services/turn`.
-#[allow(dead_code)]
-#[derive(utoipa::ToSchema)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TurnCredentials {
     /// `EXPIRY:RANDOM`: the Unix time the credentials end, then 16 random

@@ -8,7 +8,6 @@ use axum::{Json, Router};
 use chrono::{Duration, NaiveDateTime};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
-use serde_json::Value;
 
 use crate::auth::digest::Algorithm;
 use crate::client::Client;
@@ -78,7 +77,7 @@ async fn create(
     State(state): State<AppState>,
     client: Client,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Account>> {
     let now = state.clock.now_naive();
     let live_since = now - Duration::minutes(state.config.token_lifetime_minutes);
     let creation = validate(&state, &body, live_since).await?;
@@ -111,7 +110,7 @@ async fn create(
         ))
     });
     task.await.map_err(ApiError::internal)??;
-    Ok(Json(view.to_json(&state.config, false)))
+    Ok(Json(Account::new(&view, &state.config)))
 }
 
 /// Claims the token and creates the account, not activated, with `code` as

@@ -30,8 +30,9 @@ async fn find_id(state: &AppState, id: i32) -> anyhow::Result<account::Model> {
 pub async fn show(state: &AppState, id_or_sip: &str) -> anyhow::Result<()> {
     let account = find(state, id_or_sip).await?;
     let view = accounts::view(&state.db, account).await?;
-    let object = crate::api::account_lists::admin_object(&state.db, &state.config, &view).await?;
-    println!("{object}");
+    let object =
+        crate::service::account_lists::admin_object(&state.db, &state.config, &view).await?;
+    println!("{}", serde_json::to_value(object)?);
     Ok(())
 }
 

@@ -115,13 +115,12 @@ pub async fn run(state: &AppState, command: AccountsCommand) -> anyhow::Result<(
             let fields = validate_account_fields(&body).map_err(describe)?;
             let by = By::console(&state.clock);
             let ua = "flexiapi console";
-            let mut created = create_account(state, &domain, fields, "127.0.0.1", ua, &by)
+            let object = create_account(state, &domain, fields, "127.0.0.1", ua, &by)
                 .await
                 .map_err(describe)?;
+            let id = i32::try_from(object.id).context("created account's id")?;
+            let mut created = serde_json::to_value(object)?;
             if api_key {
-                let id = created["id"]
-                    .as_i64()
-                    .context("created account has no id")? as i32;
                 let account = accounts::find_by_id(&state.db, id)
                     .await?
                     .context("created account vanished")?;

@@ -54,7 +54,7 @@ pub async fn seed(state: &AppState, file: &std::path::Path) -> anyhow::Result<()
     }
     txn.commit().await?;
     for json in &created {
-        println!("{json}");
+        println!("{}", serde_json::to_value(json)?);
     }
     eprintln!("{} account(s) created.", created.len());
     Ok(())

@@ -7,7 +7,6 @@ use sea_orm::{
 };
 
 use super::entities::account_action as action;
-use crate::clock::format_datetime;
 
 pub async fn of_account(
     conn: &impl ConnectionTrait,
@@ -107,15 +106,4 @@ pub async fn delete(conn: &impl ConnectionTrait, account_id: i32, id: i32) -> Re
         .exec(conn)
         .await?;
     Ok(deleted.rows_affected > 0)
-}
-
-pub fn to_json(row: &action::Model) -> serde_json::Value {
-    serde_json::json!({
-        "id": row.id,
-        "account_id": row.account_id,
-        "key": row.key,
-        "code": row.code,
-        "created_at": format_datetime(&row.created_at),
-        "updated_at": format_datetime(&row.updated_at),
-    })
 }

@@ -148,7 +148,3 @@ pub async fn of_accounts(
     }
     Ok(by_account)
 }
-
-pub fn to_json(kind: &account_type::Model) -> serde_json::Value {
-    serde_json::json!({ "id": kind.id, "key": kind.key })
-}

@@ -11,7 +11,6 @@ use sea_orm::{
     DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QueryResult,
     QuerySelect, Set,
 };
-use serde_json::{Value, json};
 
 use super::entities::{
     account, account_account_type, account_action, account_contacts_list, account_creation_token,
@@ -21,7 +20,6 @@ use super::entities::{
     reset_password_token,
 };
 use crate::auth::digest::Algorithm;
-use crate::clock::format_datetime;
 use crate::config::Config;
 
 /// An account with what its JSON shows.
@@ -40,50 +38,6 @@ pub struct AccountView {
 pub struct PendingEmail {
     pub new_email: String,
     pub created_at: NaiveDateTime,
-}
-
-impl AccountView {
-    /// The account object of docs/api.md, "The account object", with `confirmation_key` added where
-    /// the endpoint shows it.
-    pub fn to_json(&self, config: &Config, with_confirmation_key: bool) -> Value {
-        let a = &self.account;
-        let mut value = json!({
-            "id": a.id,
-            "username": a.username,
-            "domain": a.domain,
-            "email": a.email,
-            "activated": a.is_activated(),
-            "ip_address": a.ip_address,
-            "user_agent": a.user_agent,
-            "creation_time": format_datetime(&a.creation_time),
-            "realm": config.account_realm,
-            "phone": a.phone,
-            "confirmation_key_expires": self.confirmation_key_expires.as_ref().map(format_datetime),
-            "passwords": self.algorithms.iter().map(|alg| json!({"algorithm": alg})).collect::<Vec<_>>(),
-            "admin": self.admin,
-            "email_changed": self.email_changed.as_ref().map(|change| json!({
-                "new_email": change.new_email,
-                "created_at": format_datetime(&change.created_at),
-            })),
-        });
-        if with_confirmation_key {
-            value["confirmation_key"] = json!(a.confirmation_key);
-        }
-        value
-    }
-
-    /// The admin account object: the account object with its
-    /// `confirmation_key` and the PHP FlexiAPI 2.x admin keys. Every admin
-    /// response that shows one account is built here, so a key added for
-    /// admins is added once.
-    pub fn to_admin_json(&self, config: &Config) -> Value {
-        let a = &self.account;
-        let mut value = self.to_json(config, true);
-        value["blocked"] = json!(a.blocked);
-        value["display_name"] = json!(a.display_name);
-        value["dtmf_protocol"] = json!(a.dtmf_protocol);
-        value
-    }
 }
 
 /// Loads the views of `accounts` with one query per related table.

@@ -11,25 +11,11 @@ use sea_orm::{
 };
 
 use super::entities::{account, account_contacts_list, contacts_list, contacts_list_contact};
-use crate::clock::format_datetime;
 
 /// A list with the number of its contacts.
 pub struct ListView {
     pub list: contacts_list::Model,
     pub contacts_count: u64,
-}
-
-impl ListView {
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "id": self.list.id,
-            "title": self.list.title,
-            "description": self.list.description,
-            "contacts_count": self.contacts_count,
-            "created_at": format_datetime(&self.list.created_at),
-            "updated_at": format_datetime(&self.list.updated_at),
-        })
-    }
 }
 
 /// Every list with its contact count, in two queries.

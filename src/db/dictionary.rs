@@ -55,19 +55,6 @@ pub async fn find(
         .await
 }
 
-/// An entry as upstream shows one (its row), times `Y-m-d H:i:s` (UTC) as
-/// the other objects of this API.
-pub fn to_json(row: &entry::Model) -> serde_json::Value {
-    serde_json::json!({
-        "id": row.id,
-        "account_id": row.account_id,
-        "key": row.key,
-        "value": row.value,
-        "created_at": crate::clock::format_datetime(&row.created_at),
-        "updated_at": crate::clock::format_datetime(&row.updated_at),
-    })
-}
-
 pub async fn get(
     conn: &impl ConnectionTrait,
     account_id: i32,

@@ -9,7 +9,6 @@ use sea_orm::{
 };
 
 use super::entities::external_account as external;
-use crate::clock::format_datetime;
 
 pub async fn of_account(
     conn: &impl ConnectionTrait,
@@ -87,21 +86,4 @@ pub async fn delete(conn: &impl ConnectionTrait, account_id: i32) -> Result<bool
         .exec(conn)
         .await?;
     Ok(deleted.rows_affected > 0)
-}
-
-/// The JSON of an external account: everything but the password.
-pub fn to_json(row: &external::Model) -> serde_json::Value {
-    serde_json::json!({
-        "id": row.id,
-        "account_id": row.account_id,
-        "username": row.username,
-        "domain": row.domain,
-        "realm": row.realm,
-        "registrar": row.registrar,
-        "outbound_proxy": row.outbound_proxy,
-        "protocol": row.protocol,
-        "algorithm": row.algorithm,
-        "created_at": format_datetime(&row.created_at),
-        "updated_at": format_datetime(&row.updated_at),
-    })
 }

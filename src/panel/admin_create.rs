@@ -52,17 +52,13 @@ async fn create(State(state): State<AppState>, client: Client, form: CsrfForm) -
         Ok(json) => json,
         Err(err) => return error_page(app_name, Some(session.nav()), err),
     };
-    let id = created["id"].as_i64().unwrap_or_default();
+    let id = created.id;
     tracing::info!(
         account_id = id,
         by = session.account.id,
         "account created by an admin"
     );
-    let message = format!(
-        "{}@{} is created.",
-        created["username"].as_str().unwrap_or_default(),
-        domain
-    );
+    let message = format!("{}@{} is created.", created.username, domain);
     match session::set_flash(&state.db, session.id, &message).await {
         Ok(()) => see_other(&format!("/admin/accounts/{id}")),
         Err(err) => error_page(app_name, Some(session.nav()), err.into()),

@@ -13,7 +13,9 @@ use crate::db::entities::account;
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::secrets;
+use crate::service::account_lists::AccountLists;
 use crate::service::fields;
+use crate::service::objects::AdminAccount;
 use crate::state::AppState;
 
 /// Length of the confirmation key of accounts created by an admin.
@@ -86,7 +88,7 @@ pub fn validate_account_fields(body: &JsonObject) -> ApiResult<AccountFields<'_>
 }
 
 /// Creates an account from validated fields in `domain`, in its own
-/// transaction; returns its admin JSON.
+/// transaction; returns its admin object.
 pub async fn create_account(
     state: &AppState,
     domain: &str,
@@ -94,7 +96,7 @@ pub async fn create_account(
     ip_address: &str,
     user_agent: &str,
     by: &By,
-) -> ApiResult<Value> {
+) -> ApiResult<AdminAccount> {
     // Without a phone the creation only writes (a taken address is found
     // by the unique index), so on SQLite it can run in place; entries of a
     // dictionary go through the ordinary transaction.
@@ -116,7 +118,7 @@ pub async fn create_account(
 }
 
 /// Creates an account in the caller's transaction (several at once for
-/// the console's `accounts seed`); returns its admin JSON.
+/// the console's `accounts seed`); returns its admin object.
 pub async fn insert_account(
     txn: &impl sea_orm::ConnectionTrait,
     state: &AppState,
@@ -125,7 +127,7 @@ pub async fn insert_account(
     ip_address: &str,
     user_agent: &str,
     by: &By,
-) -> ApiResult<Value> {
+) -> ApiResult<AdminAccount> {
     let confirmation_key =
         (!fields.activated).then(|| secrets::random_alphanumeric(CONFIRMATION_KEY_LENGTH));
     let expires = fields
@@ -162,14 +164,14 @@ pub async fn insert_account(
         confirmation_key_expires: expires,
         email_changed: None,
     };
-    let mut json = crate::api::account_lists::object_without_lists(&state.config, &view);
-    let dictionary: serde_json::Map<String, Value> = fields
+    let mut object = AdminAccount::new(&view, &state.config, AccountLists::default());
+    // The dictionary as given, in the request's order.
+    object.dictionary = fields
         .dictionary
         .iter()
         .map(|(key, value)| (key.to_string(), Value::from(*value)))
         .collect();
-    json["dictionary"] = Value::Object(dictionary);
-    Ok(json)
+    Ok(object)
 }
 
 /// Maps a refused creation to the 422 on the right field.

@@ -3,6 +3,7 @@
 //! type.
 
 pub mod account_actions;
+pub mod account_lists;
 pub mod account_types;
 pub mod accounts;
 pub mod code_guard;
@@ -13,6 +14,7 @@ pub mod dictionary;
 pub mod email_change;
 pub mod external_accounts;
 pub mod fields;
+pub mod objects;
 pub mod phone_login;
 pub mod recovery;
 pub mod self_service;

@@ -256,19 +256,19 @@ async fn types_and_dictionaries_for_many_accounts() {
     .send()
     .await
     .unwrap();
-    let map = flexiapi::api::account_lists::lists_of(&app.state.db, &[first.id, second.id])
+    let map = flexiapi::service::account_lists::lists_of(&app.state.db, &[first.id, second.id])
         .await
         .unwrap();
     let first_lists = &map[&first.id];
     assert_eq!(
-        first_lists.types,
+        json!(first_lists.types),
         json!([{"id": kind["id"], "key": "door"}])
     );
-    assert_eq!(first_lists.actions, json!([]));
-    assert_eq!(first_lists.dictionary, json!({}));
+    assert_eq!(json!(first_lists.actions), json!([]));
+    assert_eq!(json!(first_lists.dictionary), json!({}));
     let second_lists = &map[&second.id];
-    assert_eq!(second_lists.types, json!([]));
-    assert_eq!(second_lists.dictionary, json!({"theme": "dark"}));
+    assert_eq!(json!(second_lists.types), json!([]));
+    assert_eq!(json!(second_lists.dictionary), json!({"theme": "dark"}));
 
     // The admin account object shows both.
     let shown = json(

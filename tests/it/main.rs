@@ -38,6 +38,7 @@ mod flexisip_sql;
 mod guards;
 mod guessing;
 mod helpers;
+mod layers;
 mod mail;
 mod me;
 mod monitoring;

@@ -12,7 +12,7 @@ use super::fixtures::*;
 use crate::helpers::TestApp;
 
 /// Status and JSON body, as the client would see them.
-async fn answer(result: ApiResult<axum::Json<serde_json::Value>>) -> (u16, serde_json::Value) {
+async fn answer<T: serde::Serialize>(result: ApiResult<axum::Json<T>>) -> (u16, serde_json::Value) {
     let response = result.into_response();
     let status = response.status().as_u16();
     let body = axum::body::to_bytes(response.into_body(), 1 << 20)
