@@ -19,6 +19,7 @@ pub mod migrations;
 pub mod nonces;
 pub mod panel_sessions;
 pub mod provisioning_tokens;
+pub mod push_tokens;
 pub mod rate_limits;
 pub mod settings;
 pub mod sqlite_direct;

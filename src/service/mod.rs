@@ -9,3 +9,6 @@ pub mod contacts_lists;
 pub mod dictionary;
 pub mod external_accounts;
 pub mod fields;
+pub mod links;
+pub mod push_tokens;
+pub mod with_token;
