@@ -13,14 +13,12 @@
 //! what changed on it (a dictionary key, the type given to an account).
 
 use chrono::NaiveDateTime;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Value, json};
 
 use crate::client::Client;
 use crate::clock::{Clock, format_datetime};
+use crate::db::audit_log as audit_log_table;
 use crate::db::entities::{
     account, account_creation_token, account_type, audit_log, contacts_list,
 };
@@ -322,22 +320,17 @@ async fn write(
     target: Target<'_>,
     detail: Option<String>,
 ) -> Result<(), DbErr> {
-    let row = audit_log::ActiveModel {
-        created_at: Set(by.at),
-        actor_id: Set(by.actor_id),
-        actor: Set(by.actor.clone()),
-        target_id: Set(target.account_id()),
-        target: Set(fit(target.describe())),
-        action: Set(action.name().into()),
-        client_address: Set(by.client_address.clone()),
-        detail: Set(detail.map(fit)),
-        ..Default::default()
+    let entry = audit_log_table::NewEntry {
+        created_at: by.at,
+        actor_id: by.actor_id,
+        actor: by.actor.clone(),
+        target_id: target.account_id(),
+        target: fit(target.describe()),
+        action: action.name().into(),
+        client_address: by.client_address.clone(),
+        detail: detail.map(fit),
     };
-    // Nothing reads the row back: a plain INSERT (MariaDB would SELECT it).
-    audit_log::Entity::insert(row)
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
+    audit_log_table::insert(conn, entry).await
 }
 
 /// Page `page` (from 1) of `per_page` entries, newest first, and the total.
@@ -346,15 +339,7 @@ pub async fn page(
     page: u64,
     per_page: u64,
 ) -> Result<(Vec<audit_log::Model>, u64), DbErr> {
-    let total = audit_log::Entity::find().count(conn).await?;
-    let rows = audit_log::Entity::find()
-        .order_by_desc(audit_log::Column::CreatedAt)
-        .order_by_desc(audit_log::Column::Id)
-        .offset(page.saturating_sub(1).saturating_mul(per_page))
-        .limit(per_page)
-        .all(conn)
-        .await?;
-    Ok((rows, total))
+    audit_log_table::page(conn, page, per_page).await
 }
 
 /// At most `limit` entries at or after `since`, oldest first.
@@ -363,16 +348,7 @@ pub async fn since(
     since: Option<NaiveDateTime>,
     limit: u64,
 ) -> Result<Vec<audit_log::Model>, DbErr> {
-    let mut query = audit_log::Entity::find();
-    if let Some(since) = since {
-        query = query.filter(audit_log::Column::CreatedAt.gte(since));
-    }
-    query
-        .order_by_asc(audit_log::Column::CreatedAt)
-        .order_by_asc(audit_log::Column::Id)
-        .limit(limit)
-        .all(conn)
-        .await
+    audit_log_table::since(conn, since, limit).await
 }
 
 /// Deletes the entries older than `retention_days` before `now`; how many.
@@ -382,11 +358,7 @@ pub async fn prune(
     now: NaiveDateTime,
 ) -> Result<u64, DbErr> {
     let before = now - chrono::Duration::days(retention_days.into());
-    let deleted = audit_log::Entity::delete_many()
-        .filter(audit_log::Column::CreatedAt.lt(before))
-        .exec(conn)
-        .await?;
-    Ok(deleted.rows_affected)
+    audit_log_table::delete_before(conn, before).await
 }
 
 /// An entry as one JSON object (a line of `flexiapi audit list`).

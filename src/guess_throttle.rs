@@ -19,10 +19,8 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 
 use chrono::{Duration, NaiveDateTime};
-use sea_orm::EntityTrait;
 
-use crate::db::Db;
-use crate::db::entities::rate_limit;
+use crate::db::{Db, rate_limits};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -80,7 +78,7 @@ pub async fn throttled_until(
     now: NaiveDateTime,
 ) -> ApiResult<Option<NaiveDateTime>> {
     let limit = i32::try_from(throttle.failures).unwrap_or(i32::MAX);
-    let row = rate_limit::Entity::find_by_id(bucket).one(db).await?;
+    let row = rate_limits::find(db, bucket).await?;
     Ok(row.and_then(|row| {
         let ends = row.window_start + Duration::seconds(throttle.window_seconds);
         (ends > now && row.hits >= limit).then_some(ends)

@@ -14,12 +14,9 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, NaiveDateTime};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::client_address::client_ip;
-use crate::db::entities::rate_limit::{self, Column};
-use crate::db::{Db, is_lock_conflict, is_unique_violation, retry_lock_conflicts};
+use crate::db::{Db, is_lock_conflict, is_unique_violation, rate_limits};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -100,37 +97,16 @@ pub async fn hit_within(
     // of our statements.
     for _ in 0..3 {
         // Within a live window and below the limit: count it.
-        // InnoDB can pick any of these statements as a deadlock's victim
-        // when a burst of a new client's requests meets the purge below;
-        // a victim wrote nothing, so it simply runs again.
-        let counted = retry_lock_conflicts(db, |db| {
-            rate_limit::Entity::update_many()
-                .col_expr(Column::Hits, Expr::col(Column::Hits).add(1))
-                .filter(Column::Bucket.eq(bucket))
-                .filter(Column::WindowStart.gt(window_floor))
-                .filter(Column::Hits.lt(limit))
-                .exec(db)
-        })
-        .await?;
-        if counted.rows_affected == 1 {
+        if rate_limits::count_hit(db, bucket, window_floor, limit).await? {
             return Ok(());
         }
 
         // The window is over: this request opens a new one.
-        let restarted = retry_lock_conflicts(db, |db| {
-            rate_limit::Entity::update_many()
-                .col_expr(Column::WindowStart, Expr::value(now))
-                .col_expr(Column::Hits, Expr::value(1))
-                .filter(Column::Bucket.eq(bucket))
-                .filter(Column::WindowStart.lte(window_floor))
-                .exec(db)
-        })
-        .await?;
-        if restarted.rows_affected == 1 {
+        if rate_limits::restart_window(db, bucket, window_floor, now).await? {
             return Ok(());
         }
 
-        match rate_limit::Entity::find_by_id(bucket).one(db).await? {
+        match rate_limits::find(db, bucket).await? {
             Some(row) if row.window_start > window_floor && row.hits >= limit => {
                 let ends = row.window_start + Duration::seconds(window_seconds);
                 return Err(ApiError::TooManyRequests {
@@ -147,26 +123,13 @@ pub async fn hit_within(
         let stale = now
             - Duration::seconds(LONGEST_WINDOW_SECONDS)
             - Duration::minutes(PURGE_AFTER_MINUTES);
-        let purged = rate_limit::Entity::delete_many()
-            .filter(Column::WindowStart.lt(stale))
-            .exec(db)
-            .await;
-        match purged {
+        match rate_limits::purge_started_before(db, stale).await {
             // A concurrent request purges too; the next new client will.
             Err(err) if is_lock_conflict(&err) => {}
-            other => {
-                other?;
-            }
+            other => other?,
         }
-        let inserted = rate_limit::ActiveModel {
-            bucket: Set(bucket.to_string()),
-            window_start: Set(now),
-            hits: Set(1),
-        }
-        .insert(db)
-        .await;
-        match inserted {
-            Ok(_) => return Ok(()),
+        match rate_limits::insert(db, bucket, now, 1).await {
+            Ok(()) => return Ok(()),
             // Another request inserted it first (or InnoDB stopped a
             // deadlock with it): count on its row.
             Err(err) if is_unique_violation(&err) || is_lock_conflict(&err) => continue,

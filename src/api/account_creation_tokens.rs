@@ -18,7 +18,6 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::push_token::{self, Policy};
 use crate::audit::{self, Action};
 use crate::auth::{AdminUser, AuthUser};
 use crate::client::Client;
@@ -30,6 +29,7 @@ use crate::secrets;
 use crate::service::accounts::{CONFIRMATION_KEY_LENGTH, creation_error};
 use crate::service::creation_tokens::{self, TOKEN_LENGTH};
 use crate::service::fields;
+use crate::service::push_tokens::{self as push_token, Policy};
 use crate::state::AppState;
 
 use super::admin_schemas::{AdminGuard, FromHeader};

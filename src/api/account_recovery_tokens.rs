@@ -9,12 +9,12 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::push_token::{self, Policy};
 use crate::client::Client;
 use crate::db::entities::account_recovery_token;
 use crate::error::ApiResult;
 use crate::input::JsonObject;
 use crate::service::creation_tokens;
+use crate::service::push_tokens::{self as push_token, Policy};
 use crate::state::AppState;
 
 use super::push_token::PushDevice;

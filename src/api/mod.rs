@@ -20,7 +20,6 @@ pub mod devices;
 pub mod dictionary;
 mod docs;
 pub mod external_accounts;
-pub(crate) mod links;
 pub(crate) mod list_fields;
 pub(crate) mod lookup;
 mod me;

@@ -5,16 +5,14 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use chrono::NaiveDateTime;
-use sea_orm::Set;
 use serde_json::{Value, json};
 
-use super::push_token::{self, Device, Policy, TokenTable};
 use crate::client::Client;
-use crate::db::entities::token::{self, Column};
+use crate::db::entities::token;
 use crate::error::ApiResult;
 use crate::input::JsonObject;
 use crate::secrets;
+use crate::service::push_tokens::{self as push_token, Policy};
 use crate::state::AppState;
 
 use super::push_token::PushDevice;
@@ -30,40 +28,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
             (state.clone(), "tokens"),
             crate::rate_limit::middleware,
         ))
-}
-
-/// The 2021 table keeps the token itself (`with-token` compares it).
-impl TokenTable for token::Entity {
-    fn id() -> Column {
-        Column::Id
-    }
-    fn pn_provider() -> Column {
-        Column::PnProvider
-    }
-    fn pn_param() -> Column {
-        Column::PnParam
-    }
-    fn pn_prid() -> Column {
-        Column::PnPrid
-    }
-    fn used() -> Column {
-        Column::Used
-    }
-    fn created_at() -> Column {
-        Column::CreatedAt
-    }
-    fn new_row(device: &Device, token: &str, _: &Client, now: NaiveDateTime) -> token::ActiveModel {
-        token::ActiveModel {
-            token: Set(token.to_string()),
-            pn_provider: Set(device.provider.clone()),
-            pn_param: Set(device.param.clone()),
-            pn_prid: Set(device.prid.clone()),
-            used: Set(false),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-    }
 }
 
 /// Pushes a token to a device with `flexisip_pusher`; the app then creates

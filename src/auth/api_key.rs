@@ -7,14 +7,10 @@
 //! key costs one write a minute, not one per request.
 
 use chrono::{Duration, NaiveDateTime};
-use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Set,
-};
+use sea_orm::{ConnectionTrait, DbErr};
 
+use crate::db::api_keys;
 use crate::db::auth_record::ApiKeyRecord;
-use crate::db::entities::api_key;
 use crate::secrets;
 
 /// Length of a generated key (letters and digits).
@@ -53,21 +49,8 @@ async fn insert(
     expires_after: Option<i32>,
 ) -> Result<String, DbErr> {
     let key = secrets::random_alphanumeric(KEY_LENGTH);
-    api_key::Entity::delete_many()
-        .filter(api_key::Column::AccountId.eq(account_id))
-        .exec(conn)
-        .await?;
-    api_key::ActiveModel {
-        account_id: Set(account_id),
-        key: Set(secrets::sha256_hex(&key)),
-        last_used_at: Set(last_used_at),
-        expires_after_last_used_minutes: Set(expires_after),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
+    let hash = secrets::sha256_hex(&key);
+    api_keys::replace(conn, account_id, hash, now, last_used_at, expires_after).await?;
     Ok(key)
 }
 
@@ -98,17 +81,7 @@ pub async fn touch(
     if record.last_used_at.is_some_and(|used| used > floor) {
         return Ok(());
     }
-    api_key::Entity::update_many()
-        .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
-        .filter(api_key::Column::Id.eq(record.id))
-        .filter(
-            Condition::any()
-                .add(api_key::Column::LastUsedAt.is_null())
-                .add(api_key::Column::LastUsedAt.lte(floor)),
-        )
-        .exec(conn)
-        .await?;
-    Ok(())
+    api_keys::touch(conn, record.id, now, floor).await
 }
 
 /// `accounts clear-api-keys`: deletes the device keys unused for
@@ -122,34 +95,11 @@ pub async fn clear(
     let mut removed = 0;
     if let Some(minutes) = unused_minutes {
         let before = now - Duration::minutes(minutes);
-        removed += api_key::Entity::delete_many()
-            .filter(api_key::Column::ExpiresAfterLastUsedMinutes.is_not_null())
-            .filter(
-                Condition::any()
-                    .add(api_key::Column::LastUsedAt.lt(before))
-                    .add(
-                        Condition::all()
-                            .add(api_key::Column::LastUsedAt.is_null())
-                            .add(api_key::Column::CreatedAt.lt(before)),
-                    ),
-            )
-            .exec(conn)
-            .await?
-            .rows_affected;
+        removed += api_keys::delete_device_keys_unused_since(conn, before).await?;
     }
     // Each key's own expiry: "last use + n minutes" is not portable SQL,
     // so the (few) expiring keys are read and checked here.
-    let expiring: Vec<(i32, NaiveDateTime, Option<NaiveDateTime>, Option<i32>)> =
-        api_key::Entity::find()
-            .select_only()
-            .column(api_key::Column::Id)
-            .column(api_key::Column::CreatedAt)
-            .column(api_key::Column::LastUsedAt)
-            .column(api_key::Column::ExpiresAfterLastUsedMinutes)
-            .filter(api_key::Column::ExpiresAfterLastUsedMinutes.gt(0))
-            .into_tuple()
-            .all(conn)
-            .await?;
+    let expiring = api_keys::expiring(conn).await?;
     let expired: Vec<i32> = expiring
         .into_iter()
         .filter(|(id, created_at, last_used_at, minutes)| {
@@ -166,13 +116,7 @@ pub async fn clear(
         })
         .map(|(id, ..)| id)
         .collect();
-    for ids in expired.chunks(500) {
-        removed += api_key::Entity::delete_many()
-            .filter(api_key::Column::Id.is_in(ids.iter().copied()))
-            .exec(conn)
-            .await?
-            .rows_affected;
-    }
+    removed += api_keys::delete_ids(conn, &expired).await?;
     Ok(removed)
 }
 

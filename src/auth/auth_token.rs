@@ -9,13 +9,10 @@
 //! (even on two nodes) never both attach or both exchange a token.
 
 use chrono::{Duration, NaiveDateTime};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::db::Db;
-use crate::db::entities::auth_token::{self, Column};
+use crate::db::entities::auth_token;
+use crate::db::{Db, auth_tokens};
 use crate::secrets;
 
 /// Validity of a token from its creation.
@@ -50,26 +47,12 @@ pub async fn create(
     account_id: Option<i32>,
     now: NaiveDateTime,
 ) -> Result<NewToken, DbErr> {
-    auth_token::Entity::delete_many()
-        .filter(Column::CreatedAt.lte(live_since(now)))
-        .exec(conn)
-        .await?;
+    auth_tokens::purge_created_before(conn, live_since(now)).await?;
     if let Some(account_id) = account_id {
-        auth_token::Entity::delete_many()
-            .filter(Column::AccountId.eq(account_id))
-            .exec(conn)
-            .await?;
+        auth_tokens::delete_of_account(conn, account_id).await?;
     }
     let token = secrets::random_alphanumeric(TOKEN_LENGTH);
-    let row = auth_token::ActiveModel {
-        account_id: Set(account_id),
-        token: Set(secrets::sha256_hex(&token)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
+    let row = auth_tokens::insert(conn, account_id, secrets::sha256_hex(&token), now).await?;
     Ok(NewToken {
         id: row.id,
         token,
@@ -89,15 +72,7 @@ pub async fn attach(
     let Some(hash) = hash(presented) else {
         return Ok(false);
     };
-    let attached = auth_token::Entity::update_many()
-        .col_expr(Column::AccountId, Expr::value(account_id))
-        .col_expr(Column::UpdatedAt, Expr::value(now))
-        .filter(Column::Token.eq(hash))
-        .filter(Column::AccountId.is_null())
-        .filter(Column::CreatedAt.gt(live_since(now)))
-        .exec(db)
-        .await?;
-    Ok(attached.rows_affected == 1)
+    auth_tokens::attach(db, hash, account_id, live_since(now), now).await
 }
 
 /// The account of a live, attached token, which is used up: the deletion
@@ -113,12 +88,8 @@ pub async fn take_attached(
     let Some(account_id) = row.account_id else {
         return Ok(None);
     };
-    let claimed = auth_token::Entity::delete_many()
-        .filter(Column::Id.eq(row.id))
-        .filter(Column::AccountId.eq(account_id))
-        .exec(conn)
-        .await?;
-    Ok((claimed.rows_affected == 1).then_some(account_id))
+    let claimed = auth_tokens::claim(conn, row.id, account_id).await?;
+    Ok(claimed.then_some(account_id))
 }
 
 /// A live token, attached or not.
@@ -130,9 +101,5 @@ pub async fn find_live(
     let Some(hash) = hash(presented) else {
         return Ok(None);
     };
-    auth_token::Entity::find()
-        .filter(Column::Token.eq(hash))
-        .filter(Column::CreatedAt.gt(live_since(now)))
-        .one(conn)
-        .await
+    auth_tokens::find_live(conn, hash, live_since(now)).await
 }

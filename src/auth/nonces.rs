@@ -3,14 +3,9 @@
 //! capped per account so unauthenticated requests cannot grow the table.
 
 use chrono::{Duration, NaiveDateTime};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
-use crate::db::entities::nonce;
-use crate::db::retry_lock_conflicts;
+use crate::db::nonces;
 use crate::db::sqlite_direct::SqliteDirect;
 use crate::secrets;
 
@@ -35,20 +30,7 @@ pub async fn issue(
     lifetime: Duration,
 ) -> Result<String, DbErr> {
     let value = secrets::random_alphanumeric(32);
-    // `Entity::insert` takes the new id from the insert itself: the
-    // re-read of `ActiveModel::insert` would fail when a concurrent
-    // challenge of the same account pruned the row in between.
-    let inserted_id = nonce::Entity::insert(nonce::ActiveModel {
-        account_id: Set(account_id),
-        nonce: Set(value.clone()),
-        nc: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    })
-    .exec(db)
-    .await?
-    .last_insert_id;
+    let inserted_id = nonces::insert(db, account_id, value.clone(), now).await?;
     match prune(db, account_id, inserted_id, now - lifetime).await {
         // Concurrent challenges of one account prune the same rows and
         // can deadlock on InnoDB; the other request does the work, and
@@ -69,28 +51,11 @@ async fn prune(
     newest_id: i32,
     expired_before: NaiveDateTime,
 ) -> Result<(), DbErr> {
-    nonce::Entity::delete_many()
-        .filter(nonce::Column::AccountId.eq(account_id))
-        .filter(nonce::Column::UpdatedAt.lt(expired_before))
-        .exec(db)
-        .await?;
+    nonces::delete_of_account_unused_since(db, account_id, expired_before).await?;
     // The oldest id still within the cap; everything older goes.
-    let keep_from: Option<i32> = nonce::Entity::find()
-        .select_only()
-        .column(nonce::Column::Id)
-        .filter(nonce::Column::AccountId.eq(account_id))
-        .order_by_desc(nonce::Column::Id)
-        .offset(MAX_LIVE_PER_ACCOUNT - 1)
-        .limit(1)
-        .into_tuple()
-        .one(db)
-        .await?;
+    let keep_from = nonces::id_after_newest(db, account_id, MAX_LIVE_PER_ACCOUNT - 1).await?;
     if let Some(keep_from) = keep_from.filter(|id| *id < newest_id) {
-        nonce::Entity::delete_many()
-            .filter(nonce::Column::AccountId.eq(account_id))
-            .filter(nonce::Column::Id.lt(keep_from))
-            .exec(db)
-            .await?;
+        nonces::delete_of_account_before_id(db, account_id, keep_from).await?;
     }
     Ok(())
 }
@@ -108,46 +73,16 @@ pub async fn consume(
     now: NaiveDateTime,
     lifetime: Duration,
 ) -> Result<NonceCheck, DbErr> {
-    let updated = match direct {
-        Some(direct) => {
-            direct
-                .consume_nonce(account_id, value, nc, now, now - lifetime)
-                .await?
-        }
-        None => None,
-    };
-    let updated = match updated {
-        Some(updated) => updated,
-        // A deadlock victim wrote nothing, so running the UPDATE again
-        // keeps the exactly-once guarantee.
-        None => {
-            retry_lock_conflicts(db, |db| {
-                nonce::Entity::update_many()
-                    .col_expr(nonce::Column::Nc, Expr::value(nc))
-                    .col_expr(nonce::Column::UpdatedAt, Expr::value(now))
-                    .filter(nonce::Column::Nonce.eq(value))
-                    .filter(nonce::Column::AccountId.eq(account_id))
-                    .filter(nonce::Column::Nc.lt(nc))
-                    .filter(nonce::Column::UpdatedAt.gte(now - lifetime))
-                    .exec(db)
-            })
-            .await?
-            .rows_affected
-                == 1
-        }
-    };
+    let updated =
+        nonces::advance_nc(db, direct, account_id, value, nc, now, now - lifetime).await?;
     if updated {
         return Ok(NonceCheck::Accepted);
     }
-    let existing = nonce::Entity::find()
-        .filter(nonce::Column::Nonce.eq(value))
-        .filter(nonce::Column::AccountId.eq(account_id))
-        .one(db)
-        .await?;
+    let existing = nonces::find(db, account_id, value).await?;
     let Some(existing) = existing else {
         return Ok(NonceCheck::Invalid);
     };
-    retry_lock_conflicts(db, |db| nonce::Entity::delete_by_id(existing.id).exec(db)).await?;
+    nonces::delete(db, existing.id).await?;
     if existing.updated_at < now - lifetime {
         Ok(NonceCheck::Invalid)
     } else {
@@ -160,9 +95,5 @@ pub async fn clear_older_than(
     conn: &impl ConnectionTrait,
     before: NaiveDateTime,
 ) -> Result<u64, DbErr> {
-    Ok(nonce::Entity::delete_many()
-        .filter(nonce::Column::UpdatedAt.lt(before))
-        .exec(conn)
-        .await?
-        .rows_affected)
+    nonces::delete_unused_since(conn, before).await
 }

@@ -9,14 +9,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use chrono::Duration;
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ConnectionTrait, DbErr};
 
 use super::Nav;
-use crate::db::accounts;
-use crate::db::entities::{account, panel_session};
+use crate::db::entities::account;
+use crate::db::{accounts, panel_sessions};
 use crate::error::ApiResult;
 use crate::secrets;
 use crate::state::AppState;
@@ -59,28 +56,16 @@ impl Session {
 pub async fn create(state: &AppState, account_id: i32) -> Result<String, DbErr> {
     let token = secrets::random_alphanumeric(TOKEN_LENGTH);
     let now = state.clock.now_naive();
-    let txn = crate::db::begin_write(&state.db).await?;
     // Sessions past their lifetime are dropped when a new one is made.
-    panel_session::Entity::delete_many()
-        .filter(
-            sea_orm::Condition::any()
-                .add(panel_session::Column::LastSeenAt.lt(now - IDLE_LIFETIME))
-                .add(panel_session::Column::CreatedAt.lt(now - ABSOLUTE_LIFETIME)),
-        )
-        .exec(&txn)
-        .await?;
-    panel_session::ActiveModel {
-        token_hash: Set(secrets::sha256_hex(&token)),
-        account_id: Set(account_id),
-        csrf_token: Set(secrets::random_alphanumeric(CSRF_LENGTH)),
-        flash: Set(None),
-        created_at: Set(now),
-        last_seen_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
+    panel_sessions::create(
+        &state.db,
+        secrets::sha256_hex(&token),
+        account_id,
+        secrets::random_alphanumeric(CSRF_LENGTH),
+        now,
+        (now - IDLE_LIFETIME, now - ABSOLUTE_LIFETIME),
+    )
     .await?;
-    txn.commit().await?;
     Ok(token)
 }
 
@@ -89,10 +74,8 @@ pub async fn current(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<
     let Some(token) = cookie(headers, COOKIE).filter(|t| t.len() == TOKEN_LENGTH) else {
         return Ok(None);
     };
-    let Some(row) = panel_session::Entity::find()
-        .filter(panel_session::Column::TokenHash.eq(secrets::sha256_hex(token)))
-        .one(&state.db)
-        .await?
+    let Some(row) =
+        panel_sessions::find_by_token_hash(&state.db, secrets::sha256_hex(token)).await?
     else {
         return Ok(None);
     };
@@ -106,11 +89,7 @@ pub async fn current(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<
         return Ok(None);
     };
     if row.last_seen_at <= now - TOUCH_EVERY {
-        panel_session::Entity::update_many()
-            .col_expr(panel_session::Column::LastSeenAt, Expr::value(now))
-            .filter(panel_session::Column::Id.eq(row.id))
-            .exec(&state.db)
-            .await?;
+        panel_sessions::touch(&state.db, row.id, now).await?;
     }
     let admin = state.config.everyone_is_admin || accounts::is_admin(&state.db, account.id).await?;
     Ok(Some(Session {
@@ -124,19 +103,12 @@ pub async fn current(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<
 
 /// Ends one session.
 pub async fn end(conn: &impl ConnectionTrait, session_id: i32) -> Result<(), DbErr> {
-    panel_session::Entity::delete_by_id(session_id)
-        .exec(conn)
-        .await?;
-    Ok(())
+    panel_sessions::delete(conn, session_id).await
 }
 
 /// Ends every session of an account (deactivation, deletion).
 pub async fn end_all(conn: &impl ConnectionTrait, account_id: i32) -> Result<(), DbErr> {
-    panel_session::Entity::delete_many()
-        .filter(panel_session::Column::AccountId.eq(account_id))
-        .exec(conn)
-        .await?;
-    Ok(())
+    panel_sessions::delete_of_account(conn, account_id).await
 }
 
 /// Sets the message the next page of the session shows once; written in
@@ -146,12 +118,7 @@ pub async fn set_flash(
     session_id: i32,
     message: &str,
 ) -> Result<(), DbErr> {
-    panel_session::Entity::update_many()
-        .col_expr(panel_session::Column::Flash, Expr::value(message))
-        .filter(panel_session::Column::Id.eq(session_id))
-        .exec(conn)
-        .await?;
-    Ok(())
+    panel_sessions::set_flash(conn, session_id, Some(message)).await
 }
 
 /// The flash message of `session`, cleared so that it shows once.
@@ -159,14 +126,7 @@ pub async fn take_flash(state: &AppState, session: &mut Session) -> Result<Optio
     let Some(flash) = session.flash.take() else {
         return Ok(None);
     };
-    panel_session::Entity::update_many()
-        .col_expr(
-            panel_session::Column::Flash,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(panel_session::Column::Id.eq(session.id))
-        .exec(&state.db)
-        .await?;
+    panel_sessions::set_flash(&state.db, session.id, None).await?;
     Ok(Some(flash))
 }
 

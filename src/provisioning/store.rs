@@ -2,15 +2,12 @@
 //! key names, and consuming the key exactly once.
 
 use chrono::NaiveDateTime;
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ConnectionTrait, DbErr};
 use subtle::ConstantTimeEq;
 
 use super::assemble::AccountCredentials;
-use crate::db::Db;
-use crate::db::entities::{account, password};
+use crate::db::entities::account;
+use crate::db::{Db, accounts, provisioning_tokens};
 
 /// Keys shorter than this never provision: the 4-digit PINs of accounts
 /// created with a phone would otherwise let anyone guess their way to an
@@ -39,11 +36,7 @@ pub async fn find_valid<C: ConnectionTrait>(
     if !plausible(key) {
         return Ok(None);
     }
-    let mut found = account::Entity::find()
-        .filter(account::Column::ConfirmationKey.eq(key))
-        .limit(2)
-        .all(db)
-        .await?;
+    let mut found = provisioning_tokens::accounts_with_key(db, key).await?;
     // Two accounts sharing a key is not a key that proves anything.
     if found.len() != 1 {
         return Ok(None);
@@ -77,25 +70,10 @@ pub async fn consume(
     let Some(account) = find_valid(&txn, key, lifetime_minutes, now).await? else {
         return Ok(None);
     };
-    let claimed = account::Entity::update_many()
-        .col_expr(account::Column::FlexisipActivated, Expr::value(true))
-        .col_expr(
-            account::Column::ConfirmationKey,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(account::Column::Id.eq(account.id))
-        .filter(account::Column::ConfirmationKey.eq(key))
-        .filter(account::Column::Blocked.eq(false))
-        .exec(&txn)
-        .await?;
-    if claimed.rows_affected == 0 {
+    if !provisioning_tokens::claim_key(&txn, account.id, key).await? {
         return Ok(None);
     }
-    let passwords = password::Entity::find()
-        .filter(password::Column::AccountId.eq(account.id))
-        .order_by_asc(password::Column::Id)
-        .all(&txn)
-        .await?;
+    let passwords = accounts::passwords(&txn, account.id).await?;
     txn.commit().await?;
     tracing::info!(account_id = account.id, "account provisioned");
     Ok(Some(AccountCredentials {

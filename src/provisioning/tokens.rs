@@ -5,16 +5,11 @@
 //! (`APP_PROVISIONING_TOKEN_EXPIRATION_MINUTES`), stored as SHA-256.
 
 use chrono::{Duration, NaiveDateTime};
-use sea_orm::sea_query::Condition;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
-};
+use sea_orm::{ConnectionTrait, DbErr};
 
 use super::assemble::AccountCredentials;
-use crate::db::Db;
-use crate::db::entities::provisioning_token::{self, Column};
-use crate::db::entities::{account, password};
+use crate::db::entities::{account, provisioning_token};
+use crate::db::{Db, accounts, provisioning_tokens};
 use crate::secrets;
 
 /// Random letters and digits of a token.
@@ -35,19 +30,15 @@ pub async fn issue(
     now: NaiveDateTime,
     expiration_minutes: Option<i64>,
 ) -> Result<String, DbErr> {
-    provisioning_token::Entity::delete_many()
-        .filter(Column::AccountId.eq(account_id))
-        .exec(conn)
-        .await?;
     let token = secrets::random_alphanumeric(TOKEN_LENGTH);
-    provisioning_token::ActiveModel {
-        account_id: Set(account_id),
-        token: Set(secrets::sha256_hex(&token)),
-        expires_at: Set(expiration_minutes.map(|m| now + Duration::minutes(m))),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
+    let expires_at = expiration_minutes.map(|m| now + Duration::minutes(m));
+    provisioning_tokens::replace(
+        conn,
+        account_id,
+        secrets::sha256_hex(&token),
+        expires_at,
+        now,
+    )
     .await?;
     Ok(token)
 }
@@ -61,15 +52,7 @@ pub async fn find_live(
     let Some(hash) = hash(presented) else {
         return Ok(None);
     };
-    provisioning_token::Entity::find()
-        .filter(Column::Token.eq(hash))
-        .filter(
-            Condition::any()
-                .add(Column::ExpiresAt.is_null())
-                .add(Column::ExpiresAt.gt(now)),
-        )
-        .one(conn)
-        .await
+    provisioning_tokens::find_live(conn, hash, now).await
 }
 
 /// A live token of an account its link may still provision: not blocked,
@@ -84,10 +67,7 @@ pub async fn find_usable(
     let Some(row) = find_live(conn, presented, now).await? else {
         return Ok(None);
     };
-    let Some(account) = account::Entity::find_by_id(row.account_id)
-        .one(conn)
-        .await?
-    else {
+    let Some(account) = accounts::find_by_id(conn, row.account_id).await? else {
         return Ok(None);
     };
     let usable =
@@ -113,15 +93,11 @@ pub async fn consume(
     let Some((row, account)) = find_usable(&txn, presented, now).await? else {
         return Ok(None);
     };
-    let claimed = provisioning_token::Entity::delete_many()
-        .filter(Column::Id.eq(row.id))
-        .exec(&txn)
-        .await?;
-    if claimed.rows_affected != 1 {
+    if !provisioning_tokens::claim(&txn, row.id).await? {
         return Ok(None);
     }
     if !account.flexisip_activated {
-        crate::db::accounts::set_activated(&txn, account.id, true).await?;
+        accounts::set_activated(&txn, account.id, true).await?;
     }
     let credentials = credentials(&txn, row.account_id).await?;
     txn.commit().await?;
@@ -135,17 +111,13 @@ pub async fn credentials(
     conn: &impl ConnectionTrait,
     account_id: i32,
 ) -> Result<Option<AccountCredentials>, DbErr> {
-    let Some(account) = account::Entity::find_by_id(account_id).one(conn).await? else {
+    let Some(account) = accounts::find_by_id(conn, account_id).await? else {
         return Ok(None);
     };
     if !account.may_authenticate() {
         return Ok(None);
     }
-    let passwords = password::Entity::find()
-        .filter(password::Column::AccountId.eq(account_id))
-        .order_by_asc(password::Column::Id)
-        .all(conn)
-        .await?;
+    let passwords = accounts::passwords(conn, account_id).await?;
     Ok(Some(AccountCredentials {
         username: account.username,
         domain: account.domain,

@@ -34,7 +34,7 @@ fn validated(body: &JsonObject) -> ApiResult<(String, String)> {
 }
 
 fn key_conflict(err: sea_orm::DbErr) -> ApiError {
-    crate::api::links::on_unique_violation(err, || ApiError::field("key", KEY_TAKEN))
+    crate::service::links::on_unique_violation(err, || ApiError::field("key", KEY_TAKEN))
 }
 
 /// Adds an action from a body or form with `key` and `code` to an account

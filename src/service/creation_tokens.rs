@@ -13,7 +13,6 @@ use chrono::{Duration, NaiveDateTime};
 use sea_orm::{ConnectionTrait, DbErr, Set};
 use serde_json::{Value, json};
 
-use crate::api::push_token::{Device, TokenTable};
 use crate::client::Client;
 use crate::config::Config;
 use crate::db::creation_tokens as store;
@@ -21,6 +20,7 @@ use crate::db::entities::{
     account_creation_request_token as request_token, account_creation_token as creation_token,
     account_recovery_token as recovery_token,
 };
+use crate::db::push_tokens::{Device, TokenTable};
 use crate::secrets;
 
 /// Letters and digits of every token of these flows.
@@ -236,7 +236,7 @@ macro_rules! hashed_token_table {
             fn new_row(
                 device: &Device,
                 token: &str,
-                client: &Client,
+                (ip, user_agent): (&str, Option<&str>),
                 now: NaiveDateTime,
             ) -> $entity::ActiveModel {
                 $entity::ActiveModel {
@@ -246,8 +246,8 @@ macro_rules! hashed_token_table {
                     pn_prid: Set(Some(device.prid.clone())),
                     used: Set(false),
                     account_id: Set(None),
-                    ip: Set(Some(client.ip.to_string())),
-                    user_agent: Set(client.user_agent.clone()),
+                    ip: Set(Some(ip.to_string())),
+                    user_agent: Set(user_agent.map(str::to_string)),
                     created_at: Set(now),
                     updated_at: Set(now),
                     ..Default::default()

@@ -122,7 +122,7 @@ pub async fn store_for(
         external_accounts::store(&txn, account_id, existing, fields, state.clock.now_naive())
             .await
             .map_err(|err| {
-                crate::api::links::on_unique_violation(err, || {
+                crate::service::links::on_unique_violation(err, || {
                     ApiError::field("username", ADDRESS_TAKEN)
                 })
             })?;
