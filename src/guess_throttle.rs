@@ -22,7 +22,6 @@ use chrono::{Duration, NaiveDateTime};
 
 use crate::db::{Db, rate_limits};
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
 
 /// A bound on wrong answers: `failures` within `window_seconds`.
 #[derive(Clone, Copy, Debug)]
@@ -167,14 +166,14 @@ fn digest_buckets(account_id: i32, client: Option<IpAddr>) -> [(Throttle, Option
 /// The `429` for a Digest answer to `account_id` from `client` while this
 /// node saw it throttled; checked before the answer, in memory only.
 pub fn digest_refusal(
-    state: &AppState,
+    throttled: &Throttled,
+    now: NaiveDateTime,
     account_id: i32,
     client: Option<IpAddr>,
 ) -> Option<ApiError> {
-    let now = state.clock.now_naive();
     digest_buckets(account_id, client)
         .into_iter()
-        .filter_map(|(_, bucket)| state.throttled.until(bucket.as_deref()?, now))
+        .filter_map(|(_, bucket)| throttled.until(bucket.as_deref()?, now))
         .max()
         .map(|ends| too_many(ends, now))
 }
@@ -182,16 +181,17 @@ pub fn digest_refusal(
 /// Counts a wrong Digest answer to `account_id` from `client`, and
 /// remembers the throttles it reached.
 pub async fn digest_wrong(
-    state: &AppState,
+    db: &Db,
+    throttled: &Throttled,
+    now: NaiveDateTime,
     account_id: i32,
     client: Option<IpAddr>,
 ) -> ApiResult<()> {
-    let now = state.clock.now_naive();
     for (throttle, bucket) in digest_buckets(account_id, client) {
         let Some(bucket) = bucket else { continue };
-        if let Some(ends) = record_failure(&state.db, throttle, &bucket, now).await? {
+        if let Some(ends) = record_failure(db, throttle, &bucket, now).await? {
             tracing::warn!(account_id, bucket = %bucket, "Digest answers throttled after wrong ones");
-            state.throttled.remember(bucket, ends, now);
+            throttled.remember(bucket, ends, now);
         }
     }
     Ok(())

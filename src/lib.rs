@@ -22,7 +22,6 @@ pub mod input;
 pub mod input_guard;
 pub mod metrics;
 pub mod notify;
-pub mod openapi;
 pub mod panel;
 pub mod provisioning;
 pub mod rate_limit;

@@ -35,7 +35,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::health::router());
     // With METRICS_LISTEN, /metrics is served there only (`metrics_app`).
     if state.config.metrics_listen.is_none() && state.config.metrics_token.is_some() {
-        router = router.route("/metrics", get(crate::metrics::metrics_handler));
+        router = router.route("/metrics", get(crate::metrics::http::metrics_handler));
     }
     router
         .fallback(|| async { message_response(StatusCode::NOT_FOUND, "Not Found") })
@@ -45,7 +45,10 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         // The request cut, and the 503 of a database gone silent.
         .layer(crate::deadline::DeadlineLayer::new(state.clone()))
-        .layer(from_fn_with_state(state.clone(), crate::metrics::track))
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::metrics::http::track,
+        ))
         // One line per request: method, path (never the query, and never a
         // path segment that is a secret), status and latency.
         .layer(
@@ -76,7 +79,7 @@ pub fn app(state: AppState) -> Router {
 /// The application of the `METRICS_LISTEN` address: `/metrics` only.
 pub fn metrics_app(state: AppState) -> Router {
     Router::new()
-        .route("/metrics", get(crate::metrics::metrics_handler))
+        .route("/metrics", get(crate::metrics::http::metrics_handler))
         .fallback(|| async { message_response(StatusCode::NOT_FOUND, "Not Found") })
         .with_state(state)
 }

@@ -38,7 +38,7 @@ pub struct Services {
     /// Digest `opaque`, derived from the server secret.
     pub digest_opaque: Arc<str>,
     /// The provisioning rc and extra files, read once at start.
-    pub provisioning: Arc<crate::provisioning::RcFiles>,
+    pub provisioning: Arc<crate::provisioning::rc::RcFiles>,
     /// Flexisip's registrar, for devices; connects at first use.
     pub registrar: Registrar,
     pub mailer: Arc<Mailer>,
@@ -67,7 +67,7 @@ impl AppState {
     async fn build_with(config: Config, clock: Clock, wait: bool) -> anyhow::Result<Self> {
         // Before the database: a malformed rc file or mail setting is a
         // configuration error, never worth waiting for.
-        let provisioning = crate::provisioning::RcFiles::load(&config)?;
+        let provisioning = crate::provisioning::rc::RcFiles::load(&config)?;
         let registrar = Registrar::from_config(&config)?;
         let metrics = Metrics::new();
         let mailer = Mailer::from_config(&config)
@@ -95,7 +95,7 @@ impl AppState {
             metrics: Arc::new(metrics),
             config: Arc::new(config),
             clock,
-            digest_opaque: crate::auth::digest_opaque(&app_key).into(),
+            digest_opaque: crate::auth::digest::opaque(&app_key).into(),
             app_key: Arc::new(app_key),
             provisioning: Arc::new(provisioning),
             registrar,

@@ -8,13 +8,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use super::admin_schemas::{AccountAction, AccountActionBody, AdminGuard, BodyErrors, FromHeader};
-use super::lookup;
 use super::schemas::{Empty, Message, ValidationError};
 use crate::auth::AdminUser;
 use crate::db::account_actions;
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::service::account_actions::{account_with_dtmf, change, create, remove};
+use crate::service::lookup;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -162,7 +162,7 @@ async fn destroy(
     Ok(Json(Empty {}))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(index, show, store, update, destroy))]
 pub(crate) struct Doc;

@@ -16,20 +16,19 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use chrono::NaiveDateTime;
 
 use crate::audit::{self, Action};
 use crate::auth::{AdminUser, AuthUser};
 use crate::client::Client;
 use crate::db::accounts::{self, NewAccount};
-use crate::db::entities::account_creation_token;
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::secrets;
 use crate::service::accounts::{CONFIRMATION_KEY_LENGTH, creation_error};
 use crate::service::creation_tokens::{self, TOKEN_LENGTH};
 use crate::service::fields;
-use crate::service::push_tokens::{self as push_token, Policy};
+use crate::service::push_tokens::{self, PushedToken};
 use crate::state::AppState;
 
 use super::admin_schemas::{AdminGuard, FromHeader};
@@ -45,7 +44,7 @@ pub fn public_router(state: &AppState) -> Router<AppState> {
     let limited = |router: Router<AppState>, bucket: &'static str| {
         router.route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), bucket),
-            crate::rate_limit::middleware,
+            crate::rate_limit::http::middleware,
         ))
     };
     let tokens = Router::new()
@@ -98,16 +97,9 @@ async fn send_by_push(
     State(state): State<AppState>,
     client: Client,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
-    let device = push_token::validate(&body)?;
-    let (token, _) = creation_tokens::new_token();
-    let policy = Policy::new(
-        &state,
-        Some(state.config.account_creation_token_retry_minutes),
-    );
-    push_token::send::<account_creation_token::Entity>(&state, device, token, &client, policy)
-        .await?;
-    Ok(Json(json!({})))
+) -> ApiResult<Json<Empty>> {
+    push_tokens::send_by_push(&state, PushedToken::AccountCreation, &body, &client).await?;
+    Ok(Json(Empty {}))
 }
 
 /// Starts the browser path: a request token, and the panel page where a
@@ -123,13 +115,18 @@ async fn send_by_push(
             headers(("Retry-After" = u64, description = "Seconds until the next request is accepted"))),
     ),
 )]
-async fn create_request(State(state): State<AppState>) -> ApiResult<(StatusCode, Json<Value>)> {
+async fn create_request(
+    State(state): State<AppState>,
+) -> ApiResult<(StatusCode, Json<CreationRequestToken>)> {
     let now = state.clock.now_naive();
     let token = creation_tokens::insert_request(&state.db, now).await?;
-    let url = creation_tokens::validation_url(&state.config, &token);
+    let validation_url = creation_tokens::validation_url(&state.config, &token);
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "token": token, "validation_url": url })),
+        Json(CreationRequestToken {
+            token,
+            validation_url,
+        }),
     ))
 }
 
@@ -155,7 +152,7 @@ async fn using_request_token(
     State(state): State<AppState>,
     client: Client,
     body: JsonObject,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<AccountCreationToken>)> {
     let mut v = body.validator();
     let given = v.required_string("account_creation_request_token");
     if let Some(given) = given {
@@ -177,9 +174,9 @@ async fn using_request_token(
     };
     Ok((
         StatusCode::CREATED,
-        Json(creation_tokens::token_json(
+        Json(AccountCreationToken::new(
             &state.config,
-            &token,
+            token,
             row.created_at,
         )),
     ))
@@ -202,7 +199,7 @@ async fn admin_create(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     client: Client,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<AccountCreationToken>)> {
     let now = state.clock.now_naive();
     let txn = crate::db::begin_write(&state.db).await?;
     let (token, row) = creation_tokens::insert_unpushed(&txn, Some(&client), now).await?;
@@ -210,9 +207,9 @@ async fn admin_create(
     txn.commit().await?;
     Ok((
         StatusCode::CREATED,
-        Json(creation_tokens::token_json(
+        Json(AccountCreationToken::new(
             &state.config,
-            &token,
+            token,
             row.created_at,
         )),
     ))
@@ -260,7 +257,7 @@ async fn create_account(
     v.missing("activated");
     // Checked as upstream does, and as upstream not stored: only an admin
     // sets a dictionary.
-    if let Err(message) = super::dictionary::optional_entries(&body) {
+    if let Err(message) = crate::service::dictionary::optional_entries(&body) {
         v.error("dictionary", message);
     }
     let given = v.required_string("account_creation_token");
@@ -331,7 +328,7 @@ async fn consume(
     State(state): State<AppState>,
     AuthUser(auth): AuthUser,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ConsumedToken>> {
     let mut v = body.validator();
     let given = v.required_string("account_creation_token");
     v.finish()?;
@@ -343,13 +340,15 @@ async fn consume(
         return Err(ApiError::not_found());
     }
     let created_at = creation_tokens::created_at(&state.db, given).await?;
-    let mut token = creation_tokens::token_json(&state.config, given, created_at.unwrap_or(now));
-    token["used"] = json!(true);
-    token["account_id"] = json!(account_id);
-    Ok(Json(token))
+    Ok(Json(ConsumedToken {
+        token: given.to_string(),
+        expire_at: creation_tokens::expire_at(&state.config, created_at.unwrap_or(now)),
+        used: true,
+        account_id: account_id.into(),
+    }))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(
@@ -375,8 +374,7 @@ async fn consume(
 pub(crate) struct Doc;
 
 /// `POST /api/account_creation_request_tokens`.
-#[allow(dead_code)]
-#[derive(utoipa::ToSchema)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreationRequestToken {
     /// 13 letters and digits.
@@ -395,8 +393,7 @@ struct RequestTokenExchange {
 }
 
 /// An account creation token.
-#[allow(dead_code)]
-#[derive(utoipa::ToSchema)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AccountCreationToken {
     /// 13 letters and digits.
@@ -404,6 +401,15 @@ struct AccountCreationToken {
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, or null when tokens do not expire.
     #[schema(required = true)]
     expire_at: Option<String>,
+}
+
+impl AccountCreationToken {
+    fn new(config: &crate::config::Config, token: String, created_at: NaiveDateTime) -> Self {
+        Self {
+            expire_at: creation_tokens::expire_at(config, created_at),
+            token,
+        }
+    }
 }
 
 /// `POST /api/accounts/with-account-creation-token`.
@@ -434,8 +440,7 @@ struct ConsumedTokenBody {
 }
 
 /// A creation token once consumed by an account.
-#[allow(dead_code)]
-#[derive(utoipa::ToSchema)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ConsumedToken {
     /// 13 letters and digits.

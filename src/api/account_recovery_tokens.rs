@@ -7,14 +7,11 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use serde_json::{Value, json};
 
 use crate::client::Client;
-use crate::db::entities::account_recovery_token;
 use crate::error::ApiResult;
 use crate::input::JsonObject;
-use crate::service::creation_tokens;
-use crate::service::push_tokens::{self as push_token, Policy};
+use crate::service::push_tokens::{self, PushedToken};
 use crate::state::AppState;
 
 use super::push_token::PushDevice;
@@ -28,7 +25,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), "account-recovery-tokens"),
-            crate::rate_limit::middleware,
+            crate::rate_limit::http::middleware,
         ))
 }
 
@@ -55,19 +52,12 @@ async fn send_by_push(
     State(state): State<AppState>,
     client: Client,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
-    let device = push_token::validate(&body)?;
-    let (token, _) = creation_tokens::new_token();
-    let policy = Policy::new(
-        &state,
-        Some(state.config.account_recovery_token_retry_minutes),
-    );
-    push_token::send::<account_recovery_token::Entity>(&state, device, token, &client, policy)
-        .await?;
-    Ok(Json(json!({})))
+) -> ApiResult<Json<Empty>> {
+    push_tokens::send_by_push(&state, PushedToken::AccountRecovery, &body, &client).await?;
+    Ok(Json(Empty {}))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(send_by_push), components(schemas(Empty, PushDevice)))]
 pub(crate) struct Doc;

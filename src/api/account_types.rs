@@ -7,7 +7,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::admin_schemas::{AccountType, AccountTypeBody, AdminGuard, BodyErrors, FromHeader};
-use super::lookup;
 use super::schemas::{Empty, Message, ValidationError};
 use crate::auth::AdminUser;
 use crate::db::account_types;
@@ -15,6 +14,7 @@ use crate::db::entities::account_type;
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::service::account_types::{self as service, create, give, remove, take};
+use crate::service::lookup;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -204,7 +204,7 @@ async fn detach(
     Ok(Json(Empty {}))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(index, show, store, update, destroy, attach, detach))]
 pub(crate) struct Doc;

@@ -24,7 +24,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         // One bucket for both: a guesser gains nothing by alternating.
         .route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), "activation"),
-            crate::rate_limit::middleware,
+            crate::rate_limit::http::middleware,
         ))
 }
 
@@ -131,7 +131,7 @@ async fn activate(
     Ok(Json(Account::new(&view, &state.config)))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(by_email, by_phone), components(schemas(EmailCode, PhoneCode)))]
 pub(crate) struct Doc;

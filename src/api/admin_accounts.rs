@@ -357,7 +357,7 @@ async fn set_blocked(
     admin_json(state, find(state, id).await?).await
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
     create,

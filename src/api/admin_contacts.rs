@@ -8,17 +8,16 @@
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Value, json};
 
 use super::admin_schemas::{AdminGuard, FromHeader};
 use super::contacts::{ContactJson, load};
-use super::lookup;
 use super::schemas::{Empty, Message};
 use crate::audit::{self, Action, Target};
 use crate::auth::AdminUser;
 use crate::db::entities::account;
 use crate::db::{self, contacts};
 use crate::error::{ApiError, ApiResult};
+use crate::service::lookup;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -106,22 +105,22 @@ async fn add(
     State(state): State<AppState>,
     AdminUser { by, .. }: AdminUser,
     Path((id, contact_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let account = lookup::account(&state, &id).await?;
     let contact = lookup::account(&state, &contact_id).await?;
     let txn = db::begin_write(&state.db).await?;
     if contacts::is_contact(&txn, account.id, contact.id).await? {
-        return Ok(Json(json!({})));
+        return Ok(Json(Empty {}));
     }
     let now = state.clock.now_naive();
     match contacts::add(&txn, account.id, contact.id, now).await {
         // A concurrent request added it first: the same answer.
-        Err(err) if db::is_unique_violation(&err) => return Ok(Json(json!({}))),
+        Err(err) if db::is_unique_violation(&err) => return Ok(Json(Empty {})),
         result => result?,
     }
     audit::record_about(&txn, &by, Action::ContactAdd, &account, describe(&contact)).await?;
     txn.commit().await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// Takes a contact from the account.
@@ -163,7 +162,7 @@ async fn remove(
     Ok(Json(Empty {}))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(index, show, add, remove))]
 pub(crate) struct Doc;

@@ -72,7 +72,7 @@ async fn destroy(
     Ok(done)
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(list, destroy))]
 pub(crate) struct Doc;

@@ -147,7 +147,7 @@ async fn send_provisioning_email(
     send(&state, &by, Action::ProvisioningEmail, &account, mail).await
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(send_reset_password_email, send_provisioning_email))]
 pub(crate) struct Doc;

@@ -443,7 +443,7 @@ pub struct ContactsListBody {
     pub description: String,
 }
 
-/// The schemas above, in the OpenAPI document (src/openapi.rs).
+/// The schemas above, in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(components(schemas(
     AccountAction,

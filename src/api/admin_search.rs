@@ -112,7 +112,7 @@ async fn resolve(
     }))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(search, search_by_email, resolve))]
 pub(crate) struct Doc;

@@ -48,7 +48,7 @@ async fn update(
     let current = find(&state, &id).await?;
     // Both checks run, so one 422 names every wrong field.
     let change = validate_update(&body, &state.config, &current);
-    let dictionary = super::dictionary::optional_entries(&body);
+    let dictionary = crate::service::dictionary::optional_entries(&body);
     let (change, dictionary) = match (change, dictionary) {
         (Ok(change), Ok(dictionary)) => (change, dictionary),
         (change, dictionary) => {
@@ -67,7 +67,7 @@ async fn update(
     admin_json(&state, updated).await
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(update))]
 pub(crate) struct Doc;

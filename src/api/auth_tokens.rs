@@ -13,7 +13,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{Value, json};
 
 use super::admin_schemas::{FromHeader, UserGuard};
 use crate::auth::{AuthUser, api_key, auth_token};
@@ -29,7 +28,7 @@ pub fn public_router(state: &AppState) -> Router<AppState> {
         .route("/api/accounts/auth_token", post(create))
         .route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), "auth_tokens"),
-            crate::rate_limit::middleware,
+            crate::rate_limit::http::middleware,
         ));
     Router::new()
         .route("/api/accounts/me/api_key/{token}", get(exchange))
@@ -60,13 +59,13 @@ pub fn user_router() -> Router<AppState> {
 async fn create(State(state): State<AppState>) -> ApiResult<Response> {
     let now = state.clock.now_naive();
     let created = auth_token::create(&state.db, None, now).await?;
-    let body = json!({
-        "token": created.token,
-        "expire_at": format_datetime(&created.expires_at),
-        "updated_at": format_datetime(&created.created_at),
-        "created_at": format_datetime(&created.created_at),
-        "id": created.id,
-    });
+    let body = AuthToken {
+        token: created.token,
+        expire_at: format_datetime(&created.expires_at),
+        updated_at: format_datetime(&created.created_at),
+        created_at: format_datetime(&created.created_at),
+        id: created.id.into(),
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -91,7 +90,7 @@ async fn attach(
     State(state): State<AppState>,
     AuthUser(auth): AuthUser,
     token: Result<Path<String>, PathRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     // A segment that is not even UTF-8 names no token.
     let Ok(Path(token)) = token else {
         return Err(ApiError::not_found());
@@ -101,7 +100,7 @@ async fn attach(
         return Err(ApiError::not_found());
     }
     tracing::info!(account_id = auth.account.id, "auth token attached");
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// Exchanges an attached auth token for an API key of its account, once.
@@ -119,7 +118,7 @@ async fn attach(
 async fn exchange(
     State(state): State<AppState>,
     token: Result<Path<String>, PathRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DeviceApiKey>> {
     let Ok(Path(token)) = token else {
         return Err(ApiError::not_found());
     };
@@ -144,7 +143,7 @@ async fn exchange(
     .await?;
     txn.commit().await?;
     tracing::info!(account_id, "API key issued from an auth token");
-    Ok(Json(json!({ "api_key": key })))
+    Ok(Json(DeviceApiKey { api_key: key }))
 }
 
 /// The key alone as the body, as the PHP service answers.
@@ -186,7 +185,7 @@ async fn own_key(State(state): State<AppState>, AuthUser(auth): AuthUser) -> Api
         .into_response())
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(create, attach, exchange, own_key),
@@ -195,8 +194,7 @@ async fn own_key(State(state): State<AppState>, AuthUser(auth): AuthUser) -> Api
 pub(crate) struct Doc;
 
 /// `POST /api/accounts/auth_token`.
-#[allow(dead_code)]
-#[derive(utoipa::ToSchema)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AuthToken {
     /// 32 letters and digits.
@@ -211,8 +209,7 @@ struct AuthToken {
 }
 
 /// `GET /api/accounts/me/api_key/{token}`.
-#[allow(dead_code)]
-#[derive(utoipa::ToSchema)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DeviceApiKey {
     api_key: String,

@@ -213,7 +213,7 @@ async fn vcard(
     Ok(vcard_response(contacts[0].to_vcard()))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(index, show, vcards, vcard),

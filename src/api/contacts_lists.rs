@@ -10,7 +10,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::admin_schemas::{AdminGuard, BodyErrors, ContactsList, ContactsListBody, FromHeader};
-use super::lookup;
 use super::schemas::{Empty, Message, ValidationError};
 use crate::auth::AdminUser;
 use crate::db::contacts_lists::{self, ListView};
@@ -19,6 +18,7 @@ use crate::input::JsonObject;
 use crate::service::contacts_lists::{
     change, create, drop_contact, give, put_contact, remove, take,
 };
+use crate::service::lookup;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -292,7 +292,7 @@ async fn unsubscribe(
     Ok(Json(Empty {}))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
     index,

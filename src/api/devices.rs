@@ -94,7 +94,7 @@ pub async fn delete_device(
     Ok(Json(Empty {}))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(index, destroy), components(schemas(Empty, Device, Devices)))]
 pub(crate) struct Doc;

@@ -6,20 +6,17 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::Value;
 
 use super::admin_schemas::{
     AdminGuard, BodyErrors, Dictionary, DictionaryEntry, DictionaryValue, FromHeader,
 };
 use super::schemas::{Empty, Message, ValidationError};
-use super::{list_fields, lookup};
 use crate::auth::AdminUser;
 use crate::db::dictionary;
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
-use crate::service::dictionary::{
-    MAX_VALUE_BYTES, checked_key, clear_all, remove_entry, set_entry,
-};
+use crate::service::dictionary::{checked_key, clear_all, remove_entry, set_entry};
+use crate::service::lookup;
 use crate::state::AppState;
 
 /// The key segment that empties the dictionary on `DELETE`.
@@ -35,45 +32,6 @@ pub fn router() -> Router<AppState> {
             "/api/accounts/{account}/dictionary/{key}",
             get(show).post(set).delete(destroy),
         )
-}
-
-const DICTIONARY_MESSAGE: &str = "The dictionary must be an associative dictionary of strings.";
-
-/// The `dictionary` field of an admin account creation or update, when
-/// sent: an object of string values, each key and value under the rules of
-/// `POST …/dictionary/{key}`. `[]` is an empty dictionary (PHP encodes an
-/// empty associative array so); `null` counts as absent. `Err` holds the
-/// field's error for the caller's 422.
-pub fn optional_entries(body: &JsonObject) -> Result<Option<Vec<(&str, &str)>>, String> {
-    let map = match body.0.get("dictionary") {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Array(list)) if list.is_empty() => return Ok(Some(Vec::new())),
-        Some(Value::Object(map)) => map,
-        Some(_) => return Err(DICTIONARY_MESSAGE.to_string()),
-    };
-    let mut entries = Vec::with_capacity(map.len());
-    for (key, value) in map {
-        let Value::String(value) = value else {
-            return Err(DICTIONARY_MESSAGE.to_string());
-        };
-        if !list_fields::is_dictionary_key(key) {
-            return Err(
-                "Each dictionary key must be 1 to 191 characters without control characters."
-                    .to_string(),
-            );
-        }
-        if !is_valid_value(value) {
-            return Err(format!(
-                "Each dictionary value must be at most {MAX_VALUE_BYTES} bytes without control characters."
-            ));
-        }
-        entries.push((key.as_str(), value.as_str()));
-    }
-    Ok(Some(entries))
-}
-
-fn is_valid_value(value: &str) -> bool {
-    value.len() <= MAX_VALUE_BYTES && list_fields::is_clean_text(value, true)
 }
 
 /// An account's dictionary: every entry, key -> value.
@@ -206,7 +164,7 @@ async fn clear(
     Ok(Json(Empty {}))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(index, clear, show, set, destroy))]
 pub(crate) struct Doc;

@@ -54,7 +54,7 @@ fn render() -> String {
     )
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(page, page_with_slash))]
 pub(crate) struct Doc;

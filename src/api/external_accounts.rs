@@ -11,13 +11,13 @@ use axum::{Json, Router};
 use super::admin_schemas::{
     AdminGuard, BodyErrors, ExternalAccount, ExternalAccountBody, FromHeader,
 };
-use super::lookup;
 use super::schemas::{Empty, Message, ValidationError};
 use crate::auth::AdminUser;
 use crate::db::external_accounts::{self};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::service::external_accounts::{remove, store_for};
+use crate::service::lookup;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -110,7 +110,7 @@ async fn destroy(
     Ok(Json(Empty {}))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(show, store, destroy))]
 pub(crate) struct Doc;

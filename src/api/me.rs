@@ -166,7 +166,7 @@ async fn confirm_email_change(
     Ok(Json(account_json(&state, &auth).await?))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(

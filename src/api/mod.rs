@@ -20,9 +20,8 @@ pub mod devices;
 pub mod dictionary;
 mod docs;
 pub mod external_accounts;
-pub(crate) mod list_fields;
-pub(crate) mod lookup;
 mod me;
+pub mod openapi;
 mod paginator;
 mod phone;
 mod ping;
@@ -44,7 +43,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let public = Router::new()
         .merge(ping::router())
         .merge(docs::router())
-        .merge(crate::openapi::router())
+        .merge(openapi::router())
         .merge(public_accounts::router())
         .merge(tokens::router(state))
         .merge(with_token::router(state))
@@ -79,39 +78,4 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(admin_contacts::router())
         .route_layer(from_fn_with_state(state.clone(), require_admin));
     public.merge(user).merge(admin)
-}
-
-/// Every module's part of the OpenAPI document.
-pub(crate) fn documented() -> Vec<utoipa::openapi::OpenApi> {
-    use utoipa::OpenApi;
-    vec![
-        account_actions::Doc::openapi(),
-        account_creation_tokens::Doc::openapi(),
-        account_recovery_tokens::Doc::openapi(),
-        account_types::Doc::openapi(),
-        activation::Doc::openapi(),
-        admin_accounts::Doc::openapi(),
-        admin_contacts::Doc::openapi(),
-        admin_schemas::Doc::openapi(),
-        admin_devices::Doc::openapi(),
-        admin_emails::Doc::openapi(),
-        admin_search::Doc::openapi(),
-        admin_update::Doc::openapi(),
-        auth_tokens::Doc::openapi(),
-        contacts::Doc::openapi(),
-        contacts_lists::Doc::openapi(),
-        devices::Doc::openapi(),
-        dictionary::Doc::openapi(),
-        docs::Doc::openapi(),
-        external_accounts::Doc::openapi(),
-        me::Doc::openapi(),
-        phone::Doc::openapi(),
-        ping::Doc::openapi(),
-        provisioning_tokens::Doc::openapi(),
-        public_accounts::Doc::openapi(),
-        tokens::Doc::openapi(),
-        turn::Doc::openapi(),
-        with_token::Doc::openapi(),
-        crate::provisioning::Doc::openapi(),
-    ]
 }

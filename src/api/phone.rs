@@ -89,7 +89,7 @@ async fn confirm(
     Ok(Json(account_json(&state, &auth).await?))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(request, confirm),

@@ -18,7 +18,7 @@ async fn ping() -> &'static str {
     "pong"
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(ping))]
 pub(crate) struct Doc;

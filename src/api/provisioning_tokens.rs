@@ -105,7 +105,7 @@ async fn provision(
     }))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(provision_me, provision_account),

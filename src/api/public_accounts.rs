@@ -58,7 +58,7 @@ struct AccountInfo {
     realm: Option<String>,
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(info), components(schemas(AccountInfo)))]
 pub(crate) struct Doc;

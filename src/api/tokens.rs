@@ -5,28 +5,22 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use serde_json::{Value, json};
 
 use crate::client::Client;
-use crate::db::entities::token;
 use crate::error::ApiResult;
 use crate::input::JsonObject;
-use crate::secrets;
-use crate::service::push_tokens::{self as push_token, Policy};
+use crate::service::push_tokens::{self, PushedToken};
 use crate::state::AppState;
 
 use super::push_token::PushDevice;
 use super::schemas::{Empty, Message, ValidationError};
-
-/// Random alphanumerics of a token (the column holds 64).
-pub const TOKEN_LENGTH: usize = 32;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/api/tokens", post(create))
         .route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), "tokens"),
-            crate::rate_limit::middleware,
+            crate::rate_limit::http::middleware,
         ))
 }
 
@@ -53,15 +47,12 @@ async fn create(
     State(state): State<AppState>,
     client: Client,
     body: JsonObject,
-) -> ApiResult<Json<Value>> {
-    let device = push_token::validate(&body)?;
-    let token = secrets::random_alphanumeric(TOKEN_LENGTH);
-    let policy = Policy::new(&state, None);
-    push_token::send::<token::Entity>(&state, device, token, &client, policy).await?;
-    Ok(Json(json!({})))
+) -> ApiResult<Json<Empty>> {
+    push_tokens::send_by_push(&state, PushedToken::Legacy, &body, &client).await?;
+    Ok(Json(Empty {}))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(create), components(schemas(Empty, PushDevice)))]
 pub(crate) struct Doc;

@@ -62,7 +62,7 @@ fn password(turn: &TurnConfig, username: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(turn), components(schemas(TurnCredentials)))]
 pub(crate) struct Doc;

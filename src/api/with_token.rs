@@ -20,7 +20,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/api/accounts/with-token", post(create))
         .route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), "with-token"),
-            crate::rate_limit::middleware,
+            crate::rate_limit::http::middleware,
         ))
 }
 
@@ -54,7 +54,7 @@ async fn create(
     Ok(Json(Account::new(&view, &state.config)))
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(create), components(schemas(DigestAlgorithm, AccountWithToken)))]
 pub(crate) struct Doc;

@@ -171,6 +171,13 @@ fn parse_params(input: &str) -> Option<HashMap<String, String>> {
     Some(params)
 }
 
+/// The Digest `opaque`: an HMAC of a fixed label under the server secret,
+/// so it is stable across nodes and never reveals `APP_KEY`.
+pub fn opaque(app_key: &[u8]) -> String {
+    let mac = crate::secrets::hmac_sha256(app_key, b"flexiapi digest opaque v1", b"");
+    hex::encode(&mac[..16])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

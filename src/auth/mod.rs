@@ -56,13 +56,6 @@ impl AuthAccount {
     }
 }
 
-/// The Digest `opaque`: an HMAC of a fixed label under the server secret,
-/// so it is stable across nodes and never reveals `APP_KEY`.
-pub fn digest_opaque(app_key: &[u8]) -> String {
-    let mac = crate::secrets::hmac_sha256(app_key, b"flexiapi digest opaque v1", b"");
-    hex::encode(&mac[..16])
-}
-
 /// Middleware for routes of any activated account.
 pub async fn require_user(State(state): State<AppState>, req: Request, next: Next) -> Response {
     guard(state, req, next, false).await
@@ -172,7 +165,12 @@ async fn authenticate(
         // before the check, from memory, so a success costs no query.
         let client = peer
             .map(|ip| crate::client_address::client_ip(ip, headers, &state.config.trusted_proxies));
-        if let Some(refusal) = guess_throttle::digest_refusal(state, account.id, client) {
+        if let Some(refusal) = guess_throttle::digest_refusal(
+            &state.throttled,
+            state.clock.now_naive(),
+            account.id,
+            client,
+        ) {
             return Err(refusal);
         }
         let credentials = authorization.to_str().ok().and_then(Credentials::parse);
@@ -194,7 +192,14 @@ async fn authenticate(
                 let failure = outcome.err().unwrap_or(AuthFailure::WrongResponse);
                 state.metrics.auth_failure(failure);
                 if failure == AuthFailure::WrongResponse {
-                    guess_throttle::digest_wrong(state, account.id, client).await?;
+                    guess_throttle::digest_wrong(
+                        &state.db,
+                        &state.throttled,
+                        state.clock.now_naive(),
+                        account.id,
+                        client,
+                    )
+                    .await?;
                 }
                 let challenges = challenges(state, &account, &passwords).await?;
                 return Err(unauthorized(digest_refusal(failure), challenges));

@@ -112,7 +112,7 @@ pub async fn run(cli: Cli, mut config: Config) -> anyhow::Result<()> {
         Command::Openapi => {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
-            match writeln!(out, "{}", crate::openapi::json()) {
+            match writeln!(out, "{}", crate::api::openapi::json()) {
                 // `flexiapi openapi | head` is not a failure.
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
                 _ => Ok(()),

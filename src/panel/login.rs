@@ -124,7 +124,7 @@ pub(super) async fn read_pre_login_form(
     request: Request,
 ) -> Result<(HeaderMap, JsonObject), Response> {
     let client = client_ip(peer.ip(), request.headers(), &state.config.trusted_proxies);
-    if let Err(err) = crate::rate_limit::rate_limit(state, "panel-login", client).await {
+    if let Err(err) = crate::rate_limit::http::rate_limit(state, "panel-login", client).await {
         return Err(error_page(&state.config.app_name, None, err));
     }
     let headers = request.headers().clone();

@@ -238,7 +238,7 @@ fn xml_response(state: &AppState, sections: &[rc::Section]) -> Response {
         .into_response()
 }
 
-/// This module's operations in the OpenAPI document (src/openapi.rs).
+/// This module's operations in the OpenAPI document (src/api/openapi.rs).
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(base, provision, qrcode, by_auth_token, me),

@@ -1,11 +1,11 @@
 //! DTMF account actions: add and remove them (audited).
 
-use crate::api::{list_fields, lookup};
 use crate::audit::{self, Action, By};
 use crate::db::entities::{account, account_action};
 use crate::db::{self, account_actions};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
+use crate::service::{list_fields, lookup};
 use crate::state::AppState;
 
 const KEY_TAKEN: &str = "The key has already been taken.";

@@ -2,23 +2,14 @@
 //! dictionaries, for a whole page of accounts in one query each (no query
 //! per account).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::objects::{AccountAction, AccountType, AdminAccount};
+use super::objects::{AccountAction, AccountLists, AccountType, AdminAccount};
 use crate::config::Config;
 use crate::db::accounts::AccountView;
 use crate::db::{account_actions, account_types, dictionary};
-
-/// What an admin account object lists besides the account's own columns.
-#[derive(Default)]
-pub struct AccountLists {
-    pub types: Vec<AccountType>,
-    pub actions: Vec<AccountAction>,
-    /// key -> value.
-    pub dictionary: BTreeMap<String, String>,
-}
 
 /// The lists of each of `account_ids`; accounts without any get `[]`,
 /// `[]` and `{}`.

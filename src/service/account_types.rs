@@ -1,12 +1,12 @@
 //! Account types: create, rename and delete them, give and take them (audited).
 
-use crate::api::list_fields;
 use crate::audit::{self, Action, By};
 use crate::db::entities::{account, account_type};
 use crate::db::{self, account_types};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::service::links;
+use crate::service::list_fields;
 use crate::state::AppState;
 
 const KEY_TAKEN: &str = "The key has already been taken.";

@@ -13,8 +13,8 @@ use crate::db::entities::account;
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::secrets;
-use crate::service::account_lists::AccountLists;
 use crate::service::fields;
+use crate::service::objects::AccountLists;
 use crate::service::objects::AdminAccount;
 use crate::state::AppState;
 
@@ -60,7 +60,7 @@ pub fn validate_account_fields(body: &JsonObject) -> ApiResult<AccountFields<'_>
             );
             parsed
         });
-    let dictionary = crate::api::dictionary::optional_entries(body).unwrap_or_else(|message| {
+    let dictionary = crate::service::dictionary::optional_entries(body).unwrap_or_else(|message| {
         v.error("dictionary", message);
         None
     });

@@ -1,6 +1,5 @@
 //! Contacts lists: create, change and delete them, their contacts and subscribers (audited).
 
-use crate::api::list_fields;
 use crate::audit::{self, Action, By, Target};
 use crate::db::contacts_lists::{self};
 use crate::db::entities::{account, contacts_list};
@@ -8,6 +7,7 @@ use crate::db::{self, accounts};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
 use crate::service::links;
+use crate::service::list_fields;
 use crate::state::AppState;
 
 const TITLE_MAX: usize = 255;

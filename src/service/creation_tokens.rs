@@ -11,7 +11,6 @@
 
 use chrono::{Duration, NaiveDateTime};
 use sea_orm::{ConnectionTrait, DbErr, Set};
-use serde_json::{Value, json};
 
 use crate::client::Client;
 use crate::config::Config;
@@ -47,13 +46,12 @@ pub fn expired_until(config: &Config, now: NaiveDateTime) -> Option<NaiveDateTim
         .map(|minutes| now - Duration::minutes(minutes))
 }
 
-/// The JSON of a creation token, as the PHP service returns it: the token
-/// and its expiry (ISO 8601, `null` when tokens do not expire).
-pub fn token_json(config: &Config, token: &str, created_at: NaiveDateTime) -> Value {
-    let expire_at = config
+/// When a creation token made at `created_at` stops working, as the PHP
+/// service shows it (ISO 8601), or `None` when tokens do not expire.
+pub fn expire_at(config: &Config, created_at: NaiveDateTime) -> Option<String> {
+    config
         .account_creation_token_expiration_minutes
-        .map(|minutes| iso8601(created_at + Duration::minutes(minutes)));
-    json!({ "token": token, "expire_at": expire_at })
+        .map(|minutes| iso8601(created_at + Duration::minutes(minutes)))
 }
 
 /// Laravel's `toJSON()` of a date: `2026-12-01T13:45:00.000000Z`.

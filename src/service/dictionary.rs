@@ -1,12 +1,13 @@
 //! Account dictionaries: set, remove and clear entries (audited).
 
-use crate::api::list_fields;
 use crate::audit::{self, Action, By};
 use crate::db::entities::account;
 use crate::db::{self, dictionary};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
+use crate::service::list_fields;
 use crate::state::AppState;
+use serde_json::Value;
 
 /// Largest value stored (MariaDB's TEXT holds 65535 bytes).
 pub const MAX_VALUE_BYTES: usize = 60_000;
@@ -86,4 +87,43 @@ pub async fn clear_all(state: &AppState, by: &By, account: &account::Model) -> A
     audit::record(&txn, by, Action::DictionaryClear, account).await?;
     txn.commit().await?;
     Ok(())
+}
+
+const DICTIONARY_MESSAGE: &str = "The dictionary must be an associative dictionary of strings.";
+
+/// The `dictionary` field of an admin account creation or update, when
+/// sent: an object of string values, each key and value under the rules of
+/// `POST …/dictionary/{key}`. `[]` is an empty dictionary (PHP encodes an
+/// empty associative array so); `null` counts as absent. `Err` holds the
+/// field's error for the caller's 422.
+pub fn optional_entries(body: &JsonObject) -> Result<Option<Vec<(&str, &str)>>, String> {
+    let map = match body.0.get("dictionary") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(list)) if list.is_empty() => return Ok(Some(Vec::new())),
+        Some(Value::Object(map)) => map,
+        Some(_) => return Err(DICTIONARY_MESSAGE.to_string()),
+    };
+    let mut entries = Vec::with_capacity(map.len());
+    for (key, value) in map {
+        let Value::String(value) = value else {
+            return Err(DICTIONARY_MESSAGE.to_string());
+        };
+        if !list_fields::is_dictionary_key(key) {
+            return Err(
+                "Each dictionary key must be 1 to 191 characters without control characters."
+                    .to_string(),
+            );
+        }
+        if !is_valid_value(value) {
+            return Err(format!(
+                "Each dictionary value must be at most {MAX_VALUE_BYTES} bytes without control characters."
+            ));
+        }
+        entries.push((key.as_str(), value.as_str()));
+    }
+    Ok(Some(entries))
+}
+
+fn is_valid_value(value: &str) -> bool {
+    value.len() <= MAX_VALUE_BYTES && list_fields::is_clean_text(value, true)
 }

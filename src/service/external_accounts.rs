@@ -1,6 +1,5 @@
 //! External accounts: store and remove an account's external account (audited).
 
-use crate::api::list_fields;
 use crate::audit::{self, Action, By};
 use crate::auth::digest::Algorithm;
 use crate::db;
@@ -8,6 +7,7 @@ use crate::db::entities::{account, external_account};
 use crate::db::external_accounts::{self, ExternalFields};
 use crate::error::{ApiError, ApiResult};
 use crate::input::{JsonObject, Validator};
+use crate::service::list_fields;
 use crate::state::AppState;
 
 pub const PROTOCOLS: [&str; 3] = ["UDP", "TCP", "TLS"];

@@ -15,6 +15,8 @@ pub mod email_change;
 pub mod external_accounts;
 pub mod fields;
 pub mod links;
+pub mod list_fields;
+pub mod lookup;
 pub mod objects;
 pub mod phone_login;
 pub mod push_tokens;

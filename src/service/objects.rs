@@ -2,10 +2,11 @@
 //! prints, built from the database's views. Their schemas are the ones of
 //! the OpenAPI document, so what is documented is what is serialized.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::account_lists::AccountLists;
 use crate::clock::format_datetime;
 use crate::config::Config;
 use crate::db::accounts::AccountView;
@@ -118,6 +119,15 @@ pub struct AccountAction {
     pub created_at: String,
     /// `YYYY-MM-DD HH:MM:SS`, UTC.
     pub updated_at: String,
+}
+
+/// What an admin account object lists besides the account's own columns.
+#[derive(Default)]
+pub struct AccountLists {
+    pub types: Vec<AccountType>,
+    pub actions: Vec<AccountAction>,
+    /// key -> value.
+    pub dictionary: BTreeMap<String, String>,
 }
 
 impl Account {

@@ -10,10 +10,12 @@ use sea_orm::PrimaryKeyTrait;
 
 use crate::client::Client;
 use crate::db::Db;
+use crate::db::entities::{account_creation_token, account_recovery_token, token};
 use crate::db::push_tokens;
 pub use crate::db::push_tokens::{Device, TokenTable};
 use crate::error::{ApiError, ApiResult};
 use crate::input::JsonObject;
+use crate::service::creation_tokens;
 use crate::state::AppState;
 
 /// Providers `flexisip_pusher` knows (docs/flexisip.md, "flexisip_pusher").
@@ -210,4 +212,48 @@ fn is_pn_prid(value: &str) -> bool {
         && value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b':'))
+}
+
+/// Random alphanumerics of a push token of `/api/tokens` (the column holds
+/// 64).
+pub const LEGACY_TOKEN_LENGTH: usize = 32;
+
+/// What a `send-by-push` request pushes, each kind to its own table.
+#[derive(Clone, Copy, Debug)]
+pub enum PushedToken {
+    /// `POST /api/tokens`, for `POST /api/accounts/with-token`.
+    Legacy,
+    /// `POST /api/account_creation_tokens/send-by-push`.
+    AccountCreation,
+    /// `POST /api/account_recovery_tokens/send-by-push`.
+    AccountRecovery,
+}
+
+/// The one flow of the three `send-by-push` routes: the device from the
+/// body, a new token of `kind` under its limits, pushed.
+pub async fn send_by_push(
+    state: &AppState,
+    kind: PushedToken,
+    body: &JsonObject,
+    client: &Client,
+) -> ApiResult<()> {
+    let device = validate(body)?;
+    let config = &state.config;
+    match kind {
+        PushedToken::Legacy => {
+            let token = crate::secrets::random_alphanumeric(LEGACY_TOKEN_LENGTH);
+            let policy = Policy::new(state, None);
+            send::<token::Entity>(state, device, token, client, policy).await
+        }
+        PushedToken::AccountCreation => {
+            let (token, _) = creation_tokens::new_token();
+            let policy = Policy::new(state, Some(config.account_creation_token_retry_minutes));
+            send::<account_creation_token::Entity>(state, device, token, client, policy).await
+        }
+        PushedToken::AccountRecovery => {
+            let (token, _) = creation_tokens::new_token();
+            let policy = Policy::new(state, Some(config.account_recovery_token_retry_minutes));
+            send::<account_recovery_token::Entity>(state, device, token, client, policy).await
+        }
+    }
 }

@@ -19,7 +19,7 @@ struct Field {
 
 /// Every operation's fields, read from the OpenAPI document.
 fn fields() -> Vec<Field> {
-    let document: Value = serde_json::from_str(flexiapi::openapi::json()).unwrap();
+    let document: Value = serde_json::from_str(flexiapi::api::openapi::json()).unwrap();
     let schemas = &document["components"]["schemas"];
     let resolve = |schema: &Value| match schema["$ref"].as_str() {
         Some(reference) => schemas[reference.rsplit('/').next().unwrap()].clone(),

@@ -4,15 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-/// Files that still run queries of their own; each is to be emptied into
-/// `src/db`. The test fails when one of them becomes clean, so that the
-/// list only shrinks.
-const NOT_YET_CLEAN: &[&str] = &[
-    "src/api/account_creation_tokens.rs",
-    "src/api/account_recovery_tokens.rs",
-    "src/api/tokens.rs",
-];
-
 /// What names a query: sea-orm's entities, active models, statements and
 /// query builders, and the connection's raw execution methods. Its error
 /// type and the connection trait (as a bound) are not queries.
@@ -75,7 +66,6 @@ fn handlers_and_pages_leave_queries_to_the_db_layer() {
     assert!(files.len() > 30, "the source tree was not found");
 
     let mut offenders = Vec::new();
-    let mut now_clean = Vec::new();
     for path in files {
         let name = path
             .strip_prefix(root)
@@ -83,26 +73,14 @@ fn handlers_and_pages_leave_queries_to_the_db_layer() {
             .to_string_lossy()
             .into_owned();
         let text = std::fs::read_to_string(&path).unwrap();
-        let hits: Vec<String> = text
-            .lines()
-            .enumerate()
-            .filter_map(|(n, line)| query_use(line).map(|what| format!("{name}:{}: {what}", n + 1)))
-            .collect();
-        let listed = NOT_YET_CLEAN.contains(&name.as_str());
-        match (hits.is_empty(), listed) {
-            (false, false) => offenders.extend(hits),
-            (true, true) => now_clean.push(name),
-            _ => {}
-        }
+        offenders.extend(text.lines().enumerate().filter_map(|(n, line)| {
+            query_use(line).map(|what| format!("{name}:{}: {what}", n + 1))
+        }));
     }
     assert!(
         offenders.is_empty(),
         "queries outside src/db (move them into a src/db module):\n{}",
         offenders.join("\n")
-    );
-    assert!(
-        now_clean.is_empty(),
-        "these files are clean now: take them off NOT_YET_CLEAN: {now_clean:?}"
     );
 }
 

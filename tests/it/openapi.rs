@@ -16,7 +16,7 @@ fn routes_in_sources() -> BTreeSet<String> {
         .map(|entry| entry.unwrap().path())
         .collect();
     files.push(root.join("src/provisioning/mod.rs"));
-    files.push(root.join("src/openapi.rs"));
+    files.push(root.join("src/api/openapi.rs"));
     let mut routes = BTreeSet::new();
     for file in files {
         let source = std::fs::read_to_string(&file).unwrap();

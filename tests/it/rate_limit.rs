@@ -64,7 +64,7 @@ async fn concurrent_requests_never_pass_more_than_the_limit() {
 
 #[tokio::test]
 async fn limits_are_per_address_and_per_bucket() {
-    use flexiapi::rate_limit::rate_limit;
+    use flexiapi::rate_limit::http::rate_limit;
     use std::net::IpAddr;
 
     let app = TestApp::spawn_with(&[("APP_RATE_LIMIT_PER_MINUTE", "2")]).await;

@@ -25,11 +25,11 @@ use crate::state::AppState;
     ),
     modifiers(&SecuritySchemes),
     components(schemas(
-        crate::api::schemas::Message,
-        crate::api::schemas::ValidationError,
-        crate::api::schemas::Account,
-        crate::api::schemas::PasswordAlgorithm,
-        crate::api::schemas::PendingEmail,
+        super::schemas::Message,
+        super::schemas::ValidationError,
+        super::schemas::Account,
+        super::schemas::PasswordAlgorithm,
+        super::schemas::PendingEmail,
     )),
 )]
 struct Base;
@@ -62,7 +62,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = Base::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     doc.merge(Own::openapi());
-    for part in crate::api::documented() {
+    for part in documented() {
         doc.merge(part);
     }
     document_guard_answers(&mut doc);
@@ -185,4 +185,39 @@ pub fn router() -> Router<AppState> {
 )]
 async fn serve() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], json())
+}
+
+/// Every module's part of the OpenAPI document.
+fn documented() -> Vec<utoipa::openapi::OpenApi> {
+    use utoipa::OpenApi;
+    vec![
+        super::account_actions::Doc::openapi(),
+        super::account_creation_tokens::Doc::openapi(),
+        super::account_recovery_tokens::Doc::openapi(),
+        super::account_types::Doc::openapi(),
+        super::activation::Doc::openapi(),
+        super::admin_accounts::Doc::openapi(),
+        super::admin_contacts::Doc::openapi(),
+        super::admin_schemas::Doc::openapi(),
+        super::admin_devices::Doc::openapi(),
+        super::admin_emails::Doc::openapi(),
+        super::admin_search::Doc::openapi(),
+        super::admin_update::Doc::openapi(),
+        super::auth_tokens::Doc::openapi(),
+        super::contacts::Doc::openapi(),
+        super::contacts_lists::Doc::openapi(),
+        super::devices::Doc::openapi(),
+        super::dictionary::Doc::openapi(),
+        super::docs::Doc::openapi(),
+        super::external_accounts::Doc::openapi(),
+        super::me::Doc::openapi(),
+        super::phone::Doc::openapi(),
+        super::ping::Doc::openapi(),
+        super::provisioning_tokens::Doc::openapi(),
+        super::public_accounts::Doc::openapi(),
+        super::tokens::Doc::openapi(),
+        super::turn::Doc::openapi(),
+        super::with_token::Doc::openapi(),
+        crate::provisioning::Doc::openapi(),
+    ]
 }

@@ -8,17 +8,14 @@
 //! UPDATE or INSERT, atomic on every backend, so concurrent requests on
 //! several nodes never pass more than the limit.
 
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+pub mod http;
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use std::net::{IpAddr, Ipv6Addr};
+
 use chrono::{Duration, NaiveDateTime};
 
-use crate::client_address::client_ip;
 use crate::db::{Db, is_lock_conflict, is_unique_violation, rate_limits};
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
 
 /// Length of a window, in seconds.
 pub const WINDOW_SECONDS: i64 = 60;
@@ -28,41 +25,6 @@ pub const LONGEST_WINDOW_SECONDS: i64 = 3600;
 
 /// Windows that ended longer ago than this are purged.
 const PURGE_AFTER_MINUTES: i64 = 10;
-
-/// Counts one request of `client` on the limit named `bucket_name`
-/// (e.g. `"tokens"`); `429` once the limit of the window is reached.
-pub async fn rate_limit(state: &AppState, bucket_name: &str, client: IpAddr) -> ApiResult<()> {
-    let bucket = format!("{bucket_name}:{}", client_key(client));
-    hit(
-        &state.db,
-        &bucket,
-        state.config.rate_limit_per_minute,
-        state.clock.now_naive(),
-    )
-    .await
-}
-
-/// Axum middleware applying [`rate_limit`] to every request of a route,
-/// before its body is read. The state is `(AppState, bucket name)`:
-///
-/// ```text
-/// .route_layer(axum::middleware::from_fn_with_state(
-///     (state.clone(), "tokens"),
-///     crate::rate_limit::middleware,
-/// ))
-/// ```
-pub async fn middleware(
-    State((state, bucket_name)): State<(AppState, &'static str)>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let client = client_ip(peer.ip(), request.headers(), &state.config.trusted_proxies);
-    match rate_limit(&state, bucket_name, client).await {
-        Ok(()) => next.run(request).await,
-        Err(err) => err.into_response(),
-    }
-}
 
 /// The address a limit applies to. An IPv6 client usually owns a whole
 /// /64, so its limit is per /64 rather than per address.
