@@ -6,7 +6,6 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
-use crate::db::sqlite_direct::SqliteDirect;
 use crate::metrics::{Channel, Metrics};
 use crate::notify::{Mailer, Pusher, Sms};
 use crate::registrar::Registrar;
@@ -27,9 +26,6 @@ impl Deref for AppState {
 
 pub struct Services {
     pub db: Db,
-    /// The hot reads done in place on a SQLite file; `None` on the other
-    /// backends.
-    pub sqlite_direct: Option<Arc<SqliteDirect>>,
     pub config: Arc<Config>,
     pub clock: Clock,
     /// Server secret (`APP_KEY`, or the one generated and kept in the
@@ -87,7 +83,6 @@ impl AppState {
             open_database(&config).await?
         };
         Ok(AppState(Arc::new(Services {
-            sqlite_direct: SqliteDirect::of(&db).map(Arc::new),
             db,
             mailer: Arc::new(mailer),
             sms: Arc::new(sms),

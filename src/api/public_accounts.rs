@@ -40,8 +40,7 @@ async fn info(
     Path(sip): Path<String>,
 ) -> ApiResult<Json<AccountInfo>> {
     let address = SipAddress::parse_bare(&sip).ok_or_else(ApiError::not_found)?;
-    let reads = state.sqlite_direct.as_deref();
-    let activated = accounts::activated(&state.db, reads, &address.username, &address.domain)
+    let activated = accounts::activated(&state.db, &address.username, &address.domain)
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(Json(AccountInfo {

@@ -123,9 +123,7 @@ async fn authenticate(
         .ok()
         .and_then(SipAddress::parse_from_header)
         .ok_or_else(|| ApiError::field("from", "The from header must be a SIP address."))?;
-    let reads = state.sqlite_direct.as_deref();
-    let Some(record) =
-        auth_record::find(&state.db, reads, &address.username, &address.domain).await?
+    let Some(record) = auth_record::find(&state.db, &address.username, &address.domain).await?
     else {
         state.metrics.auth_failure(AuthFailure::UnknownAccount);
         return Err(ApiError::NotFound("Account not found".into()));
@@ -279,7 +277,6 @@ async fn verify_digest(
     let lifetime = Duration::minutes(state.config.nonce_lifetime_minutes);
     let check = nonces::consume(
         &state.db,
-        state.sqlite_direct.as_deref(),
         account.id,
         &credentials.nonce,
         credentials.nc_value(),

@@ -5,8 +5,7 @@
 use chrono::{Duration, NaiveDateTime};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
-use crate::db::nonces;
-use crate::db::sqlite_direct::SqliteDirect;
+use crate::db::{Db, nonces};
 use crate::secrets;
 
 /// Live nonces kept per account; older ones are dropped first.
@@ -63,18 +62,15 @@ async fn prune(
 /// Accepts `nc` for `value` only if it is larger than the stored one, in
 /// one conditional UPDATE: of concurrent requests with the same `nc`, on any
 /// number of nodes, exactly one succeeds.
-/// On SQLite the UPDATE runs in place ([`SqliteDirect`]) when it can.
 pub async fn consume(
-    db: &DatabaseConnection,
-    direct: Option<&SqliteDirect>,
+    db: &Db,
     account_id: i32,
     value: &str,
     nc: i64,
     now: NaiveDateTime,
     lifetime: Duration,
 ) -> Result<NonceCheck, DbErr> {
-    let updated =
-        nonces::advance_nc(db, direct, account_id, value, nc, now, now - lifetime).await?;
+    let updated = nonces::advance_nc(db, account_id, value, nc, now, now - lifetime).await?;
     if updated {
         return Ok(NonceCheck::Accepted);
     }

@@ -82,10 +82,7 @@ pub async fn run(config: &Config, command: DbCommand) -> anyhow::Result<()> {
 /// The database imported into: ours or empty (migrated first), never the
 /// PHP service's. A dry run only reads it, and `None` stands for a target
 /// with nothing in it yet.
-async fn import_target(
-    config: &Config,
-    dry_run: bool,
-) -> anyhow::Result<Option<sea_orm::DatabaseConnection>> {
+async fn import_target(config: &Config, dry_run: bool) -> anyhow::Result<Option<crate::db::Db>> {
     let url = config.database_url.as_str();
     let refuse_php = |kind: &DatabaseKind| -> anyhow::Result<()> {
         if matches!(kind, DatabaseKind::Php { .. }) {
@@ -106,7 +103,7 @@ async fn import_target(
             .map_err(|e| anyhow!("DATABASE_URL: {e}"))?;
         let kind = inspect(&conn).await.map_err(describe)?;
         refuse_php(&kind)?;
-        return Ok(matches!(kind, DatabaseKind::Ours { .. }).then_some(conn));
+        return Ok(matches!(kind, DatabaseKind::Ours { .. }).then(|| crate::db::Db::new(conn)));
     }
     let conn = crate::db::connect_with(url, &config.db_pool).await?;
     refuse_php(&inspect(&conn).await.map_err(describe)?)?;

@@ -7,9 +7,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, Order, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QueryResult,
-    QuerySelect, Set,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, Set,
 };
 
 use super::entities::{
@@ -245,14 +244,14 @@ pub(super) fn activated_sqlite_sql() -> &'static str {
     ACTIVATED_SQL.text(sea_orm::DbBackend::Sqlite, activated_query)
 }
 
-/// [`activated_by_address`], read in place on SQLite when it can be.
+/// [`activated_by_address`], read in place on a SQLite file when it can
+/// be.
 pub async fn activated(
-    db: &DatabaseConnection,
-    reads: Option<&super::sqlite_direct::SqliteDirect>,
+    db: &super::Db,
     username: &str,
     domain: &str,
 ) -> Result<Option<bool>, DbErr> {
-    if let Some(found) = reads.and_then(|r| r.activated(username, domain)) {
+    if let Some(found) = db.direct().and_then(|r| r.activated(username, domain)) {
         return Ok(found);
     }
     activated_by_address(db, username, domain).await
@@ -881,7 +880,7 @@ async fn end_what_the_old_password_opened(
 /// Deletes an account and everything that belongs to it, in one
 /// transaction. Foreign keys cascade too; the explicit deletes keep it true
 /// on databases created without them.
-pub async fn delete(conn: &DatabaseConnection, account_id: i32) -> Result<bool, DbErr> {
+pub async fn delete(conn: &super::Db, account_id: i32) -> Result<bool, DbErr> {
     let txn = super::begin_write(conn).await?;
     let deleted = delete_within(&txn, account_id).await?;
     txn.commit().await?;

@@ -5,12 +5,12 @@
 
 use chrono::NaiveDateTime;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, SelectStatement, SimpleExpr};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult, Iterable};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Iterable};
 
+use super::Db;
 use super::accounts::{PendingEmail, view_extras, with_view_tables};
 use super::cached_sql::CachedSql;
 use super::entities::{account, admin, api_key, password};
-use super::sqlite_direct::SqliteDirect;
 
 /// What authentication needs of an account.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,15 +43,10 @@ pub(super) fn sqlite_sql() -> &'static str {
     SQL.text(DbBackend::Sqlite, || by_address("", ""))
 }
 
-/// The record of `username@domain`, read in place on SQLite
-/// ([`SqliteDirect`]) when it can be.
-pub async fn find(
-    db: &DatabaseConnection,
-    reads: Option<&SqliteDirect>,
-    username: &str,
-    domain: &str,
-) -> Result<Option<AuthRecord>, DbErr> {
-    if let Some(found) = reads.and_then(|r| r.auth_record(username, domain)) {
+/// The record of `username@domain`, read in place on a SQLite file when
+/// it can be.
+pub async fn find(db: &Db, username: &str, domain: &str) -> Result<Option<AuthRecord>, DbErr> {
+    if let Some(found) = db.direct().and_then(|r| r.auth_record(username, domain)) {
         return Ok(found);
     }
     find_for_auth(db, username, domain).await

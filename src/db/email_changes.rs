@@ -4,8 +4,7 @@
 use chrono::NaiveDateTime;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
 
 use super::entities::account;
@@ -13,7 +12,7 @@ use super::entities::email_changed::{self, Column, Entity};
 
 /// Replaces the pending change of `account_id`.
 pub async fn replace(
-    db: &DatabaseConnection,
+    db: &super::Db,
     account_id: i32,
     new_email: &str,
     hash: String,
@@ -76,7 +75,7 @@ pub async fn take_code(db: &impl ConnectionTrait, id: i32, stored: &str) -> Resu
 /// nothing written, when another call applied it first (deleting by id
 /// first makes it single use even under concurrency).
 pub async fn apply(
-    db: &DatabaseConnection,
+    db: &super::Db,
     id: i32,
     account_id: i32,
     new_email: &str,

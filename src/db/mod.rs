@@ -18,6 +18,7 @@ pub mod dictionary;
 pub mod email_changes;
 pub mod entities;
 pub mod external_accounts;
+mod handle;
 pub mod kind;
 pub mod migrations;
 pub mod nonces;
@@ -36,7 +37,8 @@ pub mod sqlite_direct;
 pub mod startup;
 mod write_txn;
 
-pub use write_txn::{WriteTxn, begin_write, sqlite_writer_turn};
+pub use handle::Db;
+pub use write_txn::{OnlyWrites, WriteTxn, begin_only_writes, begin_write};
 
 /// How long a SQLite statement waits for the write lock of another
 /// connection, and a writer for its turn ([`begin_write`]).
@@ -60,8 +62,6 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 
 use crate::config::DbPoolConfig;
-
-pub use sea_orm::DatabaseConnection as Db;
 
 /// The pool's open connections and how many of them are idle, read without
 /// touching the database.
@@ -88,7 +88,7 @@ pub async fn reachable(db: &DatabaseConnection, timeout: Duration) -> bool {
 }
 
 /// Opens a pool on `url` with the default pool settings.
-pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect(url: &str) -> anyhow::Result<Db> {
     connect_with(url, &DbPoolConfig::default()).await
 }
 
@@ -96,7 +96,7 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 /// connect timeout. A SQLite file is created when missing, but its
 /// directory must exist: a typo never silently yields an empty database
 /// elsewhere.
-pub async fn connect_with(url: &str, pool: &DbPoolConfig) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect_with(url: &str, pool: &DbPoolConfig) -> anyhow::Result<Db> {
     let options = connect_options(url, pool)?;
     // sqlx bounds the opening of a connection by the pool's acquire
     // timeout only, which is kept short for requests. The first contact
@@ -119,9 +119,10 @@ pub async fn connect_with(url: &str, pool: &DbPoolConfig) -> anyhow::Result<Data
         })?;
     // Closing only frees the probe's connection; the error is moot.
     let _ = reached.close().await;
-    Database::connect(options)
+    let conn = Database::connect(options)
         .await
-        .context("DATABASE_URL: cannot open the database pool")
+        .context("DATABASE_URL: cannot open the database pool")?;
+    Ok(Db::new(conn))
 }
 
 /// The pool options for `url`: backend-specific settings, then the

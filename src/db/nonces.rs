@@ -8,9 +8,9 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
+use crate::db::Db;
 use crate::db::entities::nonce;
 use crate::db::retry_lock_conflicts;
-use crate::db::sqlite_direct::SqliteDirect;
 
 /// Inserts a nonce of `account_id` with `nc` 0; returns its id.
 pub async fn insert(
@@ -83,17 +83,16 @@ pub async fn delete_of_account_before_id(
 
 /// Writes `nc` and the last use when `nc` grows and the nonce was used
 /// since `live_since`, in one conditional UPDATE; true when it did. On
-/// SQLite the UPDATE runs in place ([`SqliteDirect`]) when it can.
+/// a SQLite file the UPDATE runs in place when it can.
 pub async fn advance_nc(
-    db: &DatabaseConnection,
-    direct: Option<&SqliteDirect>,
+    db: &Db,
     account_id: i32,
     value: &str,
     nc: i64,
     now: NaiveDateTime,
     live_since: NaiveDateTime,
 ) -> Result<bool, DbErr> {
-    if let Some(direct) = direct
+    if let Some(direct) = db.direct()
         && let Some(updated) = direct
             .consume_nonce(account_id, value, nc, now, live_since)
             .await?

@@ -3,7 +3,7 @@
 //! (`pending_codes.rs`).
 
 use chrono::NaiveDateTime;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 
 use super::entities::phone_change_code::{self, Entity};
 use super::pending_codes::{self, code_table};
@@ -12,7 +12,7 @@ code_table!(phone_change_code);
 
 /// Replaces the pending change of `account_id`.
 pub async fn replace(
-    db: &DatabaseConnection,
+    db: &super::Db,
     account_id: i32,
     phone: String,
     code: String,

@@ -2,7 +2,7 @@
 //! account, in the shared pending-code store (`pending_codes.rs`).
 
 use chrono::NaiveDateTime;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 
 use super::entities::phone_login_code::{self, Entity};
 use super::pending_codes::{self, Tried, code_table};
@@ -12,7 +12,7 @@ code_table!(phone_login_code, counted);
 /// Replaces the pending code of `account_id`; everyone's codes created at
 /// or before `expired_before` go too.
 pub async fn replace(
-    db: &DatabaseConnection,
+    db: &super::Db,
     account_id: i32,
     phone: String,
     code: String,

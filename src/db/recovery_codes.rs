@@ -3,8 +3,7 @@
 
 use chrono::NaiveDateTime;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
 
 use super::entities::recovery_code::{self, Column, Entity};
@@ -15,7 +14,7 @@ code_table!(recovery_code, counted);
 /// Replaces the pending code of `account_id` with `code_hash`, for the
 /// `method` page; returns the new row's id.
 pub async fn replace(
-    db: &DatabaseConnection,
+    db: &super::Db,
     account_id: i32,
     code_hash: String,
     method: &str,

@@ -12,7 +12,7 @@
 //!   index lookup are in memory, so a read does not hold the thread for
 //!   longer than the hand-offs it saves.
 //! - The writes run in the writer's turn of the process
-//!   ([`super::sqlite_writer_turn`]) and never wait for SQLite's lock (no
+//!   (the [`super::Db`]'s) and never wait for SQLite's lock (no
 //!   busy timeout): a write of another connection in progress sends them
 //!   to sqlx. With `synchronous=NORMAL` a commit appends to the WAL
 //!   without an fsync; the checkpoint (which syncs) never runs here but on
@@ -38,6 +38,7 @@ pub use write::InPlaceWrite;
 use super::accounts::PendingEmail;
 use super::auth_record::{ApiKeyRecord, AuthRecord};
 use super::entities::{account, password};
+use super::handle::WriterTurn;
 
 /// Connections kept between reads; more are opened when several threads
 /// read at once, and closed after.
@@ -65,14 +66,17 @@ pub struct SqliteDirect {
     writer: Mutex<Option<Connection>>,
     writes: AtomicU32,
     checkpointing: Arc<AtomicBool>,
+    /// The turn of the file's writers, which the in-place writes take.
+    turn: WriterTurn,
     /// sqlx's pool of the same file, for the checkpoints.
     db: DatabaseConnection,
 }
 
 impl SqliteDirect {
-    /// The readers of the file behind `db`; `None` for another backend or
-    /// an in-memory database (which other connections cannot see).
-    pub fn of(db: &DatabaseConnection) -> Option<Self> {
+    /// The readers of the file behind `db`, its writers taking `turn`;
+    /// `None` for another backend or an in-memory database (which other
+    /// connections cannot see).
+    pub(super) fn of(db: &DatabaseConnection, turn: WriterTurn) -> Option<Self> {
         let DatabaseConnection::SqlxSqlitePoolConnection(_) = db else {
             return None;
         };
@@ -88,6 +92,7 @@ impl SqliteDirect {
             writer: Mutex::new(None),
             writes: AtomicU32::new(0),
             checkpointing: Arc::default(),
+            turn,
             db: db.clone(),
         })
     }
@@ -139,7 +144,7 @@ impl SqliteDirect {
         now: NaiveDateTime,
         live_since: NaiveDateTime,
     ) -> Result<Option<bool>, DbErr> {
-        let turn = super::sqlite_writer_turn(&self.db).await?;
+        let turn = self.turn.take().await?;
         let updated = self.update_nonce(account_id, value, nc, now, live_since);
         drop(turn);
         if updated.is_some() {
@@ -179,7 +184,7 @@ impl SqliteDirect {
     /// [`InPlaceWrite`]); `None` when this path cannot write now (nothing
     /// was written then).
     pub async fn begin_write(&self) -> Result<Option<InPlaceWrite<'_>>, DbErr> {
-        let turn = super::sqlite_writer_turn(&self.db).await?;
+        let turn = self.turn.take().await?;
         let Some(writer) = self.take_writer() else {
             return Ok(None);
         };
@@ -222,11 +227,12 @@ impl SqliteDirect {
             return;
         }
         let db = self.db.clone();
+        let turn = self.turn.clone();
         let checkpointing = self.checkpointing.clone();
         tokio::spawn(async move {
             let checkpoint = async {
                 db.execute_unprepared(CHECKPOINT).await?;
-                let _turn = super::sqlite_writer_turn(&db).await?;
+                let _turn = turn.take().await?;
                 db.execute_unprepared(CHECKPOINT).await
             };
             if let Err(err) = checkpoint.await {
@@ -401,7 +407,7 @@ mod tests {
     use super::*;
     use crate::db::auth_record::find_for_auth;
 
-    async fn migrated_file(dir: &Path) -> DatabaseConnection {
+    async fn migrated_file(dir: &Path) -> crate::db::Db {
         let url = format!("sqlite://{}", dir.join("reads.sqlite").display());
         let db = crate::db::connect(&url).await.unwrap();
         crate::db::migrate(&db).await.unwrap();
@@ -451,7 +457,7 @@ mod tests {
         ] {
             db.execute_unprepared(&sql).await.unwrap();
         }
-        let reads = SqliteDirect::of(&db).expect("a SQLite file");
+        let reads = db.direct().expect("a SQLite file");
         for (username, domain) in [
             ("alice", "sip.example.org"),
             ("bob", "sip.example.org"),
@@ -492,16 +498,16 @@ mod tests {
         ))
         .await
         .unwrap();
-        let reads = SqliteDirect::of(&db).unwrap();
+        let reads = db.direct().unwrap();
         assert_eq!(reads.auth_record("alice", "h"), None, "not read in place");
-        let found = crate::db::auth_record::find(&db, Some(&reads), "alice", "h")
+        let found = crate::db::auth_record::find(&db, "alice", "h")
             .await
             .unwrap()
             .expect("sqlx reads it");
         assert_eq!(found.account.username, "alice");
     }
 
-    async fn with_nonce(dir: &Path, updated_at: &str) -> DatabaseConnection {
+    async fn with_nonce(dir: &Path, updated_at: &str) -> crate::db::Db {
         let db = migrated_file(dir).await;
         for sql in [
             format!(
@@ -529,7 +535,7 @@ mod tests {
 
         let dir = tempfile::tempdir().unwrap();
         let db = with_nonce(dir.path(), "2026-01-02 10:00:00").await;
-        let direct = SqliteDirect::of(&db).unwrap();
+        let direct = db.direct().unwrap();
         let now = at("2026-01-02 10:30:00");
         let live_since = at("2026-01-02 09:30:00");
         for (account_id, value, nc, expected, case) in [
@@ -579,7 +585,7 @@ mod tests {
     async fn a_write_in_progress_elsewhere_sends_the_update_to_sqlx() {
         let dir = tempfile::tempdir().unwrap();
         let db = with_nonce(dir.path(), "2026-01-02 10:00:00").await;
-        let direct = SqliteDirect::of(&db).unwrap();
+        let direct = db.direct().unwrap();
         let other = Connection::open(dir.path().join("reads.sqlite")).unwrap();
         other.execute_batch("BEGIN IMMEDIATE").unwrap();
         let started = std::time::Instant::now();
@@ -607,7 +613,7 @@ mod tests {
     async fn checkpoints_keep_the_log_from_growing() {
         let dir = tempfile::tempdir().unwrap();
         let db = with_nonce(dir.path(), "2026-01-02 10:00:00").await;
-        let direct = SqliteDirect::of(&db).unwrap();
+        let direct = db.direct().unwrap();
         let start = at("2026-01-02 10:00:00");
         let rounds = 20 * CHECKPOINT_EVERY;
         for nc in 2..i64::from(rounds) + 2 {
@@ -631,14 +637,14 @@ mod tests {
     #[tokio::test]
     async fn in_memory_databases_and_other_backends_have_no_in_place_reads() {
         let db = crate::db::connect("sqlite::memory:").await.unwrap();
-        assert!(SqliteDirect::of(&db).is_none());
+        assert!(db.direct().is_none());
     }
 
     #[tokio::test]
     async fn its_connections_cannot_write() {
         let dir = tempfile::tempdir().unwrap();
         let db = migrated_file(dir.path()).await;
-        let reads = SqliteDirect::of(&db).unwrap();
+        let reads = db.direct().unwrap();
         let wrote = reads.read(|conn| conn.execute("DELETE FROM accounts", ()));
         assert_eq!(wrote, None, "query_only refuses writes");
     }

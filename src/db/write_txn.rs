@@ -6,15 +6,17 @@
 //! queue never holds a pooled connection, which stays free for readers.
 //! MariaDB and PostgreSQL lock rows, and take every writer at once.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::future::Future;
+use std::pin::Pin;
 
 use sea_orm::{
-    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    ExecResult, QueryResult, Statement, TransactionTrait,
+    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, Statement,
+    TransactionTrait,
 };
 use tokio::sync::OwnedMutexGuard;
+
+use super::Db;
+use super::sqlite_direct::InPlaceWrite;
 
 /// A transaction that will write; commit it, or drop it to roll back.
 pub struct WriteTxn {
@@ -37,15 +39,15 @@ impl WriteTxn {
 /// the writers of the file, then takes the write lock at once: a
 /// transaction that read first and then tried to write would fail with
 /// SQLITE_BUSY when another connection wrote in between.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
-    if db.get_database_backend() != DbBackend::Sqlite {
+pub async fn begin_write(db: &Db) -> Result<WriteTxn, DbErr> {
+    let Some(turn) = db.writer_turn() else {
         return Ok(WriteTxn {
-            txn: db.begin().await?,
+            txn: db.conn().begin().await?,
             _turn: None,
         });
-    }
-    let turn = sqlite_writer_turn(db).await?;
-    let txn = db.begin().await?;
+    };
+    let turn = turn.take().await?;
+    let txn = db.conn().begin().await?;
     txn.execute_unprepared("UPDATE app_settings SET value = value WHERE 1 = 0")
         .await?;
     Ok(WriteTxn {
@@ -54,31 +56,107 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     })
 }
 
-/// The turn of one writer of the SQLite file behind `db`.
-pub async fn sqlite_writer_turn(db: &DatabaseConnection) -> Result<OwnedMutexGuard<()>, DbErr> {
-    // Bounded like SQLite's own busy wait: a writer stuck for longer is
-    // refused (503) rather than queued for ever.
-    tokio::time::timeout(
-        super::SQLITE_BUSY_TIMEOUT,
-        sqlite_writer_lock(db).lock_owned(),
-    )
-    .await
-    .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))
+/// A transaction whose statements only write (none reads, not even a
+/// `RETURNING` row): run in place on a SQLite file when it can be
+/// (`sqlite_direct/write.rs`), else a [`WriteTxn`]. Commit it, or drop it
+/// to roll back.
+pub enum OnlyWrites<'a> {
+    InPlace(InPlaceWrite<'a>),
+    Txn(WriteTxn),
 }
 
-/// The writers' lock of the SQLite file behind `db`.
-fn sqlite_writer_lock(db: &DatabaseConnection) -> Arc<tokio::sync::Mutex<()>> {
-    static LOCKS: OnceLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
-    let file = db
-        .get_sqlite_connection_pool()
-        .connect_options()
-        .get_filename()
-        .to_path_buf();
-    let mut locks = LOCKS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    locks.entry(file).or_default().clone()
+impl OnlyWrites<'_> {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        match self {
+            OnlyWrites::InPlace(txn) => txn.commit().await,
+            OnlyWrites::Txn(txn) => txn.commit().await,
+        }
+    }
+}
+
+/// Begins an [`OnlyWrites`] transaction.
+pub async fn begin_only_writes(db: &Db) -> Result<OnlyWrites<'_>, DbErr> {
+    if let Some(direct) = db.direct()
+        && let Some(txn) = direct.begin_write().await?
+    {
+        return Ok(OnlyWrites::InPlace(txn));
+    }
+    Ok(OnlyWrites::Txn(begin_write(db).await?))
+}
+
+/// By hand, not with `async_trait`: each method hands on the boxed future
+/// of the transaction it holds, adding no allocation of its own.
+impl ConnectionTrait for OnlyWrites<'_> {
+    fn get_database_backend(&self) -> DbBackend {
+        match self {
+            OnlyWrites::InPlace(txn) => txn.get_database_backend(),
+            OnlyWrites::Txn(txn) => txn.get_database_backend(),
+        }
+    }
+
+    fn execute<'a, 'b>(
+        &'a self,
+        stmt: Statement,
+    ) -> Pin<Box<dyn Future<Output = Result<ExecResult, DbErr>> + Send + 'b>>
+    where
+        'a: 'b,
+        Self: 'b,
+    {
+        match self {
+            OnlyWrites::InPlace(txn) => txn.execute(stmt),
+            OnlyWrites::Txn(txn) => txn.execute(stmt),
+        }
+    }
+
+    fn execute_unprepared<'a, 'c, 'b>(
+        &'a self,
+        sql: &'c str,
+    ) -> Pin<Box<dyn Future<Output = Result<ExecResult, DbErr>> + Send + 'b>>
+    where
+        'a: 'b,
+        'c: 'b,
+        Self: 'b,
+    {
+        match self {
+            OnlyWrites::InPlace(txn) => txn.execute_unprepared(sql),
+            OnlyWrites::Txn(txn) => txn.execute_unprepared(sql),
+        }
+    }
+
+    fn query_one<'a, 'b>(
+        &'a self,
+        stmt: Statement,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<QueryResult>, DbErr>> + Send + 'b>>
+    where
+        'a: 'b,
+        Self: 'b,
+    {
+        match self {
+            OnlyWrites::InPlace(txn) => txn.query_one(stmt),
+            OnlyWrites::Txn(txn) => txn.query_one(stmt),
+        }
+    }
+
+    fn query_all<'a, 'b>(
+        &'a self,
+        stmt: Statement,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<QueryResult>, DbErr>> + Send + 'b>>
+    where
+        'a: 'b,
+        Self: 'b,
+    {
+        match self {
+            OnlyWrites::InPlace(txn) => txn.query_all(stmt),
+            OnlyWrites::Txn(txn) => txn.query_all(stmt),
+        }
+    }
+
+    fn support_returning(&self) -> bool {
+        match self {
+            OnlyWrites::InPlace(txn) => txn.support_returning(),
+            OnlyWrites::Txn(txn) => txn.support_returning(),
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -110,7 +188,7 @@ mod tests {
 
     use super::*;
 
-    async fn sqlite_file(dir: &std::path::Path) -> DatabaseConnection {
+    async fn sqlite_file(dir: &std::path::Path) -> Db {
         let url = format!("sqlite://{}", dir.join("writers.sqlite").display());
         let db = crate::db::connect(&url).await.unwrap();
         db.execute_unprepared("CREATE TABLE app_settings (value TEXT)")

@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryResult, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryResult, QuerySelect,
+    Set,
 };
 
 use super::{PhpSource, PhpTable, Report, Row, Skip, Taken, fits, hashed, long_ago};
@@ -119,7 +119,7 @@ fn address_key(user: &str, domain: &str) -> (String, String) {
 /// belongs to them; records it in `report` and `taken`.
 pub(super) async fn plan(
     source: &PhpSource,
-    target: Option<&DatabaseConnection>,
+    target: Option<&crate::db::Db>,
     rows: &[QueryResult],
     taken: &mut Taken,
     report: &mut Report,
@@ -229,7 +229,7 @@ fn decide(
 /// Target accounts with one of the batch's ids, and with one of its
 /// addresses (id by address).
 async fn existing_accounts(
-    conn: &DatabaseConnection,
+    conn: &crate::db::Db,
     php: &[PhpAccount],
 ) -> anyhow::Result<(
     HashMap<i32, (String, String)>,
@@ -336,7 +336,7 @@ async fn plan_passwords(
 /// becomes its `phone`, which Flexisip's phone queries read.
 async fn plan_aliases(
     source: &PhpSource,
-    target: Option<&DatabaseConnection>,
+    target: Option<&crate::db::Db>,
     ids: &[i64],
     accepted: &mut HashMap<i64, account::ActiveModel>,
     taken: &mut Taken,
@@ -462,7 +462,7 @@ async fn plan_roles_and_keys(
 /// account in our schema; of several PHP rows the latest is kept.
 async fn plan_pending(
     source: &PhpSource,
-    target: Option<&DatabaseConnection>,
+    target: Option<&crate::db::Db>,
     ids: &[i64],
     accepted: &HashMap<i64, account::ActiveModel>,
     taken: &mut Taken,
@@ -576,7 +576,7 @@ fn keep_latest<M>(
 
 impl Batch {
     /// Writes the batch in one transaction.
-    pub(super) async fn write(self, conn: &DatabaseConnection) -> anyhow::Result<()> {
+    pub(super) async fn write(self, conn: &crate::db::Db) -> anyhow::Result<()> {
         if self.accounts.is_empty() {
             return Ok(());
         }

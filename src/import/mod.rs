@@ -20,7 +20,7 @@ pub mod source;
 use std::collections::HashSet;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::db::entities::token;
 use crate::secrets;
@@ -44,7 +44,7 @@ struct Taken {
 /// run (one that has no tables yet, so nothing to look up).
 pub async fn run(
     source: &PhpSource,
-    target: Option<&DatabaseConnection>,
+    target: Option<&crate::db::Db>,
     dry_run: bool,
     now: NaiveDateTime,
 ) -> anyhow::Result<Report> {
@@ -104,8 +104,8 @@ fn long_ago() -> NaiveDateTime {
 /// Account-creation tokens (they belong to no account).
 async fn import_tokens(
     source: &PhpSource,
-    target: Option<&DatabaseConnection>,
-    write: Option<&DatabaseConnection>,
+    target: Option<&crate::db::Db>,
+    write: Option<&crate::db::Db>,
     taken: &mut Taken,
     report: &mut Report,
 ) -> anyhow::Result<()> {

@@ -100,13 +100,8 @@ pub async fn create_account(
     // Without a phone the creation only writes (a taken address is found
     // by the unique index), so on SQLite it can run in place; entries of a
     // dictionary go through the ordinary transaction.
-    let in_place = match &state.sqlite_direct {
-        Some(direct) if fields.phone.is_none() && fields.dictionary.is_empty() => {
-            direct.begin_write().await?
-        }
-        _ => None,
-    };
-    if let Some(txn) = in_place {
+    if fields.phone.is_none() && fields.dictionary.is_empty() {
+        let txn = crate::db::begin_only_writes(&state.db).await?;
         let json = insert_account(&txn, state, domain, fields, ip_address, user_agent, by).await?;
         txn.commit().await?;
         return Ok(json);

@@ -185,7 +185,7 @@ pub async fn validate_request(
 /// Exchanges a validated request token for a new creation token, once:
 /// `None` when `given` is unknown, used, expired or not validated.
 pub async fn exchange_request(
-    db: &sea_orm::DatabaseConnection,
+    db: &crate::db::Db,
     config: &Config,
     given: &str,
     client: &Client,

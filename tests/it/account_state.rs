@@ -529,7 +529,9 @@ async fn the_migration_moves_blocked_accounts_activation_both_ways() {
         .position(|name| name == "m20261207_000010_activation_while_blocked")
         .unwrap() as u32;
     let steps_back = names.len() as u32 - before_this_step;
-    Migrator::up(&db, Some(before_this_step)).await.unwrap();
+    Migrator::up(db.conn(), Some(before_this_step))
+        .await
+        .unwrap();
     for (id, username, activated, blocked) in [
         (1, "blocked_on", true, true),
         (2, "blocked_off", false, true),
@@ -544,7 +546,7 @@ async fn the_migration_moves_blocked_accounts_activation_both_ways() {
         .unwrap();
     }
 
-    Migrator::up(&db, None).await.unwrap();
+    Migrator::up(db.conn(), None).await.unwrap();
     let mut states = Vec::new();
     for id in 1..=3 {
         let a = accounts::find_by_id(&db, id).await.unwrap().unwrap();
@@ -552,7 +554,7 @@ async fn the_migration_moves_blocked_accounts_activation_both_ways() {
     }
     assert_eq!(states, [(false, true), (false, false), (true, true)]);
 
-    Migrator::down(&db, Some(steps_back)).await.unwrap();
+    Migrator::down(db.conn(), Some(steps_back)).await.unwrap();
     let rows = db
         .query_all(Statement::from_string(
             db.get_database_backend(),

@@ -818,7 +818,9 @@ async fn the_migration_keeps_existing_entries_both_ways() {
         .unwrap() as u32;
     // This step and the ones after it.
     let steps_back = names.len() as u32 - before_this_step;
-    Migrator::up(&db, Some(before_this_step)).await.unwrap();
+    Migrator::up(db.conn(), Some(before_this_step))
+        .await
+        .unwrap();
     let insert = |target_id: &str| {
         format!(
             "INSERT INTO audit_log (created_at, actor_id, actor, target_id, target, action, \
@@ -832,7 +834,7 @@ async fn the_migration_keeps_existing_entries_both_ways() {
         "the old shape wants an account"
     );
 
-    Migrator::up(&db, None).await.unwrap();
+    Migrator::up(db.conn(), None).await.unwrap();
     let rows = entries(&db).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(
@@ -845,7 +847,7 @@ async fn the_migration_keeps_existing_entries_both_ways() {
     assert_eq!(next.len(), 2);
     assert!(next[1] > next[0], "ids go on from the copied rows");
 
-    Migrator::down(&db, Some(steps_back)).await.unwrap();
+    Migrator::down(db.conn(), Some(steps_back)).await.unwrap();
     let left = db
         .query_all(sea_orm::Statement::from_string(
             db.get_database_backend(),
@@ -856,6 +858,6 @@ async fn the_migration_keeps_existing_entries_both_ways() {
     assert_eq!(left.len(), 1);
     let target: i32 = left[0].try_get("", "target_id").unwrap();
     assert_eq!(target, 7);
-    Migrator::up(&db, None).await.unwrap();
+    Migrator::up(db.conn(), None).await.unwrap();
     assert_eq!(entries(&db).await.len(), 1);
 }

@@ -272,7 +272,7 @@ mod tests {
     use std::collections::HashMap;
 
     use rusqlite::types::Value as SqliteValue;
-    use sea_orm::{DatabaseConnection, EntityTrait};
+    use sea_orm::EntityTrait;
 
     use super::*;
     use crate::audit::{self, Action, By};
@@ -287,7 +287,7 @@ mod tests {
         NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok()
     }
 
-    async fn migrated_file(dir: &std::path::Path) -> DatabaseConnection {
+    async fn migrated_file(dir: &std::path::Path) -> crate::db::Db {
         let url = format!("sqlite://{}", dir.join("writes.sqlite").display());
         let db = crate::db::connect(&url).await.unwrap();
         crate::db::migrate(&db).await.unwrap();
@@ -381,7 +381,7 @@ mod tests {
     async fn writes_the_rows_that_sqlx_writes() {
         let dir = tempfile::tempdir().unwrap();
         let db = migrated_file(dir.path()).await;
-        let direct = SqliteDirect::of(&db).unwrap();
+        let direct = db.direct().unwrap();
 
         let txn = crate::db::begin_write(&db).await.unwrap();
         let by_sqlx = create(&txn, "bob").await.unwrap();
@@ -409,7 +409,7 @@ mod tests {
     async fn a_taken_username_is_reported_and_nothing_is_written() {
         let dir = tempfile::tempdir().unwrap();
         let db = migrated_file(dir.path()).await;
-        let direct = SqliteDirect::of(&db).unwrap();
+        let direct = db.direct().unwrap();
         let txn = direct.begin_write().await.unwrap().unwrap();
         create(&txn, "alice").await.unwrap();
         txn.commit().await.unwrap();
@@ -443,7 +443,7 @@ mod tests {
     async fn it_cannot_read_and_says_so() {
         let dir = tempfile::tempdir().unwrap();
         let db = migrated_file(dir.path()).await;
-        let direct = SqliteDirect::of(&db).unwrap();
+        let direct = db.direct().unwrap();
         let txn = direct.begin_write().await.unwrap().unwrap();
         let read = account::Entity::find().one(&txn).await;
         assert!(
@@ -456,7 +456,7 @@ mod tests {
     async fn a_write_in_progress_elsewhere_leaves_the_transaction_to_sqlx() {
         let dir = tempfile::tempdir().unwrap();
         let db = migrated_file(dir.path()).await;
-        let direct = SqliteDirect::of(&db).unwrap();
+        let direct = db.direct().unwrap();
         let other = Connection::open(dir.path().join("writes.sqlite")).unwrap();
         other.execute_batch("BEGIN IMMEDIATE").unwrap();
         assert!(direct.begin_write().await.unwrap().is_none());
