@@ -3,20 +3,17 @@
 //! to the functions of `src/db/`, which choose the path for the backend:
 //! no code outside `src/db/` names a backend's fast path.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::ops::Deref;
-use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Arc;
 
 use sea_orm::{
-    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult,
-    Statement,
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement,
 };
-use tokio::sync::OwnedMutexGuard;
 
 use super::sqlite_direct::SqliteDirect;
+use super::writer_turn::WriterTurn;
 
 /// The database of the process (cheap to clone: shared pool and turn).
 /// It derefs to sea-orm's connection and speaks [`ConnectionTrait`], so
@@ -143,47 +140,5 @@ impl ConnectionTrait for Db {
 
     fn is_mock_connection(&self) -> bool {
         self.conn.is_mock_connection()
-    }
-}
-
-/// The turn of the writers of one SQLite file: they queue in the process
-/// rather than in SQLite's busy handler (see `write_txn.rs`).
-#[derive(Clone)]
-pub(super) struct WriterTurn(Arc<tokio::sync::Mutex<()>>);
-
-impl WriterTurn {
-    /// The turn of the SQLite file behind `conn`, shared with the other
-    /// handles of that file still open in the process; `None` on another
-    /// backend.
-    fn of(conn: &DatabaseConnection) -> Option<Self> {
-        // Only consulted when a handle is made; the turn itself lives in
-        // the handles, and goes with the last of them.
-        static OPEN: Mutex<Option<HashMap<PathBuf, Weak<tokio::sync::Mutex<()>>>>> =
-            Mutex::new(None);
-        let DatabaseConnection::SqlxSqlitePoolConnection(_) = conn else {
-            return None;
-        };
-        let file = conn
-            .get_sqlite_connection_pool()
-            .connect_options()
-            .get_filename()
-            .to_path_buf();
-        let mut open = OPEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let open = open.get_or_insert_with(HashMap::new);
-        if let Some(turn) = open.get(&file).and_then(Weak::upgrade) {
-            return Some(WriterTurn(turn));
-        }
-        open.retain(|_, turn| turn.strong_count() > 0);
-        let turn = Arc::new(tokio::sync::Mutex::new(()));
-        open.insert(file, Arc::downgrade(&turn));
-        Some(WriterTurn(turn))
-    }
-
-    /// Waits for the turn, bounded like SQLite's own busy wait: a writer
-    /// stuck for longer is refused (503) rather than queued for ever.
-    pub(super) async fn take(&self) -> Result<OwnedMutexGuard<()>, DbErr> {
-        tokio::time::timeout(super::SQLITE_BUSY_TIMEOUT, self.0.clone().lock_owned())
-            .await
-            .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))
     }
 }

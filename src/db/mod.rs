@@ -36,6 +36,7 @@ pub mod settings;
 pub mod sqlite_direct;
 pub mod startup;
 mod write_txn;
+mod writer_turn;
 
 pub use handle::Db;
 pub use write_txn::{OnlyWrites, WriteTxn, begin_only_writes, begin_write};

@@ -38,7 +38,7 @@ pub use write::InPlaceWrite;
 use super::accounts::PendingEmail;
 use super::auth_record::{ApiKeyRecord, AuthRecord};
 use super::entities::{account, password};
-use super::handle::WriterTurn;
+use super::writer_turn::WriterTurn;
 
 /// Connections kept between reads; more are opened when several threads
 /// read at once, and closed after.
